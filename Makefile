@@ -1,0 +1,42 @@
+# The two commands of the README: `make demo` and `make test`. Only Python 3.11+ and make needed.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) example_site/manage.py
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test install lint format messages clean
+
+$(STAMP): setup.cfg pyproject.toml example_site/requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip setuptools wheel
+	$(PY) -m pip install --quiet -r example_site/requirements.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(MANAGE) migrate --noinput
+	$(MANAGE) load_family_portal_demo
+	@echo "Starting the django-q2 cluster and the development server on http://127.0.0.1:8000/ (Ctrl-C stops both)"
+	@trap 'kill 0' INT TERM EXIT; \
+	$(MANAGE) qcluster & \
+	$(MANAGE) runserver 127.0.0.1:8000
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+messages: $(STAMP)
+	cd wagtail_family_portal && ../$(PY) ../example_site/manage.py makemessages -l fr --no-obsolete
+	cd wagtail_family_portal && ../$(PY) ../example_site/manage.py compilemessages -l fr
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info example_site/db.sqlite3

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class FamilyPortalConfig(AppConfig):
+    name = "wagtail_family_portal"
+    label = "wagtail_family_portal"
+    verbose_name = _("Family portal")
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,88 @@
+"""Custom model fields."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+WEEKDAY_CHOICES = [
+    (0, _("Monday")),
+    (1, _("Tuesday")),
+    (2, _("Wednesday")),
+    (3, _("Thursday")),
+    (4, _("Friday")),
+    (5, _("Saturday")),
+    (6, _("Sunday")),
+]
+
+
+class WeekdaysField(models.CharField):
+    """A set of weekdays (0 = Monday … 6 = Sunday), stored as a string of digits such as "0134".
+
+    A string keeps the column portable between SQLite and PostgreSQL and readable in SQL; the
+    Python value is a sorted list of ints.
+    """
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", 7)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        if kwargs.get("max_length") == 7:
+            del kwargs["max_length"]
+        return name, path, args, kwargs
+
+    @staticmethod
+    def _to_list(value):
+        if value is None:
+            return []
+        if isinstance(value, str):
+            value = [c for c in value if c.strip()]
+        try:
+            days = sorted({int(v) for v in value})
+        except (TypeError, ValueError) as exc:
+            raise ValidationError(_("Weekdays must be numbers from 0 (Monday) to 6.")) from exc
+        if any(d < 0 or d > 6 for d in days):
+            raise ValidationError(_("Weekdays must be numbers from 0 (Monday) to 6."))
+        return days
+
+    def from_db_value(self, value, expression, connection):
+        return self._to_list(value)
+
+    def to_python(self, value):
+        return self._to_list(value)
+
+    def get_prep_value(self, value):
+        return "".join(str(d) for d in self._to_list(value))
+
+    def value_to_string(self, obj):
+        return self.get_prep_value(self.value_from_object(obj))
+
+    def validate(self, value, model_instance):
+        # The CharField checks (choices, max_length) do not apply to the list form.
+        if not self.blank and not value:
+            raise ValidationError(_("Choose at least one weekday."), code="required")
+
+    def run_validators(self, value):
+        return None
+
+    def formfield(self, **kwargs):
+        defaults = {
+            "form_class": forms.TypedMultipleChoiceField,
+            "choices": WEEKDAY_CHOICES,
+            "coerce": int,
+            "widget": forms.CheckboxSelectMultiple,
+        }
+        defaults.update(kwargs)
+        defaults.pop("max_length", None)
+        defaults.pop("empty_value", None)
+        return forms.TypedMultipleChoiceField(
+            choices=defaults["choices"],
+            coerce=int,
+            widget=defaults["widget"],
+            required=defaults.get("required", not self.blank),
+            label=defaults.get("label", self.verbose_name),
+            help_text=defaults.get("help_text", self.help_text),
+            initial=self.get_default(),
+        )

@@ -1,0 +1,381 @@
+"""The family file (dossier famille): family, guardians, children and what hangs off them."""
+
+import re
+import secrets
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
+
+from ..validators import normalise_iban, validate_bic, validate_hex_colour, validate_iban
+
+# No 0/O, 1/I/L: a parent copying the code from paper cannot confuse two characters.
+SUBSCRIBER_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+SUBSCRIBER_CODE_LENGTH = 12
+
+CHILD_COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b"]
+
+
+def normalise_subscriber_code(code: str) -> str:
+    """The form codes are compared in: upper-case, without spaces or dashes."""
+    return re.sub(r"[\s\-]+", "", code or "").upper()
+
+
+def generate_subscriber_code() -> str:
+    """A random code such as ``K7QM-XW3P-9TDA`` (31¹² ≈ 7.9·10¹⁷ possibilities)."""
+    raw = "".join(
+        secrets.choice(SUBSCRIBER_CODE_ALPHABET) for _ in range(SUBSCRIBER_CODE_LENGTH)
+    )
+    return "-".join(raw[i : i + 4] for i in range(0, SUBSCRIBER_CODE_LENGTH, 4))
+
+
+class Address(models.Model):
+    address_line1 = models.CharField(_("address"), max_length=200, blank=True)
+    address_line2 = models.CharField(_("address (continued)"), max_length=200, blank=True)
+    postcode = models.CharField(
+        _("postcode"),
+        max_length=10,
+        blank=True,
+        validators=[RegexValidator(r"^\d{5}$", _("A French postcode has five digits."))],
+    )
+    city = models.CharField(_("city"), max_length=100, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def postal_address(self) -> str:
+        lines = [self.address_line1, self.address_line2, f"{self.postcode} {self.city}".strip()]
+        return "\n".join(line for line in lines if line)
+
+
+class FamilyQuerySet(models.QuerySet):
+    def for_agent(self, user):
+        from .municipality import Municipality
+
+        return self.filter(municipality__in=Municipality.objects.for_agent(user))
+
+    def for_account(self, user):
+        """Families the account is subscribed to: the only ones a family-side view may show."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(subscriptions__user=user)
+
+
+class Family(ClusterableModel, Address):
+    municipality = models.ForeignKey(
+        "wagtail_family_portal.Municipality",
+        verbose_name=_("municipality"),
+        on_delete=models.PROTECT,
+        related_name="families",
+    )
+    name = models.CharField(_("family name"), max_length=150)
+    subscriber_code = models.CharField(
+        _("subscriber code"),
+        max_length=40,
+        blank=True,
+        help_text=_(
+            "Secret code printed on the family's paperwork; it links an account to this file. "
+            "Left empty, a random code is generated."
+        ),
+    )
+    subscriber_key = models.CharField(max_length=40, unique=True, editable=False)
+    family_quotient = models.DecimalField(
+        _("family quotient (QF)"),
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    quotient_year = models.PositiveSmallIntegerField(
+        _("QF reference year"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(2000), MaxValueValidator(2100)],
+    )
+    caf_number = models.CharField(
+        _("CAF allocataire number"),
+        max_length=20,
+        blank=True,
+        validators=[RegexValidator(r"^\d{4,20}$", _("A CAF number has only digits."))],
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = FamilyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("family")
+        verbose_name_plural = _("families")
+        ordering = ["name", "pk"]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        super().clean()
+        if not self.subscriber_code:
+            return
+        key = normalise_subscriber_code(self.subscriber_code)
+        if len(key) < SUBSCRIBER_CODE_LENGTH:
+            raise ValidationError(
+                {
+                    "subscriber_code": _(
+                        "A subscriber code has at least %(length)d letters or digits."
+                    )
+                    % {"length": SUBSCRIBER_CODE_LENGTH}
+                }
+            )
+        clash = Family.objects.filter(subscriber_key=key).exclude(pk=self.pk)
+        if clash.exists():
+            raise ValidationError(
+                {"subscriber_code": _("This subscriber code is already used by another family.")}
+            )
+
+    def save(self, *args, **kwargs):
+        if not self.subscriber_code:
+            self.subscriber_code = self._unused_code()
+        self.subscriber_key = normalise_subscriber_code(self.subscriber_code)
+        super().save(*args, **kwargs)
+
+    @staticmethod
+    def _unused_code() -> str:
+        while True:
+            code = generate_subscriber_code()
+            if not Family.objects.filter(subscriber_key=normalise_subscriber_code(code)).exists():
+                return code
+
+    def regenerate_subscriber_code(self) -> str:
+        """Give the family a new code; the old one stops working at once."""
+        self.subscriber_code = self._unused_code()
+        self.save(update_fields=["subscriber_code", "subscriber_key", "updated_at"])
+        return self.subscriber_code
+
+
+class Guardian(Address):
+    class Civility(models.TextChoices):
+        MR = "M", _("Mr")
+        MRS = "MME", _("Mrs")
+
+    class Relation(models.TextChoices):
+        MOTHER = "mother", _("mother")
+        FATHER = "father", _("father")
+        LEGAL_GUARDIAN = "guardian", _("legal guardian")
+        GRANDPARENT = "grandparent", _("grandparent")
+        OTHER = "other", _("other")
+
+    family = ParentalKey(
+        Family, verbose_name=_("family"), on_delete=models.CASCADE, related_name="guardians"
+    )
+    civility = models.CharField(_("civility"), max_length=3, choices=Civility.choices)
+    last_name = models.CharField(_("last name"), max_length=100)
+    first_name = models.CharField(_("first name"), max_length=100)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    mobile_phone = models.CharField(_("mobile phone"), max_length=30, blank=True)
+    home_phone = models.CharField(_("home phone"), max_length=30, blank=True)
+    work_phone = models.CharField(_("work phone"), max_length=30, blank=True)
+    same_address_as_family = models.BooleanField(_("same address as the family"), default=True)
+    profession = models.CharField(_("profession"), max_length=100, blank=True)
+    employer = models.CharField(_("employer"), max_length=150, blank=True)
+    relation = models.CharField(
+        _("relation to the children"), max_length=20, choices=Relation.choices
+    )
+    iban = models.CharField(_("IBAN"), max_length=42, blank=True, validators=[validate_iban])
+    bic = models.CharField(_("BIC"), max_length=11, blank=True, validators=[validate_bic])
+    account_holder = models.CharField(_("account holder"), max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = _("guardian")
+        verbose_name_plural = _("guardians")
+        ordering = ["family", "pk"]
+
+    def __str__(self):
+        return f"{self.get_civility_display()} {self.first_name} {self.last_name}"
+
+    def clean(self):
+        super().clean()
+        self.iban = normalise_iban(self.iban)
+        self.bic = (self.bic or "").replace(" ", "").upper()
+        if self.birth_date and self.birth_date > timezone.localdate():
+            raise ValidationError({"birth_date": _("A birth date cannot be in the future.")})
+        if not self.same_address_as_family and not (self.address_line1 and self.city):
+            raise ValidationError(
+                {"address_line1": _("Give the guardian's address, or tick “same address”.")}
+            )
+
+    @property
+    def effective_address(self) -> str:
+        return self.family.postal_address if self.same_address_as_family else self.postal_address
+
+
+class ChildQuerySet(models.QuerySet):
+    def for_agent(self, user):
+        return self.filter(family__in=Family.objects.for_agent(user))
+
+
+class Child(ClusterableModel):
+    class Sex(models.TextChoices):
+        FEMALE = "F", _("girl")
+        MALE = "M", _("boy")
+
+    class ClassLevel(models.TextChoices):
+        NONE = "", _("not at school")
+        PS = "PS", _("PS (petite section)")
+        MS = "MS", _("MS (moyenne section)")
+        GS = "GS", _("GS (grande section)")
+        CP = "CP", "CP"
+        CE1 = "CE1", "CE1"
+        CE2 = "CE2", "CE2"
+        CM1 = "CM1", "CM1"
+        CM2 = "CM2", "CM2"
+        OTHER = "other", _("other")
+
+    family = ParentalKey(
+        Family, verbose_name=_("family"), on_delete=models.CASCADE, related_name="children"
+    )
+    first_name = models.CharField(_("first name"), max_length=100)
+    last_name = models.CharField(_("last name"), max_length=100)
+    birth_date = models.DateField(_("birth date"))
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
+    establishment = models.ForeignKey(
+        "wagtail_family_portal.Establishment",
+        verbose_name=_("school"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="pupils",
+    )
+    class_level = models.CharField(
+        _("class level"), max_length=5, choices=ClassLevel.choices, blank=True
+    )
+    photo = models.ImageField(_("photo"), upload_to="family_portal/children/", blank=True)
+    colour = models.CharField(
+        _("planning colour"),
+        max_length=7,
+        blank=True,
+        validators=[validate_hex_colour],
+        help_text=_("Colour of this child in the planning, as #RRGGBB. Left empty, one is chosen."),
+    )
+    photo_rights = models.BooleanField(_("may be photographed"), default=False)
+    may_leave_alone = models.BooleanField(_("may leave alone"), default=False)
+    transport_allowed = models.BooleanField(_("may use the transport"), default=False)
+    emergency_care_allowed = models.BooleanField(_("emergency care authorised"), default=False)
+
+    objects = ChildQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("child")
+        verbose_name_plural = _("children")
+        ordering = ["family", "birth_date", "pk"]
+
+    def __str__(self):
+        return f"{self.first_name} {self.last_name}"
+
+    def clean(self):
+        super().clean()
+        if self.birth_date and self.birth_date > timezone.localdate():
+            raise ValidationError({"birth_date": _("A birth date cannot be in the future.")})
+        if (
+            self.establishment_id
+            and self.family_id
+            and self.establishment.municipality_id != self.family.municipality_id
+        ):
+            raise ValidationError(
+                {"establishment": _("This school belongs to another municipality.")}
+            )
+
+    def save(self, *args, **kwargs):
+        if not self.colour:
+            taken = self.family.children.exclude(pk=self.pk).count() if self.family_id else 0
+            self.colour = CHILD_COLOURS[taken % len(CHILD_COLOURS)]
+        super().save(*args, **kwargs)
+
+
+class ChildHealth(models.Model):
+    """Health information: sensitive, kept apart so that reading it can be permissioned."""
+
+    child = models.OneToOneField(
+        Child, verbose_name=_("child"), on_delete=models.CASCADE, related_name="health"
+    )
+    allergies = models.TextField(_("allergies"), blank=True)
+    diet = models.CharField(
+        _("diet"),
+        max_length=200,
+        blank=True,
+        help_text=_("e.g. no pork, vegetarian, gluten-free"),
+    )
+    has_care_plan = models.BooleanField(_("individual care plan (PAI)"), default=False)
+    care_plan_details = models.TextField(_("care plan details"), blank=True)
+    doctor_name = models.CharField(_("doctor"), max_length=150, blank=True)
+    doctor_phone = models.CharField(_("doctor's phone"), max_length=30, blank=True)
+    vaccinations_up_to_date = models.BooleanField(_("vaccinations up to date"), default=False)
+    vaccination_notes = models.TextField(_("vaccinations"), blank=True)
+
+    class Meta:
+        verbose_name = _("health information")
+        verbose_name_plural = _("health information")
+
+    def __str__(self):
+        return str(self.child)
+
+
+class AuthorisedContact(models.Model):
+    child = ParentalKey(
+        Child,
+        verbose_name=_("child"),
+        on_delete=models.CASCADE,
+        related_name="authorised_contacts",
+    )
+    last_name = models.CharField(_("last name"), max_length=100)
+    first_name = models.CharField(_("first name"), max_length=100)
+    phone = models.CharField(_("phone"), max_length=30)
+    relation = models.CharField(_("relation to the child"), max_length=100, blank=True)
+    may_pick_up = models.BooleanField(_("may pick the child up"), default=True)
+
+    class Meta:
+        verbose_name = _("authorised contact")
+        verbose_name_plural = _("authorised contacts")
+        ordering = ["child", "pk"]
+
+    def __str__(self):
+        return f"{self.first_name} {self.last_name}"
+
+
+class Subscription(models.Model):
+    """The link between an account and a family file ("Mes abonnements")."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account"),
+        on_delete=models.CASCADE,
+        related_name="family_subscriptions",
+    )
+    family = models.ForeignKey(
+        Family, verbose_name=_("family"), on_delete=models.CASCADE, related_name="subscriptions"
+    )
+    created_at = models.DateTimeField(_("linked at"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("linked by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("subscription")
+        verbose_name_plural = _("subscriptions")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "family"], name="wfp_unique_subscription")
+        ]
+
+    def __str__(self):
+        return f"{self.user} → {self.family}"

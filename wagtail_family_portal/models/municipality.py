@@ -1,0 +1,73 @@
+"""The municipality (collectivité) that runs a portal and owns all of its family data."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class MunicipalityQuerySet(models.QuerySet):
+    def for_agent(self, user):
+        """Municipalities whose data ``user`` may see in the admin (all of them for superusers)."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self
+        return self.filter(agents=user)
+
+    def for_site(self, site):
+        return self.filter(site=site)
+
+
+class Municipality(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    site = models.OneToOneField(
+        "wagtailcore.Site",
+        verbose_name=_("site"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="family_portal_municipality",
+        help_text=_("The Wagtail site that serves this municipality's family portal."),
+    )
+    address_line1 = models.CharField(_("address"), max_length=200, blank=True)
+    address_line2 = models.CharField(_("address (continued)"), max_length=200, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=10, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    sender_email = models.EmailField(
+        _("sender e-mail"),
+        blank=True,
+        help_text=_("Address the portal's e-mails are sent from, e.g. ne-pas-repondre@ville.fr."),
+    )
+    website = models.URLField(_("website"), blank=True)
+    logo = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("logo"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    agents = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("agents"),
+        blank=True,
+        related_name="family_portal_municipalities",
+        help_text=_("Staff members who process this municipality's families in the admin."),
+    )
+
+    objects = MunicipalityQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("municipality")
+        verbose_name_plural = _("municipalities")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def postal_address(self) -> str:
+        lines = [self.address_line1, self.address_line2, f"{self.postcode} {self.city}".strip()]
+        return "\n".join(line for line in lines if line)

@@ -1,0 +1,45 @@
+"""Field validators shared by the models, forms and API."""
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from schwifty import BIC, IBAN
+from schwifty.exceptions import SchwiftyException
+
+HEX_COLOUR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+def validate_iban(value: str) -> None:
+    """Reject an IBAN whose country format, length or checksum is wrong."""
+    if not value:
+        return
+    try:
+        IBAN(value)
+    except SchwiftyException as exc:
+        raise ValidationError(
+            _("“%(value)s” is not a valid IBAN."), code="invalid_iban", params={"value": value}
+        ) from exc
+
+
+def validate_bic(value: str) -> None:
+    if not value:
+        return
+    try:
+        BIC(value)
+    except SchwiftyException as exc:
+        raise ValidationError(
+            _("“%(value)s” is not a valid BIC."), code="invalid_bic", params={"value": value}
+        ) from exc
+
+
+def validate_hex_colour(value: str) -> None:
+    if not HEX_COLOUR_RE.match(value or ""):
+        raise ValidationError(
+            _("Enter a colour as #RRGGBB, for example #1f77b4."), code="invalid_colour"
+        )
+
+
+def normalise_iban(value: str) -> str:
+    """Store IBANs compact and upper-case, as banks print them without spaces."""
+    return re.sub(r"\s+", "", value or "").upper()
