@@ -84,7 +84,7 @@ class Family(ClusterableModel, Address):
             "Left empty, a random code is generated."
         ),
     )
-    subscriber_key = models.CharField(max_length=40, unique=True, editable=False)
+    subscriber_key = models.CharField(max_length=40, unique=True, editable=False, blank=True)
     family_quotient = models.DecimalField(
         _("family quotient (QF)"),
         max_digits=8,
