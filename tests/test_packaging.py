@@ -1,0 +1,237 @@
+"""The wheel ships everything the package needs and works once installed outside the repository.
+
+The test builds a wheel from a copy of the sources, installs it into a fresh virtualenv and runs
+a minimal Django project against it from a temporary directory. Nothing is downloaded: the wheel
+is built without isolation, installed with ``--no-deps``, and the dependencies are borrowed from
+the test's own virtualenv through a ``.pth`` file. A path listed in a ``.pth`` file is only
+appended to ``sys.path`` (the ``.pth`` files and editable finders found there are not run), so
+the repository's editable install of the package cannot leak in; the test checks it anyway.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import sysconfig
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from example_site import settings as example_settings
+
+pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).resolve().parent.parent
+PACKAGE = "wagtail_family_portal"
+BUILD_FILES = ["setup.cfg", "setup.py", "pyproject.toml", "MANIFEST.in", "README.md"]
+BUILD_FILES += ["CHANGELOG.md", "LICENSE"]
+REQUIRED_IN_WHEEL = [
+    f"{PACKAGE}/templates/{PACKAGE}/base.html",
+    f"{PACKAGE}/static/{PACKAGE}/portal.css",
+    f"{PACKAGE}/migrations/__init__.py",
+    f"{PACKAGE}/migrations/0001_initial.py",
+    f"{PACKAGE}/locale/fr/LC_MESSAGES/django.po",
+    f"{PACKAGE}/locale/fr/LC_MESSAGES/django.mo",
+]
+# A string of the package's own catalogue (the app's name), not one Django or Wagtail translate.
+TRANSLATED_MSGID = "Family portal"
+
+
+def run(args, **kwargs):
+    """Run a command; on failure, show its output in the assertion message."""
+    result = subprocess.run(args, capture_output=True, text=True, timeout=300, **kwargs)
+    assert result.returncode == 0, (
+        f"{' '.join(map(str, args))} failed ({result.returncode}):\n"
+        f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+    )
+    return result.stdout
+
+
+def package_files(root: Path) -> set[str]:
+    """The package's files, as wheel member names, without bytecode."""
+    return {
+        path.relative_to(root).as_posix()
+        for path in (root / PACKAGE).rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
+    }
+
+
+def build_wheel(workdir: Path) -> Path:
+    """Build from a copy of the sources, so no ``build/`` directory of the repo is reused."""
+    src = workdir / "src"
+    src.mkdir()
+    for name in BUILD_FILES:
+        if (REPO / name).exists():
+            shutil.copy2(REPO / name, src / name)
+    shutil.copytree(
+        REPO / PACKAGE, src / PACKAGE, ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
+    )
+    dist = workdir / "dist"
+    run(
+        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", dist, src],
+        cwd=src,
+    )
+    (wheel,) = dist.glob("*.whl")
+    return wheel
+
+
+def make_venv(workdir: Path, wheel: Path) -> Path:
+    venv = workdir / "venv"
+    run([sys.executable, "-m", "venv", "--without-pip", venv])
+    python = venv / "bin" / "python"
+    # pip of the test's virtualenv installs into the new one; nothing is resolved or downloaded.
+    run(
+        [sys.executable, "-m", "pip", "--python", python, "install", "--quiet", "--no-deps"]
+        + ["--no-index", "--no-cache-dir", wheel]
+    )
+    new_site = Path(
+        run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"]).strip()
+    )
+    borrowed = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
+    (new_site / "zz_borrowed_dependencies.pth").write_text("\n".join(sorted(borrowed)) + "\n")
+    return venv
+
+
+PROJECT_SETTINGS = """\
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+SECRET_KEY = "packaging-test"
+DEBUG = False
+ALLOWED_HOSTS = ["testserver"]
+INSTALLED_APPS = {installed_apps!r}
+MIDDLEWARE = {middleware!r}
+ROOT_URLCONF = "project_urls"
+TEMPLATES = [
+    {{
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "APP_DIRS": True,
+        "OPTIONS": {{
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+            ],
+        }},
+    }},
+]
+DATABASES = {{
+    "default": {{"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}}
+}}
+AUTHENTICATION_BACKENDS = [
+    "wagtail_family_portal.auth_backends.EmailBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LANGUAGE_CODE = "fr"
+LANGUAGES = [("fr", "Français"), ("en", "English")]
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = "Europe/Paris"
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "static"
+MEDIA_ROOT = BASE_DIR / "media"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+WAGTAIL_SITE_NAME = "Packaging test"
+WAGTAILADMIN_BASE_URL = "http://testserver"
+Q_CLUSTER = {{"name": "packaging_test", "orm": "default", "sync": True}}
+"""
+
+PROJECT_URLS = """\
+from django.urls import include, path
+from wagtail import urls as wagtail_urls
+from wagtail.admin import urls as wagtailadmin_urls
+
+urlpatterns = [
+    path("admin/", include(wagtailadmin_urls)),
+    path("", include("wagtail_family_portal.urls")),
+    path("", include(wagtail_urls)),
+]
+"""
+
+# Run by the installed interpreter: everything it touches must come from the new virtualenv.
+SMOKE = """\
+import sys
+from pathlib import Path
+
+import django
+django.setup()
+
+import wagtail_family_portal
+from django.apps import apps
+from django.contrib.staticfiles import finders
+from django.template.loader import get_template
+from django.test import RequestFactory
+from django.utils import translation
+from django.utils.html import escape
+
+venv = Path(sys.prefix).resolve()
+package_dir = Path(wagtail_family_portal.__file__).resolve().parent
+assert venv in package_dir.parents, f"package imported from {{package_dir}}, not {{venv}}"
+
+template = get_template("wagtail_family_portal/base.html")
+assert venv in Path(template.origin.name).resolve().parents, template.origin.name
+css = finders.find("wagtail_family_portal/portal.css")
+assert css and venv in Path(css).resolve().parents, css
+
+with translation.override("fr"):
+    app_name = str(apps.get_app_config("wagtail_family_portal").verbose_name)
+    html = template.render({{}}, RequestFactory().get("/"))
+    skip_link = escape(translation.gettext("Skip to content"))
+assert app_name == {expected!r}, app_name
+assert "/static/wagtail_family_portal/portal.css" in html, html
+assert '<html lang="fr">' in html and skip_link in html, html
+print("smoke ok:", app_name)
+"""
+
+
+def french_msgstr(po_file: Path, msgid: str) -> str:
+    match = re.search(rf'^msgid "{re.escape(msgid)}"\nmsgstr "(.+)"$', po_file.read_text(), re.M)
+    assert match, f"{msgid!r} has no French translation in {po_file}"
+    return match.group(1)
+
+
+def test_wheel_installs_and_runs_outside_the_repository(tmp_path):
+    wheel = build_wheel(tmp_path)
+
+    with zipfile.ZipFile(wheel) as archive:
+        shipped = set(archive.namelist())
+    missing = sorted(set(REQUIRED_IN_WHEEL) - shipped)
+    assert not missing, f"missing from {wheel.name}: {missing}"
+    not_shipped = sorted(package_files(REPO) - shipped)
+    assert not not_shipped, f"files of the package left out of {wheel.name}: {not_shipped}"
+
+    venv = make_venv(tmp_path, wheel)
+    python = venv / "bin" / "python"
+    installed_po = next(venv.glob(f"lib/python*/site-packages/{REQUIRED_IN_WHEEL[4]}"))
+    expected = french_msgstr(installed_po, TRANSLATED_MSGID)
+
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "project_settings.py").write_text(
+        PROJECT_SETTINGS.format(
+            installed_apps=list(example_settings.INSTALLED_APPS),
+            middleware=list(example_settings.MIDDLEWARE),
+        )
+    )
+    (project / "project_urls.py").write_text(PROJECT_URLS)
+    (project / "smoke.py").write_text(SMOKE.format(expected=expected))
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "DATABASE_URL"}
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="project_settings", PYTHONPATH=str(project), PYTHONSAFEPATH="1"
+    )
+
+    def django_admin(*args):
+        return run([python, "-m", "django", *args], cwd=project, env=env)
+
+    django_admin("check")
+    django_admin("migrate", "--noinput", "--verbosity", "0")
+    django_admin("makemigrations", "--check", "--dry-run", PACKAGE)
+    output = run([python, project / "smoke.py"], cwd=project, env=env)
+    assert "smoke ok" in output
