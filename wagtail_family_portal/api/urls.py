@@ -1,5 +1,30 @@
 """JSON API under /api/family-portal/v1/ (see docs/api.md)."""
 
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.permissions import AllowAny
+
+from . import views
+from .schema import SCHEMA_SETTINGS
+
 app_name = "wagtail_family_portal_api"
 
-urlpatterns: list = []
+# The schema and its docs are public and do not depend on the host's REST_FRAMEWORK settings.
+public = {"authentication_classes": [], "permission_classes": [AllowAny], "throttle_classes": []}
+
+urlpatterns = [
+    path("auth/token/", views.TokenView.as_view(), name="auth-token"),
+    path("me/", views.MeView.as_view(), name="me"),
+    path(
+        "schema/",
+        SpectacularAPIView.as_view(custom_settings=SCHEMA_SETTINGS, **public),
+        name="schema",
+    ),
+    path(
+        "docs/",
+        SpectacularSwaggerView.as_view(
+            url_name="wagtail_family_portal_api:schema", title=SCHEMA_SETTINGS["TITLE"], **public
+        ),
+        name="docs",
+    ),
+]

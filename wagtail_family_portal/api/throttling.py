@@ -1,0 +1,59 @@
+"""Rate limits of the API, read from package defaults and the host's settings at request time.
+
+The host overrides any rate with ``WAGTAIL_FAMILY_PORTAL_API_THROTTLE_RATES``, e.g.
+``{"auth": "20/hour"}``; ``None`` switches a scope off. The counters live in Django's default
+cache, so several app servers share them when that cache is shared (Redis, Memcached).
+"""
+
+from django.conf import settings
+from rest_framework.throttling import SimpleRateThrottle
+
+DEFAULT_THROTTLE_RATES = {
+    # Attempts to get a token (and later to sign up or activate), per IP address.
+    "auth": "10/minute",
+    # Every other request, per account, or per IP address for anonymous requests.
+    "user": "300/minute",
+    "anon": "60/minute",
+}
+
+
+def get_throttle_rates() -> dict:
+    overrides = getattr(settings, "WAGTAIL_FAMILY_PORTAL_API_THROTTLE_RATES", None) or {}
+    return {**DEFAULT_THROTTLE_RATES, **overrides}
+
+
+class PortalRateThrottle(SimpleRateThrottle):
+    """A throttle whose rate comes from :func:`get_throttle_rates` instead of DRF's settings."""
+
+    cache_format = "wfp-throttle_%(scope)s_%(ident)s"
+
+    def get_rate(self):
+        # Throttles are built for each request, so a changed setting applies at once.
+        return get_throttle_rates().get(self.scope)
+
+
+class AuthRateThrottle(PortalRateThrottle):
+    """Login-like endpoints: counted per IP address, whether or not the client is logged in."""
+
+    scope = "auth"
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class UserRateThrottle(PortalRateThrottle):
+    scope = "user"
+
+    def get_cache_key(self, request, view):
+        if not request.user or not request.user.is_authenticated:
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
+
+
+class AnonRateThrottle(PortalRateThrottle):
+    scope = "anon"
+
+    def get_cache_key(self, request, view):
+        if request.user and request.user.is_authenticated:
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
