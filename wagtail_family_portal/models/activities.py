@@ -16,7 +16,7 @@ MAX_DEADLINE_DAYS = 60
 
 @dataclass(frozen=True)
 class Deadline:
-    """"N days before at HH:MM": the last moment a day can still be booked or cancelled.
+    """ "N days before at HH:MM": the last moment a day can still be booked or cancelled.
 
     ``days`` counts calendar days, or only working days when ``working_days`` is set; in that case
     ``is_working_day`` tells which dates count (weekends, public holidays and closures do not).
@@ -126,17 +126,13 @@ class Activity(models.Model):
         default=2,
         validators=[MaxValueValidator(MAX_DEADLINE_DAYS)],
     )
-    booking_deadline_time = models.TimeField(
-        _("booking deadline: time"), default=dt.time(10, 0)
-    )
+    booking_deadline_time = models.TimeField(_("booking deadline: time"), default=dt.time(10, 0))
     absence_deadline_days = models.PositiveSmallIntegerField(
         _("absence deadline: days before"),
         default=2,
         validators=[MaxValueValidator(MAX_DEADLINE_DAYS)],
     )
-    absence_deadline_time = models.TimeField(
-        _("absence deadline: time"), default=dt.time(10, 0)
-    )
+    absence_deadline_time = models.TimeField(_("absence deadline: time"), default=dt.time(10, 0))
     deadline_working_days = models.BooleanField(
         _("count working days only"),
         default=False,
@@ -269,9 +265,7 @@ class EnrolmentQuerySet(models.QuerySet):
     def for_agent(self, user):
         from .municipality import Municipality
 
-        return self.filter(
-            child__family__municipality__in=Municipality.objects.for_agent(user)
-        )
+        return self.filter(child__family__municipality__in=Municipality.objects.for_agent(user))
 
     def covering(self, start: dt.date, end: dt.date):
         return self.filter(start_date__lte=end, end_date__gte=start)
@@ -313,19 +307,14 @@ class Enrolment(models.Model):
         activity = self.activity
         if self.start_date < activity.season_start or self.end_date > activity.season_end:
             raise ValidationError(
-                _(
-                    "The enrolment must stay within the activity's season "
-                    "(%(start)s – %(end)s)."
-                )
+                _("The enrolment must stay within the activity's season (%(start)s – %(end)s).")
                 % {
                     "start": activity.season_start.strftime("%d/%m/%Y"),
                     "end": activity.season_end.strftime("%d/%m/%Y"),
                 }
             )
         if activity.establishment.municipality_id != self.child.family.municipality_id:
-            raise ValidationError(
-                {"activity": _("This activity belongs to another municipality.")}
-            )
+            raise ValidationError({"activity": _("This activity belongs to another municipality.")})
         overlapping = (
             Enrolment.objects.filter(child_id=self.child_id, activity_id=self.activity_id)
             .covering(self.start_date, self.end_date)

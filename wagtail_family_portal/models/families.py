@@ -28,9 +28,7 @@ def normalise_subscriber_code(code: str) -> str:
 
 def generate_subscriber_code() -> str:
     """A random code such as ``K7QM-XW3P-9TDA`` (31¹² ≈ 7.9·10¹⁷ possibilities)."""
-    raw = "".join(
-        secrets.choice(SUBSCRIBER_CODE_ALPHABET) for _ in range(SUBSCRIBER_CODE_LENGTH)
-    )
+    raw = "".join(secrets.choice(SUBSCRIBER_CODE_ALPHABET) for _ in range(SUBSCRIBER_CODE_LENGTH))
     return "-".join(raw[i : i + 4] for i in range(0, SUBSCRIBER_CODE_LENGTH, 4))
 
 
@@ -118,6 +116,12 @@ class Family(ClusterableModel, Address):
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        if not self.subscriber_code:
+            self.subscriber_code = self._unused_code()
+        self.subscriber_key = normalise_subscriber_code(self.subscriber_code)
+        super().save(*args, **kwargs)
+
     def clean(self):
         super().clean()
         if not self.subscriber_code:
@@ -137,12 +141,6 @@ class Family(ClusterableModel, Address):
             raise ValidationError(
                 {"subscriber_code": _("This subscriber code is already used by another family.")}
             )
-
-    def save(self, *args, **kwargs):
-        if not self.subscriber_code:
-            self.subscriber_code = self._unused_code()
-        self.subscriber_key = normalise_subscriber_code(self.subscriber_code)
-        super().save(*args, **kwargs)
 
     @staticmethod
     def _unused_code() -> str:
@@ -278,6 +276,12 @@ class Child(ClusterableModel):
     def __str__(self):
         return f"{self.first_name} {self.last_name}"
 
+    def save(self, *args, **kwargs):
+        if not self.colour:
+            taken = self.family.children.exclude(pk=self.pk).count() if self.family_id else 0
+            self.colour = CHILD_COLOURS[taken % len(CHILD_COLOURS)]
+        super().save(*args, **kwargs)
+
     def clean(self):
         super().clean()
         if self.birth_date and self.birth_date > timezone.localdate():
@@ -290,12 +294,6 @@ class Child(ClusterableModel):
             raise ValidationError(
                 {"establishment": _("This school belongs to another municipality.")}
             )
-
-    def save(self, *args, **kwargs):
-        if not self.colour:
-            taken = self.family.children.exclude(pk=self.pk).count() if self.family_id else 0
-            self.colour = CHILD_COLOURS[taken % len(CHILD_COLOURS)]
-        super().save(*args, **kwargs)
 
 
 class ChildHealth(models.Model):

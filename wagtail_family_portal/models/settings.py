@@ -6,9 +6,7 @@ from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField
 
-DEFAULT_EMAIL_FOOTER = _(
-    "This is an automatic message, please do not reply to it."
-)
+DEFAULT_EMAIL_FOOTER = _("This is an automatic message, please do not reply to it.")
 
 
 @register_setting(icon="group")
