@@ -1,0 +1,701 @@
+"""Demo data: a French municipality with its families, activities and portal page.
+
+Used by ``manage.py load_family_portal_demo``. Every function looks rows up by a natural key and
+updates them, so loading the demo again gives the same rows and resets the documented passwords
+(see "Demo data" in CONTRACT.md). The content is French: it is what a municipality would type.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+from django.utils import timezone
+from wagtail.models import Page, Site
+
+from .models import (
+    Activity,
+    AuthorisedContact,
+    Child,
+    ChildHealth,
+    Closure,
+    Enrolment,
+    Establishment,
+    Family,
+    FamilyPortalPage,
+    FamilyPortalSettings,
+    Guardian,
+    Municipality,
+    Subscription,
+)
+from .models.families import normalise_subscriber_code
+from .permissions import AGENTS_GROUP_NAME
+from .services.closures import ClosureImportError, current_school_year, import_closures
+
+ADMIN_USERNAME = ADMIN_PASSWORD = "admin"
+AGENT_USERNAME = AGENT_PASSWORD = "agent"
+PARENT_EMAIL = "parent@example.org"
+PARENT_PASSWORD = "demo-parent-2026"
+MARTIN_CODE = "DEMO-MARTIN-2026"
+DURAND_CODE = "DEMO-DURAND-2026"
+PORTAL_SLUG = "espace-famille"
+PORTAL_TITLE = "Espace famille"
+MUNICIPALITY_NAME = "Belleville-sur-Loire"
+OTHER_MUNICIPALITY_NAME = "Autreville"
+SCHOOL_HOLIDAY_ZONE = "B"
+
+
+@dataclass
+class Demo:
+    """What was loaded, for the command's summary and the tests."""
+
+    municipality: Municipality
+    other_municipality: Municipality
+    portal_page: FamilyPortalPage
+    school_year: int
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Season:
+    start: dt.date
+    end: dt.date
+
+    @classmethod
+    def for_school_year(cls, school_year: int) -> "Season":
+        """From 1 September to the first Saturday of July, when the summer holidays begin."""
+        july = dt.date(school_year + 1, 7, 1)
+        return cls(dt.date(school_year, 9, 1), july + dt.timedelta(days=(5 - july.weekday()) % 7))
+
+
+def load_demo(today: dt.date | None = None) -> Demo:
+    school_year = current_school_year(today or timezone.localdate())
+    season = Season.for_school_year(school_year)
+    with transaction.atomic():
+        site = default_site()
+        municipality = demo_municipality(site)
+        other = other_municipality()
+        activities = demo_activities(municipality, season)
+        warnings = demo_closures(municipality, school_year, season, activities["ALSH MERCREDI"])
+
+        ensure_superuser()
+        ensure_agent(municipality, others=[other])
+        parent = ensure_parent()
+
+        martin = martin_family(municipality, activities, season)
+        Subscription.objects.get_or_create(user=parent, family=martin)
+        durand_family(municipality, activities, season)
+        other_families(municipality, activities, season)
+        autreville_family(other, season)
+
+        portal_settings(site)
+        page = portal_page(site)
+    return Demo(municipality, other, page, school_year, warnings)
+
+
+# Site, municipalities and users
+
+
+def default_site() -> Site:
+    site = Site.objects.filter(is_default_site=True).first() or Site.objects.first()
+    if site:
+        return site
+    home = Page.get_first_root_node().add_child(instance=Page(title="Accueil", slug="accueil"))
+    return Site.objects.create(
+        hostname="localhost", port=80, root_page=home, is_default_site=True, site_name="Demo"
+    )
+
+
+def demo_municipality(site: Site) -> Municipality:
+    municipality, _ = Municipality.objects.update_or_create(
+        name=MUNICIPALITY_NAME,
+        defaults={
+            "site": site,
+            "address_line1": "Mairie — 1 place de l'Hôtel de Ville",
+            "address_line2": "Service Enfance et Jeunesse",
+            "postcode": "18240",
+            "city": "Belleville-sur-Loire",
+            "phone": "02 48 72 41 00",
+            "contact_email": "enfance@belleville-sur-loire.example",
+            "sender_email": "ne-pas-repondre@belleville-sur-loire.example",
+            "website": "https://www.belleville-sur-loire.example/",
+        },
+    )
+    return municipality
+
+
+def other_municipality() -> Municipality:
+    """A second municipality without a site, whose data the demo agent must not see."""
+    municipality, _ = Municipality.objects.update_or_create(
+        name=OTHER_MUNICIPALITY_NAME,
+        defaults={
+            "site": None,
+            "address_line1": "2 rue de la Mairie",
+            "postcode": "88300",
+            "city": "Autreville",
+            "phone": "03 29 94 12 00",
+            "contact_email": "mairie@autreville.example",
+            "sender_email": "ne-pas-repondre@autreville.example",
+            "website": "https://www.autreville.example/",
+        },
+    )
+    return municipality
+
+
+def user_with_password(username: str, password: str, **fields):
+    user, _ = get_user_model().objects.update_or_create(username=username, defaults=fields)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    return user
+
+
+def ensure_superuser():
+    return user_with_password(
+        ADMIN_USERNAME,
+        ADMIN_PASSWORD,
+        email="admin@example.org",
+        first_name="Alice",
+        last_name="Administratrice",
+        is_staff=True,
+        is_superuser=True,
+        is_active=True,
+    )
+
+
+def ensure_agent(municipality: Municipality, others: list[Municipality]):
+    agent = user_with_password(
+        AGENT_USERNAME,
+        AGENT_PASSWORD,
+        email="agent@example.org",
+        first_name="Bruno",
+        last_name="Lambert",
+        is_staff=True,
+        is_superuser=False,
+        is_active=True,
+    )
+    group, _ = Group.objects.get_or_create(name=AGENTS_GROUP_NAME)
+    # The agents' group migration grants the real permissions; admin access is the least the
+    # demo agent needs to log in, even before that migration exists.
+    group.permissions.add(
+        Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin")
+    )
+    agent.groups.add(group)
+    municipality.agents.add(agent)
+    for other in others:
+        other.agents.remove(agent)
+    return agent
+
+
+def ensure_parent():
+    return user_with_password(
+        PARENT_EMAIL,
+        PARENT_PASSWORD,
+        email=PARENT_EMAIL,
+        first_name="Claire",
+        last_name="Martin",
+        is_staff=False,
+        is_superuser=False,
+        is_active=True,
+    )
+
+
+# Calendar: establishments, activities, closures
+
+
+def establishment(municipality, name, kind, address, phone) -> Establishment:
+    obj, _ = Establishment.objects.update_or_create(
+        municipality=municipality,
+        name=name,
+        defaults={"kind": kind, "address": address, "phone": phone},
+    )
+    return obj
+
+
+def activity(place: Establishment, short_code: str, season: Season, **fields) -> Activity:
+    obj, _ = Activity.objects.update_or_create(
+        establishment=place,
+        short_code=short_code,
+        defaults={"season_start": season.start, "season_end": season.end, **fields},
+    )
+    return obj
+
+
+def demo_activities(municipality: Municipality, season: Season) -> dict[str, Activity]:
+    """Two schools with canteen and before/after-school care, and a Wednesday leisure centre."""
+    elementary = establishment(
+        municipality,
+        "École élémentaire Jules Ferry",
+        Establishment.Kind.SCHOOL,
+        "12 rue des Écoles, 18240 Belleville-sur-Loire",
+        "02 48 72 41 10",
+    )
+    nursery_school = establishment(
+        municipality,
+        "École maternelle Les Coquelicots",
+        Establishment.Kind.SCHOOL,
+        "5 allée des Tilleuls, 18240 Belleville-sur-Loire",
+        "02 48 72 41 20",
+    )
+    centre = establishment(
+        municipality,
+        "Accueil de loisirs Les Écureuils",
+        Establishment.Kind.LEISURE_CENTRE,
+        "Chemin du Stade, 18240 Belleville-sur-Loire",
+        "02 48 72 41 30",
+    )
+    school_days = [0, 1, 3, 4]
+    activities = {}
+    for number, school in ((1, elementary), (2, nursery_school)):
+        activities[f"{number}/REPAS"] = activity(
+            school,
+            f"{number}/REPAS",
+            season,
+            name="Repas école",
+            kind=Activity.Kind.CANTEEN,
+            start_time=dt.time(11, 45),
+            end_time=dt.time(13, 30),
+            weekdays=school_days,
+            booking_mode=Activity.BookingMode.AGENT,
+            booking_deadline_days=2,
+            absence_deadline_days=2,
+            deadline_working_days=True,
+        )
+        activities[f"{number}/Péri MATIN"] = activity(
+            school,
+            f"{number}/Péri MATIN",
+            season,
+            name="Périscolaire matin",
+            kind=Activity.Kind.SCHOOL_CARE,
+            start_time=dt.time(7, 30),
+            end_time=dt.time(8, 20),
+            weekdays=school_days,
+            booking_mode=Activity.BookingMode.AUTOMATIC,
+            booking_deadline_days=1,
+            booking_deadline_time=dt.time(18, 0),
+            absence_deadline_days=1,
+            absence_deadline_time=dt.time(18, 0),
+        )
+        activities[f"{number}/Péri SOIR"] = activity(
+            school,
+            f"{number}/Péri SOIR",
+            season,
+            name="Périscolaire soir",
+            kind=Activity.Kind.SCHOOL_CARE,
+            start_time=dt.time(16, 30),
+            end_time=dt.time(18, 30),
+            weekdays=school_days,
+            booking_mode=Activity.BookingMode.AGENT,
+        )
+    activities["ALSH MERCREDI"] = activity(
+        centre,
+        "ALSH MERCREDI",
+        season,
+        name="Accueil de loisirs mercredi",
+        kind=Activity.Kind.LEISURE_CENTRE,
+        start_time=dt.time(7, 30),
+        end_time=dt.time(18, 30),
+        weekdays=[2],
+        booking_mode=Activity.BookingMode.AUTOMATIC,
+        capacity=24,
+        waiting_list=True,
+        booking_deadline_days=7,
+        booking_deadline_time=dt.time(12, 0),
+        absence_deadline_days=3,
+        absence_deadline_time=dt.time(12, 0),
+    )
+    return activities
+
+
+def demo_closures(
+    municipality: Municipality, school_year: int, season: Season, centre: Activity
+) -> list[str]:
+    """The zone B holidays of the school year, and a training day of the leisure centre staff.
+
+    Returns warnings: without school holiday data for the year, only public holidays are loaded.
+    """
+    warnings = []
+    try:
+        import_closures(municipality, school_year, SCHOOL_HOLIDAY_ZONE)
+    except ClosureImportError as exc:
+        warnings.append(str(exc))
+        import_closures(
+            municipality, school_year, SCHOOL_HOLIDAY_ZONE, include_school_holidays=False
+        )
+    training_day = first_weekday_of_month(season.end.year, 6, weekday=2)
+    closure, _ = Closure.objects.update_or_create(
+        municipality=municipality,
+        kind=Closure.Kind.CLOSURE,
+        label="Formation des animateurs : accueil de loisirs fermé",
+        defaults={"start_date": training_day, "end_date": training_day},
+    )
+    closure.activities.set([centre])
+    return warnings
+
+
+def first_weekday_of_month(year: int, month: int, weekday: int) -> dt.date:
+    first = dt.date(year, month, 1)
+    return first + dt.timedelta(days=(weekday - first.weekday()) % 7)
+
+
+# Families
+
+
+def family(municipality: Municipality, code: str, name: str, **fields) -> Family:
+    """A family found by its subscriber code, which the demo fixes so that it can be typed."""
+    obj = Family.objects.filter(subscriber_key=normalise_subscriber_code(code)).first()
+    if obj is None:
+        obj = Family(subscriber_code=code)
+    obj.municipality = municipality
+    obj.name = name
+    obj.city = municipality.city
+    obj.postcode = municipality.postcode
+    for key, value in fields.items():
+        setattr(obj, key, value)
+    obj.save()
+    return obj
+
+
+def guardian(family: Family, first_name: str, **fields) -> Guardian:
+    obj, _ = Guardian.objects.update_or_create(
+        family=family,
+        first_name=first_name,
+        defaults={"last_name": family.name, "same_address_as_family": True, **fields},
+    )
+    return obj
+
+
+def child(
+    family: Family,
+    first_name: str,
+    *,
+    health: dict | None = None,
+    contacts: list[dict] = (),
+    enrolments: list[Activity] = (),
+    season: Season,
+    **fields,
+) -> Child:
+    obj, _ = Child.objects.update_or_create(
+        family=family, first_name=first_name, defaults={"last_name": family.name, **fields}
+    )
+    ChildHealth.objects.update_or_create(child=obj, defaults=health or {})
+    for contact in contacts:
+        AuthorisedContact.objects.update_or_create(
+            child=obj,
+            first_name=contact["first_name"],
+            last_name=contact["last_name"],
+            defaults=contact,
+        )
+    for enrolled in enrolments:
+        Enrolment.objects.update_or_create(
+            child=obj,
+            activity=enrolled,
+            defaults={"start_date": season.start, "end_date": season.end},
+        )
+    return obj
+
+
+GRANDMOTHER = {
+    "first_name": "Monique",
+    "last_name": "Martin",
+    "phone": "06 45 12 78 90",
+    "relation": "grand-mère",
+    "may_pick_up": True,
+}
+NEIGHBOUR = {
+    "first_name": "Karim",
+    "last_name": "Benali",
+    "phone": "06 71 23 45 67",
+    "relation": "voisin",
+    "may_pick_up": True,
+}
+
+
+def martin_family(municipality, activities, season) -> Family:
+    """The family of the demo account: two children, five activities, an allergy with a PAI."""
+    martin = family(
+        municipality,
+        MARTIN_CODE,
+        "Martin",
+        address_line1="8 rue des Vignes",
+        family_quotient=Decimal("842.50"),
+        quotient_year=season.start.year - 1,
+        caf_number="1234567",
+    )
+    guardian(
+        martin,
+        "Claire",
+        civility=Guardian.Civility.MRS,
+        relation=Guardian.Relation.MOTHER,
+        birth_date=dt.date(1986, 4, 9),
+        email=PARENT_EMAIL,
+        mobile_phone="06 12 34 56 78",
+        work_phone="02 48 54 10 20",
+        profession="Infirmière",
+        employer="Centre hospitalier de Gien",
+        iban="FR7630004008200001012345617",
+        bic="BNPAFRPP",
+        account_holder="Claire Martin",
+    )
+    guardian(
+        martin,
+        "Thomas",
+        civility=Guardian.Civility.MR,
+        relation=Guardian.Relation.FATHER,
+        birth_date=dt.date(1984, 11, 23),
+        email="thomas.martin@example.org",
+        mobile_phone="06 98 76 54 32",
+        profession="Technicien de maintenance",
+        employer="Centrale nucléaire de Belleville",
+        iban="FR7610278360500002012340168",
+        bic="CMCIFR2A",
+        account_holder="Thomas Martin",
+    )
+    elementary = activities["1/REPAS"].establishment
+    nursery_school = activities["2/REPAS"].establishment
+    child(
+        martin,
+        "Léa",
+        season=season,
+        birth_date=dt.date(2017, 6, 2),
+        sex=Child.Sex.FEMALE,
+        establishment=elementary,
+        class_level=Child.ClassLevel.CM1,
+        photo_rights=True,
+        may_leave_alone=False,
+        emergency_care_allowed=True,
+        health={
+            "allergies": "Arachides et fruits à coque (allergie sévère).",
+            "has_care_plan": True,
+            "care_plan_details": (
+                "PAI alimentaire : trousse d'urgence avec stylo d'adrénaline au bureau de la "
+                "direction et à la cantine. Paniers-repas fournis par la famille."
+            ),
+            "doctor_name": "Dr Sophie Bernard",
+            "doctor_phone": "02 48 72 15 30",
+            "vaccinations_up_to_date": True,
+        },
+        contacts=[GRANDMOTHER, NEIGHBOUR],
+        enrolments=[activities["1/REPAS"], activities["1/Péri SOIR"], activities["ALSH MERCREDI"]],
+    )
+    child(
+        martin,
+        "Hugo",
+        season=season,
+        birth_date=dt.date(2021, 3, 12),
+        sex=Child.Sex.MALE,
+        establishment=nursery_school,
+        class_level=Child.ClassLevel.GS,
+        photo_rights=True,
+        emergency_care_allowed=True,
+        health={
+            "diet": "Sans porc",
+            "doctor_name": "Dr Sophie Bernard",
+            "doctor_phone": "02 48 72 15 30",
+            "vaccinations_up_to_date": True,
+        },
+        contacts=[GRANDMOTHER],
+        enrolments=[
+            activities["2/REPAS"],
+            activities["2/Péri MATIN"],
+            activities["ALSH MERCREDI"],
+        ],
+    )
+    return martin
+
+
+def durand_family(municipality, activities, season) -> Family:
+    """Not linked to any account: the code on its paperwork is how a parent links it."""
+    durand = family(
+        municipality,
+        DURAND_CODE,
+        "Durand",
+        address_line1="27 avenue de la Loire",
+        family_quotient=Decimal("615.00"),
+        quotient_year=season.start.year - 1,
+        caf_number="7654321",
+    )
+    guardian(
+        durand,
+        "Julien",
+        civility=Guardian.Civility.MR,
+        relation=Guardian.Relation.FATHER,
+        email="julien.durand@example.org",
+        mobile_phone="06 33 44 55 66",
+        iban="FR7630003012340005001234509",
+        bic="SOGEFRPP",
+        account_holder="Julien Durand",
+    )
+    child(
+        durand,
+        "Chloé",
+        season=season,
+        birth_date=dt.date(2018, 9, 30),
+        sex=Child.Sex.FEMALE,
+        establishment=activities["1/REPAS"].establishment,
+        class_level=Child.ClassLevel.CE2,
+        health={"vaccinations_up_to_date": True},
+        contacts=[
+            {
+                "first_name": "Nadia",
+                "last_name": "Durand",
+                "phone": "06 77 88 99 00",
+                "relation": "tante",
+            }
+        ],
+        enrolments=[activities["1/REPAS"], activities["1/Péri SOIR"]],
+    )
+    return durand
+
+
+OTHER_FAMILIES = [
+    # code, name, guardian (first name, civility, relation, IBAN, BIC), children
+    (
+        "DEMO-PETIT-2026",
+        "Petit",
+        ("Sandrine", Guardian.Civility.MRS, Guardian.Relation.MOTHER),
+        ("FR7617515900000800123456711", "CEPAFRPP"),
+        [("Nathan", Child.Sex.MALE, dt.date(2019, 2, 17), Child.ClassLevel.CE1, "1")],
+    ),
+    (
+        "DEMO-NGUYEN-2026",
+        "Nguyen",
+        ("Minh", Guardian.Civility.MR, Guardian.Relation.FATHER),
+        ("FR7611315000010800112233426", "CEPAFRPP"),
+        [
+            ("Emma", Child.Sex.FEMALE, dt.date(2016, 8, 5), Child.ClassLevel.CM2, "1"),
+            ("Lucas", Child.Sex.MALE, dt.date(2022, 1, 20), Child.ClassLevel.MS, "2"),
+        ],
+    ),
+    (
+        "DEMO-LEFEVRE-2026",
+        "Lefèvre",
+        ("Aurélie", Guardian.Civility.MRS, Guardian.Relation.LEGAL_GUARDIAN),
+        ("FR4720041010120123456A02076", "PSSTFRPP"),
+        [("Inès", Child.Sex.FEMALE, dt.date(2023, 5, 11), Child.ClassLevel.PS, "2")],
+    ),
+]
+
+
+def other_families(municipality, activities, season) -> list[Family]:
+    families = []
+    for code, name, (first_name, civility, relation), (iban, bic), kids in OTHER_FAMILIES:
+        obj = family(municipality, code, name, address_line1="Lotissement du Moulin")
+        guardian(
+            obj,
+            first_name,
+            civility=civility,
+            relation=relation,
+            email=f"{first_name.lower()}.{code.split('-')[1].lower()}@example.org",
+            mobile_phone="06 10 20 30 40",
+            iban=iban,
+            bic=bic,
+            account_holder=f"{first_name} {name}",
+        )
+        for first, sex, birth_date, level, school in kids:
+            child(
+                obj,
+                first,
+                season=season,
+                birth_date=birth_date,
+                sex=sex,
+                class_level=level,
+                establishment=activities[f"{school}/REPAS"].establishment,
+                enrolments=[activities[f"{school}/REPAS"], activities["ALSH MERCREDI"]],
+            )
+        families.append(obj)
+    return families
+
+
+def autreville_family(municipality: Municipality, season: Season) -> Family:
+    """Autreville's own school, canteen and family: data the demo agent must not see."""
+    school = establishment(
+        municipality,
+        "École primaire du Centre",
+        Establishment.Kind.SCHOOL,
+        "1 place de l'Église, 88300 Autreville",
+        "03 29 94 12 10",
+    )
+    canteen = activity(
+        school,
+        "CANTINE",
+        season,
+        name="Restauration scolaire",
+        kind=Activity.Kind.CANTEEN,
+        start_time=dt.time(12, 0),
+        end_time=dt.time(13, 30),
+        weekdays=[0, 1, 3, 4],
+    )
+    bernard = family(
+        municipality, "DEMO-AUTREVILLE-2026", "Bernard", address_line1="4 rue du Lavoir"
+    )
+    guardian(
+        bernard,
+        "Nicolas",
+        civility=Guardian.Civility.MR,
+        relation=Guardian.Relation.FATHER,
+        email="nicolas.bernard@example.org",
+        mobile_phone="06 52 63 74 85",
+        iban="FR7630006000011234567890189",
+        bic="AGRIFRPP",
+        account_holder="Nicolas Bernard",
+    )
+    child(
+        bernard,
+        "Manon",
+        season=season,
+        birth_date=dt.date(2018, 12, 1),
+        sex=Child.Sex.FEMALE,
+        establishment=school,
+        class_level=Child.ClassLevel.CE2,
+        enrolments=[canteen],
+    )
+    return bernard
+
+
+# CMS: settings and portal page
+
+
+def portal_settings(site: Site) -> FamilyPortalSettings:
+    settings = FamilyPortalSettings.for_site(site)
+    settings.welcome_text = (
+        "<p>Bienvenue sur l'espace famille de Belleville-sur-Loire. Réservez la cantine, "
+        "le périscolaire et l'accueil de loisirs du mercredi, signalez une absence et suivez "
+        "vos demandes en ligne.</p>"
+    )
+    settings.tax_data_help_text = (
+        "<p>Votre quotient familial est calculé par le service Enfance à partir de votre "
+        "attestation CAF ou de votre dernier avis d'imposition. Pour le mettre à jour, déposez "
+        "ce document à l'accueil de la mairie ou envoyez-le à "
+        "enfance@belleville-sur-loire.example.</p>"
+    )
+    settings.email_signature = (
+        "Le service Enfance et Jeunesse de la mairie de Belleville-sur-Loire\n"
+        "02 48 72 41 00, du lundi au vendredi de 8 h 30 à 12 h et de 13 h 30 à 17 h"
+    )
+    settings.email_footer = (
+        "Ce message est envoyé automatiquement par l'espace famille, merci de ne pas y répondre."
+    )
+    settings.save()
+    return settings
+
+
+def portal_page(site: Site) -> FamilyPortalPage:
+    """The portal page, a child of the site's home page so that it is served at /espace-famille/."""
+    home = site.root_page.specific
+    page = FamilyPortalPage.objects.child_of(home).filter(slug=PORTAL_SLUG).first()
+    intro = (
+        "<p>Connectez-vous avec l'adresse e-mail de votre compte. Première visite ? Créez votre "
+        "compte puis reliez-le à votre dossier famille avec le code abonné indiqué sur vos "
+        "factures.</p>"
+    )
+    if page is None:
+        page = home.add_child(
+            instance=FamilyPortalPage(title=PORTAL_TITLE, slug=PORTAL_SLUG, intro=intro)
+        )
+        page.save_revision().publish()
+    elif not page.live or page.title != PORTAL_TITLE:
+        page.title = PORTAL_TITLE
+        page.save_revision().publish()
+    return page
