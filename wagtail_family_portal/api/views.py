@@ -17,7 +17,6 @@ from .serializers import (
 )
 from .throttling import AuthRateThrottle
 
-ERROR_400 = OpenApiResponse(ErrorSerializer, description="Invalid input (see the field errors).")
 ERROR_401 = OpenApiResponse(ErrorSerializer, description="Not logged in.")
 ERROR_429 = OpenApiResponse(ErrorSerializer, description="Too many attempts; retry later.")
 
