@@ -122,6 +122,8 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "wagtail-family-portal API",
     "VERSION": "1",
+    # Keep Wagtail's own admin API out of the schema: it only documents the family portal.
+    "PREPROCESSING_HOOKS": ["wagtail_family_portal.api.schema.only_family_portal_endpoints"],
 }
 
 # django-q2: the ORM broker needs no extra server; point Q_CLUSTER at Redis in production.
