@@ -189,3 +189,11 @@ def test_command_prints_the_logins(loaded):
         "http://127.0.0.1:8000/admin/",
     ]:
         assert expected in loaded
+
+
+def test_demo_users_reach_their_pages(loaded, client):
+    client.force_login(User.objects.get(username=demo.PARENT_EMAIL))
+    assert client.get("/espace-famille/").status_code == 200
+
+    client.force_login(User.objects.get(username="agent"))
+    assert client.get("/admin/").status_code == 200
