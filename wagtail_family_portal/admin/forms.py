@@ -1,0 +1,43 @@
+"""The base form of the agents' screens: foreign-key choices limited to the agent's municipalities.
+
+Restricting the field's queryset both hides other towns' rows from the select boxes and makes
+Django refuse a forged POST that names one ("Select a valid choice").
+"""
+
+from django import forms
+from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.forms.models import WagtailAdminModelFormMetaclass
+
+from .scoping import for_agent, is_scoped
+
+
+class ScopedChoicesMixin:
+    """Limit every foreign-key field to the rows ``for_user`` may see."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.ModelChoiceField) and is_scoped(field.queryset.model):
+                field.queryset = for_agent(field.queryset, self.for_user)
+
+
+class MunicipalityScopedFormMetaclass(WagtailAdminModelFormMetaclass):
+    def __new__(cls, name, bases, attrs):
+        new_class = super().__new__(cls, name, bases, attrs)
+        # InlinePanel child forms (guardians, children, contacts) are scoped the same way. Their
+        # form classes are built by Wagtail's InlinePanel, so the mixin is added here.
+        for formset_class in getattr(new_class, "formsets", {}).values():
+            # Hand the user down to the child forms (django-modelcluster's mechanism).
+            formset_class.inherit_kwargs = ["for_user"]
+            child_form = formset_class.form
+            if not issubclass(child_form, ScopedChoicesMixin):
+                formset_class.form = type(child_form)(
+                    child_form.__name__, (ScopedChoicesMixin, child_form), {}
+                )
+        return new_class
+
+
+class MunicipalityScopedForm(
+    ScopedChoicesMixin, WagtailAdminModelForm, metaclass=MunicipalityScopedFormMetaclass
+):
+    pass

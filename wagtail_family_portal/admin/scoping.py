@@ -1,0 +1,86 @@
+"""Municipality scoping: an agent sees and edits only the data of their own municipalities.
+
+One rule, used everywhere in the admin (lists, edit/delete/inspect views, exports, form choices,
+filters) and by Wagtail itself through ``MunicipalityScopedPermissionPolicy``: a row is visible to
+a user if it belongs to a municipality returned by ``Municipality.objects.for_agent(user)``.
+"""
+
+from django.db import models
+from wagtail.permission_policies import ModelPermissionPolicy
+
+from ..models import AuthorisedContact, ChildHealth, Guardian, Municipality, Subscription
+
+# Models whose manager has no ``for_agent()``: the path from the model to its municipality.
+MUNICIPALITY_LOOKUPS = {
+    Guardian: "family__municipality",
+    AuthorisedContact: "child__family__municipality",
+    ChildHealth: "child__family__municipality",
+    Subscription: "family__municipality",
+}
+
+
+def is_scoped(model: type[models.Model]) -> bool:
+    """Whether rows of ``model`` belong to a municipality (and so must be scoped)."""
+    return model in MUNICIPALITY_LOOKUPS or hasattr(model._default_manager.none(), "for_agent")
+
+
+def for_agent(queryset: models.QuerySet, user) -> models.QuerySet:
+    """Restrict ``queryset`` to the rows of the municipalities ``user`` is an agent of.
+
+    Superusers see everything; anonymous or inactive users see nothing. Raises ``TypeError`` for a
+    model that is not municipality data, so that a new screen cannot forget to declare its scope.
+    """
+    if user is None:
+        return queryset.none()
+    if hasattr(queryset, "for_agent"):
+        return queryset.for_agent(user)
+    try:
+        lookup = MUNICIPALITY_LOOKUPS[queryset.model]
+    except KeyError:
+        raise TypeError(f"{queryset.model.__name__} has no municipality scope.") from None
+    return queryset.filter(**{f"{lookup}__in": Municipality.objects.for_agent(user)})
+
+
+def scoped_choices(model: type[models.Model]):
+    """A django-filter ``queryset`` callable: the rows of ``model`` the requesting user may see."""
+
+    def queryset(request):
+        return for_agent(model._default_manager.all(), getattr(request, "user", None))
+
+    return queryset
+
+
+class MunicipalityScopedPermissionPolicy(ModelPermissionPolicy):
+    """Django's model permissions, limited to the instances of the user's municipalities.
+
+    Registered for every model of the admin, so that Wagtail's own instance checks (delete button,
+    copy view, actions) agree with the scoped querysets of our views.
+    """
+
+    def _in_scope(self, user, instance) -> bool:
+        if instance.pk is None:
+            return True
+        return for_agent(self.model._default_manager.filter(pk=instance.pk), user).exists()
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        return self.user_has_permission(user, action) and self._in_scope(user, instance)
+
+    def user_has_any_permission_for_instance(self, user, actions, instance):
+        return self.user_has_any_permission(user, actions) and self._in_scope(user, instance)
+
+    def instances_user_has_any_permission_for(self, user, actions):
+        if not self.user_has_any_permission(user, actions):
+            return self.model._default_manager.none()
+        return for_agent(self.model._default_manager.all(), user)
+
+
+class ListAndDeletePermissionPolicy(MunicipalityScopedPermissionPolicy):
+    """For rows the admin may list, inspect and delete, but never create or edit.
+
+    Subscriptions are created by families with their subscriber code; an agent can only unlink.
+    """
+
+    read_only_actions = {"add", "change"}
+
+    def user_has_permission(self, user, action):
+        return action not in self.read_only_actions and super().user_has_permission(user, action)

@@ -1,0 +1,57 @@
+"""Wagtail's generic admin views, restricted to the agent's municipalities.
+
+Each view fetches its rows from a different hook of Wagtail's generic views; every one of them
+goes through ``for_agent``, so an object of another municipality is a 404 and never listed or
+exported.
+"""
+
+from django.contrib.admin.utils import unquote
+from django.shortcuts import get_object_or_404
+from wagtail.admin.views import generic
+from wagtail.admin.views.generic.history import HistoryView
+from wagtail.admin.views.generic.usage import UsageView
+
+from .scoping import for_agent
+
+
+class ScopedIndexView(generic.IndexView):
+    """List and CSV/XLSX export."""
+
+    def get_base_queryset(self):
+        return for_agent(super().get_base_queryset(), self.request.user)
+
+
+class ScopedSingleObjectMixin:
+    """Edit and delete views (Django's ``SingleObjectMixin.get_queryset``)."""
+
+    def get_queryset(self):
+        return for_agent(super().get_queryset(), self.request.user)
+
+
+class ScopedEditView(ScopedSingleObjectMixin, generic.EditView):
+    pass
+
+
+class ScopedDeleteView(ScopedSingleObjectMixin, generic.DeleteView):
+    pass
+
+
+class ScopedInspectView(generic.InspectView):
+    def get_object(self, queryset=None):
+        queryset = for_agent(self.model._default_manager.all(), self.request.user)
+        return get_object_or_404(queryset, pk=unquote(str(self.pk)))
+
+
+class ScopedObjectMixin:
+    """History and usage views (Wagtail's ``BaseObjectMixin``)."""
+
+    def get_base_object_queryset(self):
+        return for_agent(super().get_base_object_queryset(), self.request.user)
+
+
+class ScopedHistoryView(ScopedObjectMixin, HistoryView):
+    pass
+
+
+class ScopedUsageView(ScopedObjectMixin, UsageView):
+    pass

@@ -1,0 +1,531 @@
+"""The agents' admin screens, one ``ModelViewSet`` per model, under one "Family portal" menu."""
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel, ObjectList
+from wagtail.admin.ui.tables import Column, DateColumn
+from wagtail.admin.viewsets.base import ViewSetGroup
+from wagtail.admin.viewsets.model import ModelViewSet
+
+from ..models import (
+    Activity,
+    Child,
+    ChildHealth,
+    Closure,
+    Enrolment,
+    Establishment,
+    Family,
+    Municipality,
+    Subscription,
+)
+from . import filters
+from .forms import MunicipalityScopedForm
+from .scoping import ListAndDeletePermissionPolicy, MunicipalityScopedPermissionPolicy
+from .views import (
+    ScopedDeleteView,
+    ScopedEditView,
+    ScopedHistoryView,
+    ScopedIndexView,
+    ScopedInspectView,
+    ScopedUsageView,
+)
+
+
+class MunicipalityScopedViewSet(ModelViewSet):
+    """Base of every screen: rows, forms and filters limited to the agent's municipalities.
+
+    Subclasses set ``panels`` (the form), ``select_related`` (for lists and exports) and the
+    usual listing options; the scoping itself is inherited and never repeated.
+    """
+
+    index_view_class = ScopedIndexView
+    edit_view_class = ScopedEditView
+    delete_view_class = ScopedDeleteView
+    inspect_view_class = ScopedInspectView
+    history_view_class = ScopedHistoryView
+    usage_view_class = ScopedUsageView
+    inspect_view_enabled = True
+    copy_view_enabled = False
+    permission_policy_class = MunicipalityScopedPermissionPolicy
+    base_form_class = MunicipalityScopedForm
+    select_related = ()
+    panels = ()
+
+    def get_edit_handler(self):
+        return ObjectList(self.panels, base_form_class=self.base_form_class).bind_to_model(
+            self.model
+        )
+
+    def get_index_view_kwargs(self, **kwargs):
+        queryset = self.model._default_manager.select_related(*self.select_related)
+        return super().get_index_view_kwargs(queryset=queryset, **kwargs)
+
+
+# Panels shared by the family form's inlines and the child form.
+
+ADDRESS_PANELS = [
+    FieldPanel("address_line1"),
+    FieldPanel("address_line2"),
+    FieldRowPanel([FieldPanel("postcode"), FieldPanel("city")]),
+]
+
+CHILD_IDENTITY_PANELS = [
+    FieldRowPanel([FieldPanel("first_name"), FieldPanel("last_name")]),
+    FieldRowPanel([FieldPanel("birth_date"), FieldPanel("sex")]),
+    FieldRowPanel([FieldPanel("establishment"), FieldPanel("class_level")]),
+]
+
+CHILD_AUTHORISATION_PANELS = [
+    FieldPanel("photo_rights"),
+    FieldPanel("may_leave_alone"),
+    FieldPanel("transport_allowed"),
+    FieldPanel("emergency_care_allowed"),
+]
+
+GUARDIAN_PANELS = [
+    FieldRowPanel([FieldPanel("civility"), FieldPanel("relation")]),
+    FieldRowPanel([FieldPanel("first_name"), FieldPanel("last_name")]),
+    FieldPanel("birth_date"),
+    FieldPanel("email"),
+    FieldRowPanel([FieldPanel("mobile_phone"), FieldPanel("home_phone"), FieldPanel("work_phone")]),
+    FieldPanel("same_address_as_family"),
+    *ADDRESS_PANELS,
+    FieldRowPanel([FieldPanel("profession"), FieldPanel("employer")]),
+    FieldRowPanel([FieldPanel("iban"), FieldPanel("bic")]),
+    FieldPanel("account_holder"),
+]
+
+
+class MunicipalityViewSet(MunicipalityScopedViewSet):
+    model = Municipality
+    name = "family_portal_municipalities"
+    url_prefix = "family-portal/municipalities"
+    icon = "site"
+    menu_label = _("Municipalities")
+    list_display = ["name", "city", "phone", "contact_email"]
+    search_fields = ["name", "city"]
+    inspect_view_fields = [
+        "name",
+        "site",
+        "postal_address",
+        "phone",
+        "contact_email",
+        "sender_email",
+        "website",
+    ]
+    panels = [
+        FieldPanel("name"),
+        FieldPanel("site"),
+        MultiFieldPanel(ADDRESS_PANELS, heading=_("Address")),
+        MultiFieldPanel(
+            [
+                FieldPanel("phone"),
+                FieldPanel("contact_email"),
+                FieldPanel("sender_email"),
+                FieldPanel("website"),
+            ],
+            heading=_("Contact"),
+        ),
+        FieldPanel("logo"),
+        FieldPanel("agents"),
+    ]
+
+
+class FamilyViewSet(MunicipalityScopedViewSet):
+    model = Family
+    name = "family_portal_families"
+    url_prefix = "family-portal/families"
+    icon = "group"
+    menu_label = _("Families")
+    select_related = ["municipality"]
+    list_display = ["name", "subscriber_code", "municipality", "city", "updated_at"]
+    filterset_class = filters.FamilyFilterSet
+    search_fields = ["name", "subscriber_code", "city", "caf_number"]
+    list_export = [
+        "name",
+        "subscriber_code",
+        "municipality",
+        "address_line1",
+        "address_line2",
+        "postcode",
+        "city",
+        "family_quotient",
+        "quotient_year",
+        "caf_number",
+        "updated_at",
+    ]
+    export_filename = "families"
+    inspect_view_fields = [
+        "name",
+        "municipality",
+        "subscriber_code",
+        "postal_address",
+        "family_quotient",
+        "quotient_year",
+        "caf_number",
+        "created_at",
+        "updated_at",
+    ]
+    panels = [
+        MultiFieldPanel(
+            [FieldPanel("municipality"), FieldPanel("name"), FieldPanel("subscriber_code")],
+            heading=_("Family file"),
+        ),
+        MultiFieldPanel(ADDRESS_PANELS, heading=_("Address")),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("family_quotient"), FieldPanel("quotient_year")]),
+                FieldPanel("caf_number"),
+            ],
+            heading=_("Tax data"),
+        ),
+        InlinePanel(
+            "guardians", heading=_("Guardians"), label=_("guardian"), panels=GUARDIAN_PANELS
+        ),
+        InlinePanel(
+            "children",
+            heading=_("Children"),
+            label=_("child"),
+            panels=CHILD_IDENTITY_PANELS + CHILD_AUTHORISATION_PANELS,
+        ),
+    ]
+
+
+class ChildViewSet(MunicipalityScopedViewSet):
+    model = Child
+    name = "family_portal_children"
+    url_prefix = "family-portal/children"
+    icon = "user"
+    menu_label = _("Children")
+    select_related = ["family__municipality", "establishment"]
+    list_display = [
+        "__str__",
+        "family",
+        "birth_date",
+        "establishment",
+        "class_level",
+        Column("municipality", label=_("municipality"), accessor="family.municipality"),
+    ]
+    filterset_class = filters.ChildFilterSet
+    search_fields = ["first_name", "last_name", "family__name"]
+    list_export = [
+        "last_name",
+        "first_name",
+        "birth_date",
+        "get_sex_display",
+        "family",
+        "family.subscriber_code",
+        "family.municipality",
+        "establishment",
+        "get_class_level_display",
+        "photo_rights",
+        "may_leave_alone",
+        "transport_allowed",
+        "emergency_care_allowed",
+    ]
+    export_headings = {
+        "get_sex_display": _("sex"),
+        "family.subscriber_code": _("subscriber code"),
+        "family.municipality": _("municipality"),
+        "get_class_level_display": _("class level"),
+    }
+    export_filename = "children"
+    # Health information is deliberately absent: it has its own, permissioned screen.
+    inspect_view_fields = [
+        "first_name",
+        "last_name",
+        "birth_date",
+        "sex",
+        "family",
+        "establishment",
+        "class_level",
+        "photo_rights",
+        "may_leave_alone",
+        "transport_allowed",
+        "emergency_care_allowed",
+    ]
+    panels = [
+        FieldPanel("family"),
+        *CHILD_IDENTITY_PANELS,
+        FieldRowPanel([FieldPanel("photo"), FieldPanel("colour")]),
+        MultiFieldPanel(CHILD_AUTHORISATION_PANELS, heading=_("Authorisations")),
+        InlinePanel(
+            "authorised_contacts",
+            heading=_("Authorised contacts"),
+            label=_("authorised contact"),
+            panels=[
+                FieldRowPanel([FieldPanel("first_name"), FieldPanel("last_name")]),
+                FieldRowPanel([FieldPanel("phone"), FieldPanel("relation")]),
+                FieldPanel("may_pick_up"),
+            ],
+        ),
+    ]
+
+
+class ChildHealthViewSet(MunicipalityScopedViewSet):
+    """Sensitive: only for users given ``view_childhealth`` (not part of the agents' group)."""
+
+    model = ChildHealth
+    name = "family_portal_health"
+    url_prefix = "family-portal/health"
+    icon = "warning"
+    menu_label = _("Health information")
+    select_related = ["child__family__municipality"]
+    list_display = ["child", "diet", "has_care_plan", "vaccinations_up_to_date"]
+    filterset_class = filters.ChildHealthFilterSet
+    search_fields = ["child__first_name", "child__last_name", "allergies", "diet"]
+    panels = [
+        FieldPanel("child"),
+        FieldPanel("allergies"),
+        FieldPanel("diet"),
+        MultiFieldPanel(
+            [FieldPanel("has_care_plan"), FieldPanel("care_plan_details")],
+            heading=_("Individual care plan (PAI)"),
+        ),
+        FieldRowPanel([FieldPanel("doctor_name"), FieldPanel("doctor_phone")]),
+        FieldPanel("vaccinations_up_to_date"),
+        FieldPanel("vaccination_notes"),
+    ]
+
+
+class EstablishmentViewSet(MunicipalityScopedViewSet):
+    model = Establishment
+    name = "family_portal_establishments"
+    url_prefix = "family-portal/establishments"
+    icon = "home"
+    menu_label = _("Establishments")
+    select_related = ["municipality"]
+    list_display = ["name", "kind", "municipality", "phone"]
+    filterset_class = filters.EstablishmentFilterSet
+    search_fields = ["name", "address"]
+    list_export = ["name", "get_kind_display", "municipality", "address", "phone"]
+    export_headings = {"get_kind_display": _("kind")}
+    export_filename = "establishments"
+    panels = [
+        FieldPanel("municipality"),
+        FieldPanel("name"),
+        FieldPanel("kind"),
+        FieldPanel("address"),
+        FieldPanel("phone"),
+    ]
+
+
+class ActivityViewSet(MunicipalityScopedViewSet):
+    model = Activity
+    name = "family_portal_activities"
+    url_prefix = "family-portal/activities"
+    icon = "calendar"
+    menu_label = _("Activities")
+    select_related = ["establishment__municipality"]
+    list_display = [
+        "name",
+        "short_code",
+        "establishment",
+        "kind",
+        "start_time",
+        "end_time",
+        "capacity",
+        "is_active",
+    ]
+    filterset_class = filters.ActivityFilterSet
+    search_fields = ["name", "short_code", "establishment__name"]
+    list_export = [
+        "name",
+        "short_code",
+        "establishment",
+        "establishment.municipality",
+        "get_kind_display",
+        "start_time",
+        "end_time",
+        "season_start",
+        "season_end",
+        "get_booking_mode_display",
+        "capacity",
+        "is_active",
+    ]
+    export_headings = {
+        "establishment.municipality": _("municipality"),
+        "get_kind_display": _("kind"),
+        "get_booking_mode_display": _("booking mode"),
+    }
+    export_filename = "activities"
+    panels = [
+        MultiFieldPanel(
+            [
+                FieldPanel("establishment"),
+                FieldRowPanel([FieldPanel("name"), FieldPanel("short_code")]),
+                FieldPanel("kind"),
+                FieldPanel("is_active"),
+            ],
+            heading=_("Activity"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("start_time"), FieldPanel("end_time")]),
+                FieldPanel("weekdays"),
+                FieldRowPanel([FieldPanel("season_start"), FieldPanel("season_end")]),
+            ],
+            heading=_("Schedule"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("booking_mode"),
+                FieldRowPanel(
+                    [FieldPanel("booking_deadline_days"), FieldPanel("booking_deadline_time")]
+                ),
+                FieldRowPanel(
+                    [FieldPanel("absence_deadline_days"), FieldPanel("absence_deadline_time")]
+                ),
+                FieldPanel("deadline_working_days"),
+            ],
+            heading=_("Bookings"),
+        ),
+        MultiFieldPanel(
+            [FieldPanel("capacity"), FieldPanel("waiting_list")], heading=_("Capacity")
+        ),
+    ]
+
+
+class ClosureForm(MunicipalityScopedForm):
+    def clean(self):
+        cleaned_data = super().clean()
+        municipality = cleaned_data.get("municipality")
+        activities = cleaned_data.get("activities") or []
+        if municipality and any(
+            activity.establishment.municipality_id != municipality.pk for activity in activities
+        ):
+            self.add_error(
+                "activities",
+                ValidationError(
+                    _("Choose only activities of the municipality being closed."),
+                    code="other_municipality",
+                ),
+            )
+        return cleaned_data
+
+
+class ClosureViewSet(MunicipalityScopedViewSet):
+    model = Closure
+    name = "family_portal_closures"
+    url_prefix = "family-portal/closures"
+    icon = "date"
+    menu_label = _("Closures")
+    base_form_class = ClosureForm
+    select_related = ["municipality"]
+    list_display = [
+        "label",
+        "kind",
+        DateColumn("start_date", label=_("first day")),
+        DateColumn("end_date", label=_("last day")),
+        "municipality",
+    ]
+    filterset_class = filters.ClosureFilterSet
+    search_fields = ["label"]
+    list_export = ["label", "get_kind_display", "start_date", "end_date", "municipality"]
+    export_headings = {"get_kind_display": _("kind")}
+    export_filename = "closures"
+    panels = [
+        FieldPanel("municipality"),
+        FieldPanel("label"),
+        FieldPanel("kind"),
+        FieldRowPanel([FieldPanel("start_date"), FieldPanel("end_date")]),
+        FieldPanel("activities"),
+    ]
+
+
+class EnrolmentViewSet(MunicipalityScopedViewSet):
+    model = Enrolment
+    name = "family_portal_enrolments"
+    url_prefix = "family-portal/enrolments"
+    icon = "clipboard-list"
+    menu_label = _("Enrolments")
+    select_related = ["child__family__municipality", "activity__establishment"]
+    list_display = [
+        "child",
+        "activity",
+        DateColumn("start_date", label=_("start date")),
+        DateColumn("end_date", label=_("end date")),
+        Column("family", label=_("family"), accessor="child.family"),
+    ]
+    filterset_class = filters.EnrolmentFilterSet
+    search_fields = ["child__first_name", "child__last_name", "child__family__name"]
+    list_export = [
+        "child.last_name",
+        "child.first_name",
+        "child.family",
+        "child.family.subscriber_code",
+        "child.family.municipality",
+        "activity.name",
+        "activity.short_code",
+        "activity.establishment",
+        "start_date",
+        "end_date",
+    ]
+    export_headings = {
+        "child.last_name": _("last name"),
+        "child.first_name": _("first name"),
+        "child.family": _("family"),
+        "child.family.subscriber_code": _("subscriber code"),
+        "child.family.municipality": _("municipality"),
+        "activity.name": _("activity"),
+        "activity.short_code": _("short code"),
+        "activity.establishment": _("establishment"),
+    }
+    export_filename = "enrolments"
+    panels = [
+        FieldPanel("child"),
+        FieldPanel("activity"),
+        FieldRowPanel([FieldPanel("start_date"), FieldPanel("end_date")]),
+    ]
+
+
+class SubscriptionViewSet(MunicipalityScopedViewSet):
+    """List only: accounts link themselves with the subscriber code; an agent may unlink one."""
+
+    model = Subscription
+    name = "family_portal_subscriptions"
+    url_prefix = "family-portal/subscriptions"
+    icon = "link"
+    menu_label = _("Subscriptions")
+    permission_policy_class = ListAndDeletePermissionPolicy
+    select_related = ["user", "family__municipality", "created_by"]
+    list_display = [
+        "__str__",
+        Column("email", label=_("e-mail"), accessor="user.email"),
+        "family",
+        Column("municipality", label=_("municipality"), accessor="family.municipality"),
+        DateColumn("created_at", label=_("linked at")),
+    ]
+    filterset_class = filters.SubscriptionFilterSet
+    search_fields = ["user__email", "family__name", "family__subscriber_code"]
+    list_export = ["user.email", "family", "family.subscriber_code", "created_at", "created_by"]
+    export_headings = {
+        "user.email": _("e-mail"),
+        "family.subscriber_code": _("subscriber code"),
+    }
+    export_filename = "subscriptions"
+    inspect_view_fields = ["user", "family", "created_at", "created_by"]
+    panels = [FieldPanel("user", read_only=True), FieldPanel("family", read_only=True)]
+
+
+class FamilyPortalViewSetGroup(ViewSetGroup):
+    menu_label = _("Family portal")
+    menu_icon = "group"
+    menu_order = 150
+    items = (
+        FamilyViewSet,
+        ChildViewSet,
+        EnrolmentViewSet,
+        ActivityViewSet,
+        EstablishmentViewSet,
+        ClosureViewSet,
+        SubscriptionViewSet,
+        ChildHealthViewSet,
+        MunicipalityViewSet,
+    )
+
+
+def permission_policies():
+    """``(model, policy)`` for every screen of the group, to register before Wagtail needs them."""
+    for viewset_class in FamilyPortalViewSetGroup.items:
+        yield viewset_class.model, viewset_class.permission_policy_class(viewset_class.model)
