@@ -9,6 +9,7 @@ from django.contrib.auth.models import Group, Permission
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
+from wagtail.models import ReferenceIndex
 from wagtail.test.utils.form_data import inline_formset, nested_form_data
 from wagtail.users.models import UserProfile
 
@@ -123,6 +124,21 @@ def test_agent_cannot_delete_or_edit_a_family_of_another_municipality_by_post(
     assert (delete.status_code, edit.status_code) == (404, 404)
     other_family.refresh_from_db()
     assert other_family.name == "Dupont"
+
+
+def test_deleting_an_establishment_still_used_is_refused_with_a_message(agent_client, municipality):
+    """Rows loaded outside the admin (imports, demo data) are missing from Wagtail's reference
+    index, so only the database's PROTECT stops the deletion: the agent gets a message."""
+    activity = factories.ActivityFactory(establishment__municipality=municipality)
+    ReferenceIndex.objects.all().delete()
+
+    response = agent_client.post(
+        url("establishments", "delete", activity.establishment.pk), follow=True
+    )
+
+    assert response.status_code == 200
+    assert "cannot be deleted: it is still used by Repas école" in response.content.decode()
+    assert models.Establishment.objects.filter(pk=activity.establishment.pk).exists()
 
 
 def test_agent_can_delete_a_family_of_their_municipality(agent_client, family):

@@ -5,8 +5,12 @@ goes through ``for_agent``, so an object of another municipality is a 404 and ne
 exported.
 """
 
+from django.contrib import messages
 from django.contrib.admin.utils import unquote
-from django.shortcuts import get_object_or_404
+from django.db import transaction
+from django.db.models import ProtectedError
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext_lazy as _
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic.history import HistoryView
 from wagtail.admin.views.generic.usage import UsageView
@@ -33,7 +37,19 @@ class ScopedEditView(ScopedSingleObjectMixin, generic.EditView):
 
 
 class ScopedDeleteView(ScopedSingleObjectMixin, generic.DeleteView):
-    pass
+    def form_valid(self, form):
+        """Refuse with a message, not a server error, when other records protect the object."""
+        try:
+            with transaction.atomic():
+                return super().form_valid(form)
+        except ProtectedError as error:
+            used_by = sorted(str(obj) for obj in error.protected_objects)
+            messages.error(
+                self.request,
+                _("“%(object)s” cannot be deleted: it is still used by %(used_by)s.")
+                % {"object": self.object, "used_by": ", ".join(used_by[:5])},
+            )
+            return redirect(self.index_url_name)
 
 
 class ScopedInspectView(generic.InspectView):
