@@ -1,45 +1,135 @@
-"""Portal root: dashboard for families, login and logout entry points for visitors."""
+"""Portal root: the families' dashboard, and the login and logout entry points for visitors."""
 
+from django import forms
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
+from django.db.models import Prefetch
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from wagtail.models import Site
 
-from ..models import Family, FamilyPortalSettings
+from ..fields import WEEKDAY_CHOICES
+from ..models import Child, Enrolment, Family, FamilyPortalSettings, Guardian, Municipality
+
+WEEKDAY_NAMES = dict(WEEKDAY_CHOICES)
 
 
 class EmailAuthenticationForm(AuthenticationForm):
+    """Django's login form, asking for the e-mail address the ``EmailBackend`` expects."""
+
+    error_messages = {
+        "invalid_login": _(
+            "The e-mail address or the password is incorrect. Check them and try again."
+        ),
+        "inactive": _("This account is not active yet."),
+    }
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["username"].label = _("E-mail address")
-        self.fields["username"].widget.attrs.update({"autocomplete": "email", "type": "email"})
+        field = self.fields["username"]
+        field.label = _("E-mail address")
+        field.widget = forms.EmailInput(
+            attrs={**field.widget.attrs, "autocomplete": "email", "autocapitalize": "none"}
+        )
+        self.fields["password"].label = _("Password")
+
+
+def portal_context(request, page) -> dict:
+    """What every portal template needs: the page, the site's settings and municipality."""
+    context = page.get_context(request)
+    site = Site.find_for_request(request)
+    context["portal_settings"] = FamilyPortalSettings.for_request(request)
+    context["municipality"] = (
+        Municipality.objects.select_related("logo").filter(site=site).first() if site else None
+    )
+    context["signup_url"] = subpage_url(page, "signup", request)
+    context["subscribe_url"] = subpage_url(page, "subscribe", request)
+    return context
+
+
+def subpage_url(page, name: str, request=None) -> str | None:
+    """The URL of a route of ``page``, or None while that route does not exist.
+
+    Entry points to features that later versions add (sign-up, subscription…) link to them only
+    once they exist, and otherwise fall back on the municipality's contact details.
+    """
+    try:
+        subpath = page.reverse_subpage(name)
+    except NoReverseMatch:
+        return None
+    return page.get_url(request) + subpath
+
+
+def families_for_dashboard(user):
+    """The account's families with everything the dashboard shows, in a fixed number of queries.
+
+    Enrolments that have ended are left out: the dashboard shows what the children attend now
+    and what is coming.
+    """
+    enrolments = (
+        Enrolment.objects.filter(end_date__gte=timezone.localdate())
+        .select_related("activity__establishment")
+        .order_by("activity__start_time", "activity__name", "start_date")
+    )
+    children = Child.objects.select_related("establishment").prefetch_related(
+        Prefetch("enrolments", queryset=enrolments, to_attr="current_enrolments")
+    )
+    return (
+        Family.objects.for_account(user)
+        .select_related("municipality")
+        .prefetch_related(
+            Prefetch("guardians", queryset=Guardian.objects.order_by("pk")),
+            Prefetch("children", queryset=children),
+        )
+    )
+
+
+def weekday_names(days) -> list[str]:
+    return [str(WEEKDAY_NAMES[day]) for day in days if day in WEEKDAY_NAMES]
 
 
 def dashboard(request, page):
-    context = page.get_context(request)
-    context["portal_settings"] = FamilyPortalSettings.for_request(request)
+    context = portal_context(request, page)
     if request.user.is_authenticated:
-        families = (
-            Family.objects.for_account(request.user)
-            .select_related("municipality")
-            .prefetch_related("guardians", "children__enrolments__activity")
-        )
-        context["families"] = list(families)
+        families = list(families_for_dashboard(request.user))
+        for family in families:
+            for child in family.children.all():
+                for enrolment in child.current_enrolments:
+                    enrolment.weekday_names = weekday_names(enrolment.activity.weekdays)
+        context["families"] = families
+    else:
+        form = EmailAuthenticationForm(request)
+        # The intro comes first on this page: focusing the form would make screen readers skip it.
+        form.fields["username"].widget.attrs.pop("autofocus", None)
+        context["login_form"] = form
     return TemplateResponse(request, page.template, context)
 
 
+class PortalLoginView(auth_views.LoginView):
+    template_name = "wagtail_family_portal/login.html"
+    authentication_form = EmailAuthenticationForm
+    redirect_authenticated_user = True
+    page = None
+
+    def get_default_redirect_url(self):
+        return self.page.get_url(self.request)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(portal_context(self.request, self.page))
+        return context
+
+
 def login(request, page):
-    return auth_views.LoginView.as_view(
-        template_name="wagtail_family_portal/login.html",
-        authentication_form=EmailAuthenticationForm,
-        next_page=page.url,
-        extra_context={"page": page, "self": page},
-        redirect_authenticated_user=True,
-    )(request)
+    """Log in by e-mail; ``next`` is followed only when it stays on this site."""
+    return PortalLoginView.as_view(page=page)(request)
 
 
 def logout(request, page):
+    """Log out on POST only (a link could be followed by a prefetcher), then back to the portal."""
     if request.method != "POST":
-        return redirect(page.url)
-    return auth_views.LogoutView.as_view(next_page=page.url)(request)
+        return redirect(page.get_url(request))
+    return auth_views.LogoutView.as_view(next_page=page.get_url(request))(request)
