@@ -43,6 +43,20 @@ def test_visitor_sees_intro_login_form_and_signup_entry(client, portal_page, mun
     assert '<span class="wfp-brand__name">Belleville-sur-Loire</span>' in html
 
 
+def test_header_shows_the_municipality_logo(client, portal_page, municipality):
+    from wagtail.images.models import Image
+    from wagtail.images.tests.utils import get_test_image_file
+
+    municipality.logo = Image.objects.create(title="Logo", file=get_test_image_file())
+    municipality.save()
+
+    html = get(client, PORTAL_URL).content.decode()
+
+    header = html[html.index('<header class="wfp-header">') : html.index("</header>")]
+    assert 'class="wfp-brand__logo"' in header
+    assert 'alt=""' in header  # the name next to it already says it
+
+
 def test_signup_entry_shows_the_municipality_contact_while_there_is_no_signup_route(
     client, portal_page, municipality
 ):
