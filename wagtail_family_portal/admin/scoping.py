@@ -8,20 +8,10 @@ a user if it belongs to a municipality returned by ``Municipality.objects.for_ag
 from django.db import models
 from wagtail.permission_policies import ModelPermissionPolicy
 
-from ..models import AuthorisedContact, ChildHealth, Guardian, Municipality, Subscription
-
-# Models whose manager has no ``for_agent()``: the path from the model to its municipality.
-MUNICIPALITY_LOOKUPS = {
-    Guardian: "family__municipality",
-    AuthorisedContact: "child__family__municipality",
-    ChildHealth: "child__family__municipality",
-    Subscription: "family__municipality",
-}
-
 
 def is_scoped(model: type[models.Model]) -> bool:
     """Whether rows of ``model`` belong to a municipality (and so must be scoped)."""
-    return model in MUNICIPALITY_LOOKUPS or hasattr(model._default_manager.none(), "for_agent")
+    return hasattr(model._default_manager.none(), "for_agent")
 
 
 def for_agent(queryset: models.QuerySet, user) -> models.QuerySet:
@@ -32,13 +22,9 @@ def for_agent(queryset: models.QuerySet, user) -> models.QuerySet:
     """
     if user is None:
         return queryset.none()
-    if hasattr(queryset, "for_agent"):
-        return queryset.for_agent(user)
-    try:
-        lookup = MUNICIPALITY_LOOKUPS[queryset.model]
-    except KeyError:
-        raise TypeError(f"{queryset.model.__name__} has no municipality scope.") from None
-    return queryset.filter(**{f"{lookup}__in": Municipality.objects.for_agent(user)})
+    if not hasattr(queryset, "for_agent"):
+        raise TypeError(f"{queryset.model.__name__} has no municipality scope.")
+    return queryset.for_agent(user)
 
 
 def scoped_choices(model: type[models.Model]):

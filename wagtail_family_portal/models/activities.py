@@ -10,6 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from ..fields import WeekdaysField
+from .municipality import ScopedQuerySet, scoped_manager
 
 MAX_DEADLINE_DAYS = 60
 
@@ -48,13 +49,6 @@ class Deadline:
         return text % {"days": self.days, "time": self.time.strftime("%H:%M")}
 
 
-class EstablishmentQuerySet(models.QuerySet):
-    def for_agent(self, user):
-        from .municipality import Municipality
-
-        return self.filter(municipality__in=Municipality.objects.for_agent(user))
-
-
 class Establishment(models.Model):
     class Kind(models.TextChoices):
         SCHOOL = "school", _("school")
@@ -73,7 +67,7 @@ class Establishment(models.Model):
     address = models.CharField(_("address"), max_length=300, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
 
-    objects = EstablishmentQuerySet.as_manager()
+    objects = scoped_manager("municipality")
 
     class Meta:
         verbose_name = _("establishment")
@@ -82,13 +76,6 @@ class Establishment(models.Model):
 
     def __str__(self):
         return self.name
-
-
-class ActivityQuerySet(models.QuerySet):
-    def for_agent(self, user):
-        from .municipality import Municipality
-
-        return self.filter(establishment__municipality__in=Municipality.objects.for_agent(user))
 
 
 class Activity(models.Model):
@@ -148,7 +135,7 @@ class Activity(models.Model):
     waiting_list = models.BooleanField(_("waiting list when full"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
 
-    objects = ActivityQuerySet.as_manager()
+    objects = scoped_manager("establishment__municipality")
 
     class Meta:
         verbose_name = _("activity")
@@ -197,11 +184,8 @@ class Activity(models.Model):
         return self.season_start <= day <= self.season_end and day.weekday() in self.weekdays
 
 
-class ClosureQuerySet(models.QuerySet):
-    def for_agent(self, user):
-        from .municipality import Municipality
-
-        return self.filter(municipality__in=Municipality.objects.for_agent(user))
+class ClosureQuerySet(ScopedQuerySet):
+    municipality_path = "municipality"
 
     def overlapping(self, start: dt.date, end: dt.date):
         return self.filter(start_date__lte=end, end_date__gte=start)
@@ -261,11 +245,8 @@ class Closure(models.Model):
             raise ValidationError({"end_date": _("The last day cannot be before the first day.")})
 
 
-class EnrolmentQuerySet(models.QuerySet):
-    def for_agent(self, user):
-        from .municipality import Municipality
-
-        return self.filter(child__family__municipality__in=Municipality.objects.for_agent(user))
+class EnrolmentQuerySet(ScopedQuerySet):
+    municipality_path = "child__family__municipality"
 
     def covering(self, start: dt.date, end: dt.date):
         return self.filter(start_date__lte=end, end_date__gte=start)

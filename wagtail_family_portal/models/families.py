@@ -13,6 +13,7 @@ from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 
 from ..validators import normalise_iban, validate_bic, validate_hex_colour, validate_iban
+from .municipality import ScopedQuerySet, scoped_manager
 
 # No 0/O, 1/I/L: a parent copying the code from paper cannot confuse two characters.
 SUBSCRIBER_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -52,12 +53,7 @@ class Address(models.Model):
         return "\n".join(line for line in lines if line)
 
 
-class FamilyQuerySet(models.QuerySet):
-    def for_agent(self, user):
-        from .municipality import Municipality
-
-        return self.filter(municipality__in=Municipality.objects.for_agent(user))
-
+class FamilyQuerySet(ScopedQuerySet):
     def for_account(self, user):
         """Families the account is subscribed to: the only ones a family-side view may show."""
         if not user.is_authenticated:
@@ -189,6 +185,8 @@ class Guardian(Address):
     bic = models.CharField(_("BIC"), max_length=11, blank=True, validators=[validate_bic])
     account_holder = models.CharField(_("account holder"), max_length=150, blank=True)
 
+    objects = scoped_manager("family__municipality")
+
     class Meta:
         verbose_name = _("guardian")
         verbose_name_plural = _("guardians")
@@ -211,11 +209,6 @@ class Guardian(Address):
     @property
     def effective_address(self) -> str:
         return self.family.postal_address if self.same_address_as_family else self.postal_address
-
-
-class ChildQuerySet(models.QuerySet):
-    def for_agent(self, user):
-        return self.filter(family__in=Family.objects.for_agent(user))
 
 
 class Child(ClusterableModel):
@@ -266,7 +259,7 @@ class Child(ClusterableModel):
     transport_allowed = models.BooleanField(_("may use the transport"), default=False)
     emergency_care_allowed = models.BooleanField(_("emergency care authorised"), default=False)
 
-    objects = ChildQuerySet.as_manager()
+    objects = scoped_manager("family__municipality")
 
     class Meta:
         verbose_name = _("child")
@@ -316,6 +309,8 @@ class ChildHealth(models.Model):
     vaccinations_up_to_date = models.BooleanField(_("vaccinations up to date"), default=False)
     vaccination_notes = models.TextField(_("vaccinations"), blank=True)
 
+    objects = scoped_manager("child__family__municipality")
+
     class Meta:
         verbose_name = _("health information")
         verbose_name_plural = _("health information")
@@ -336,6 +331,8 @@ class AuthorisedContact(models.Model):
     phone = models.CharField(_("phone"), max_length=30)
     relation = models.CharField(_("relation to the child"), max_length=100, blank=True)
     may_pick_up = models.BooleanField(_("may pick the child up"), default=True)
+
+    objects = scoped_manager("child__family__municipality")
 
     class Meta:
         verbose_name = _("authorised contact")
@@ -367,6 +364,8 @@ class Subscription(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+
+    objects = scoped_manager("family__municipality")
 
     class Meta:
         verbose_name = _("subscription")

@@ -18,6 +18,28 @@ class MunicipalityQuerySet(models.QuerySet):
         return self.filter(site=site)
 
 
+class ScopedQuerySet(models.QuerySet):
+    """Rows that belong to a municipality through ``municipality_path``.
+
+    ``for_agent`` is the one agent-side scoping rule: the admin, the API and later services all
+    go through it.
+    """
+
+    municipality_path = "municipality"
+
+    def for_agent(self, user):
+        """Rows of the municipalities ``user`` is an agent of (all of them for superusers)."""
+        return self.filter(
+            **{f"{self.municipality_path}__in": Municipality.objects.for_agent(user)}
+        )
+
+
+def scoped_manager(path: str):
+    """A manager whose ``for_agent`` follows ``path`` (e.g. ``"child__family__municipality"``)."""
+    queryset_class = type("ScopedQuerySet", (ScopedQuerySet,), {"municipality_path": path})
+    return queryset_class.as_manager()
+
+
 class Municipality(models.Model):
     name = models.CharField(_("name"), max_length=200)
     site = models.OneToOneField(
