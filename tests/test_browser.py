@@ -1,6 +1,9 @@
 """Smoke test in a real browser: a parent logs in on a phone and sees the dashboard."""
 
+import io
+
 import pytest
+from django.core.management import call_command
 from playwright.sync_api import expect
 
 from .browser import DESKTOP_VIEWPORT, PHONE_VIEWPORT, screenshot
@@ -67,3 +70,31 @@ def test_wrong_password_keeps_the_parent_on_the_login_page(
     expect(page.locator("[role=alert]")).to_be_visible()
     assert page.url.startswith(live_server.url + "/espace-famille/connexion/")
     screenshot(page, "login-error-phone")
+
+
+def test_demo_journey_parent_dashboard_and_agent_admin(browser_page, live_server):
+    """The issue's "done when": the demo parent sees the dashboard in French, the demo agent
+    sees only their own town's families in the admin."""
+    call_command("load_family_portal_demo", stdout=io.StringIO())
+    page = browser_page
+    page.goto(live_server.url + "/espace-famille/")
+    page.fill("input[name=username]", "parent@example.org")
+    page.fill("input[name=password]", "demo-parent-2026")
+    page.locator("#wfp-login button[type=submit]").click()
+    page.wait_for_url(live_server.url + "/espace-famille/")
+    expect(page.locator(".wfp-family__title")).to_contain_text("Famille Martin")
+    expect(page.get_by_role("heading", name="Mon dossier famille")).to_be_visible()
+    expect(page.get_by_text("Léa Martin")).to_be_visible()
+    screenshot(page, "demo-dashboard")
+
+    page.set_viewport_size(DESKTOP_VIEWPORT)
+    page.goto(live_server.url + "/admin/login/")
+    page.fill("input[name=username]", "agent")
+    page.fill("input[name=password]", "agent")
+    page.locator("button[type=submit]").click()
+    page.wait_for_url(live_server.url + "/admin/")
+    page.goto(live_server.url + "/admin/family-portal/families/")
+    expect(page.get_by_role("link", name="Durand")).to_be_visible()
+    expect(page.get_by_text("DEMO-DURAND-2026")).to_be_visible()
+    expect(page.get_by_role("link", name="Bernard")).to_have_count(0)
+    screenshot(page, "demo-admin-families")
