@@ -285,6 +285,18 @@ def test_account_linked_to_two_families_sees_both(parent_client, portal_page, pa
     assert "Nina Bernard" in html
 
 
+def test_family_of_another_town_is_not_shown_on_this_town_portal(
+    parent_client, portal_page, parent, family, other_municipality
+):
+    elsewhere = factories.FamilyFactory(municipality=other_municipality, name="Bernard")
+    factories.SubscriptionFactory(user=parent, family=elsewhere)
+
+    response = get(parent_client, PORTAL_URL)
+
+    assert response.context["families"] == [family]
+    assert "Bernard family" not in response.content.decode()
+
+
 def _add_children(family, count, activities_per_child):
     school = factories.EstablishmentFactory(municipality=family.municipality)
     factories.GuardianFactory(family=family)

@@ -63,11 +63,12 @@ def subpage_url(page, name: str, request=None) -> str | None:
     return page.get_url(request) + subpath
 
 
-def families_for_dashboard(user):
+def families_for_dashboard(user, municipality=None):
     """The account's families with everything the dashboard shows, in a fixed number of queries.
 
-    Enrolments that have ended are left out: the dashboard shows what the children attend now
-    and what is coming.
+    On a site tied to a municipality, only that municipality's families are shown: an account
+    linked to families of two towns sees each on its own town's portal. Enrolments that have
+    ended are left out: the dashboard shows what the children attend now and what is coming.
     """
     enrolments = (
         Enrolment.objects.filter(end_date__gte=timezone.localdate())
@@ -77,13 +78,12 @@ def families_for_dashboard(user):
     children = Child.objects.select_related("establishment").prefetch_related(
         Prefetch("enrolments", queryset=enrolments, to_attr="current_enrolments")
     )
-    return (
-        Family.objects.for_account(user)
-        .select_related("municipality")
-        .prefetch_related(
-            Prefetch("guardians", queryset=Guardian.objects.order_by("pk")),
-            Prefetch("children", queryset=children),
-        )
+    families = Family.objects.for_account(user)
+    if municipality is not None:
+        families = families.filter(municipality=municipality)
+    return families.select_related("municipality").prefetch_related(
+        Prefetch("guardians", queryset=Guardian.objects.order_by("pk")),
+        Prefetch("children", queryset=children),
     )
 
 
@@ -94,7 +94,7 @@ def weekday_names(days) -> list[str]:
 def dashboard(request, page):
     context = portal_context(request, page)
     if request.user.is_authenticated:
-        families = list(families_for_dashboard(request.user))
+        families = list(families_for_dashboard(request.user, context["municipality"]))
         for family in families:
             for child in family.children.all():
                 for enrolment in child.current_enrolments:
