@@ -4,6 +4,9 @@ import os
 
 import pytest
 
+# Browser fixtures (Playwright driving the system Chromium), shared by every browser test.
+pytest_plugins = ["tests.browser"]
+
 POSTGRES_URL = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
 
 

@@ -116,7 +116,3 @@ def parent_client(client, parent):
     """A test client logged in as ``parent``."""
     client.force_login(parent)
     return client
-
-
-# Browser fixtures (Playwright driving the system Chromium), shared by every browser test.
-from .browser import browser_page, chromium  # noqa: E402, F401
