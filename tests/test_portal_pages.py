@@ -70,6 +70,19 @@ def test_signup_entry_shows_the_municipality_contact_while_there_is_no_signup_ro
     assert "Create an account" not in html
 
 
+def test_signup_entry_says_to_ask_at_the_town_hall_without_contact_details(
+    client, portal_page, municipality
+):
+    municipality.phone = municipality.contact_email = ""
+    municipality.save()
+
+    html = get(client, PORTAL_URL).content.decode()
+
+    signup = html[html.index('id="wfp-signup"') :]
+    assert "Ask at the town hall." in signup
+    assert "tel:" not in signup
+
+
 def test_signup_entry_links_to_the_signup_route_once_the_page_has_one(
     client, portal_page, monkeypatch
 ):
