@@ -7,6 +7,7 @@ from django.apps import apps
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import call_command
+from django.test import RequestFactory
 from wagtail.models import Page, Revision, Site
 
 from wagtail_family_portal import demo
@@ -57,6 +58,11 @@ def test_loading_twice_keeps_the_same_rows(loaded):
     assert counts["wagtail_family_portal.Closure"] > 10
 
 
+def login(**credentials):
+    """Log in as a login form would (django-axes needs the request)."""
+    return authenticate(RequestFactory().post("/espace-famille/connexion/"), **credentials)
+
+
 def test_loading_again_resets_the_documented_passwords(loaded):
     for user in User.objects.filter(username__in=["admin", "agent", demo.PARENT_EMAIL]):
         user.set_password("changed-by-someone")
@@ -64,15 +70,15 @@ def test_loading_again_resets_the_documented_passwords(loaded):
 
     load()
 
-    assert authenticate(username="admin", password="admin")
-    assert authenticate(username="agent", password="agent")
-    assert authenticate(email="parent@example.org", password="demo-parent-2026")
+    assert login(username="admin", password="admin")
+    assert login(username="agent", password="agent")
+    assert login(email="parent@example.org", password="demo-parent-2026")
 
 
 def test_logins(loaded):
-    admin = authenticate(username="admin", password="admin")
-    agent = authenticate(username="agent", password="agent")
-    parent = authenticate(email="parent@example.org", password="demo-parent-2026")
+    admin = login(username="admin", password="admin")
+    agent = login(username="agent", password="agent")
+    parent = login(email="parent@example.org", password="demo-parent-2026")
 
     assert admin.is_superuser and admin.is_staff
     assert agent.is_staff and not agent.is_superuser

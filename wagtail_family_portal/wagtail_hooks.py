@@ -13,3 +13,24 @@ for model, policy in permission_policies():
 @hooks.register("register_admin_viewset")
 def register_family_portal_viewsets():
     return FamilyPortalViewSetGroup()
+
+
+@hooks.register("register_log_actions")
+def register_family_portal_log_actions(actions):
+    from django.utils.translation import gettext_lazy as _
+    from wagtail.log_actions import LogFormatter
+
+    @actions.register_action("wagtail_family_portal.subscription_linked")
+    class SubscriptionLinked(LogFormatter):
+        label = _("Link an account")
+
+        def format_message(self, log_entry):
+            return _("Account %(account)s linked with the subscriber code") % {
+                "account": log_entry.data.get("account", "")
+            }
+
+    actions.register_action(
+        "wagtail_family_portal.subscriber_code_regenerated",
+        _("Regenerate the subscriber code"),
+        _("New subscriber code generated; the old one no longer works"),
+    )

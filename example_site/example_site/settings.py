@@ -4,6 +4,7 @@
 ``DATABASE_URL=postgres://postgres@127.0.0.1:5432/test``.
 """
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -36,6 +37,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "django_q",
+    "axes",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -54,6 +56,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into its lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "example_site.urls"
@@ -85,6 +89,8 @@ DATABASES = {
 }
 
 AUTHENTICATION_BACKENDS = [
+    # First: refuses any login attempt for a locked-out account or IP address.
+    "axes.backends.AxesStandaloneBackend",
     "wagtail_family_portal.auth_backends.EmailBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
@@ -137,3 +143,17 @@ Q_CLUSTER = {
 }
 
 LOGIN_URL = "/espace-famille/connexion/"
+
+# Login throttling (django-axes): after 10 failed logins for one account, or from one IP
+# address, logging in is blocked for 15 minutes; a success resets the count. Before that, the
+# portal's login page and the API's auth/ endpoints accept 10 attempts a minute per IP address.
+AXES_FAILURE_LIMIT = 10
+AXES_COOLOFF_TIME = dt.timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True
+AXES_USERNAME_CALLABLE = "wagtail_family_portal.lockout.axes_username"
+AXES_LOCKOUT_CALLABLE = "wagtail_family_portal.lockout.lockout_response"
+
+# Activation links of new accounts stay valid 3 days (the default).
+WAGTAIL_FAMILY_PORTAL_ACTIVATION_TIMEOUT = 3 * 24 * 3600

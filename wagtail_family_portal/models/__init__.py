@@ -1,17 +1,21 @@
 """Domain models, one module per domain (see docs/architecture.md)."""
 
+from .accounts import AccountProfile, SubscriptionAttempt
 from .activities import Activity, Closure, Enrolment, Establishment
 from .families import AuthorisedContact, Child, ChildHealth, Family, Guardian, Subscription
 from .municipality import Municipality
+from .notifications import EmailTemplate
 from .pages import FamilyPortalPage
 from .settings import FamilyPortalSettings
 
 __all__ = [
+    "AccountProfile",
     "Activity",
     "AuthorisedContact",
     "Child",
     "ChildHealth",
     "Closure",
+    "EmailTemplate",
     "Enrolment",
     "Establishment",
     "Family",
@@ -20,4 +24,5 @@ __all__ = [
     "Guardian",
     "Municipality",
     "Subscription",
+    "SubscriptionAttempt",
 ]

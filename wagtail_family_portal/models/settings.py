@@ -40,6 +40,14 @@ class FamilyPortalSettings(BaseSiteSetting):
             "and to whom."
         ),
     )
+    terms_text = RichTextField(
+        _("terms of use"),
+        blank=True,
+        help_text=_(
+            "The municipality's terms of use of the portal, which every person accepts when "
+            "creating an account (shown on the sign-up form)."
+        ),
+    )
     email_signature = models.TextField(
         _("e-mail signature"),
         blank=True,
@@ -57,7 +65,11 @@ class FamilyPortalSettings(BaseSiteSetting):
             heading=_("Optional modules"),
         ),
         MultiFieldPanel(
-            [FieldPanel("welcome_text"), FieldPanel("tax_data_help_text")],
+            [
+                FieldPanel("welcome_text"),
+                FieldPanel("tax_data_help_text"),
+                FieldPanel("terms_text"),
+            ],
             heading=_("Texts"),
         ),
         MultiFieldPanel(

@@ -1,0 +1,309 @@
+"""Family accounts: sign-up, activation by e-mail, API tokens.
+
+Views (pages, API, admin) call these functions and show the errors they raise. E-mails are
+queued to django-q2 after the transaction commits, so a rolled-back sign-up sends nothing.
+"""
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import get_user_model, password_validation
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from ..models import AccountProfile, Family
+from ..models.accounts import SubscriptionAttempt
+from . import subscriptions
+
+ACTIVATION_SALT = "wagtail_family_portal.accounts.activation"
+DEFAULT_ACTIVATION_TIMEOUT = 3 * 24 * 3600
+# An address asking again for its activation e-mail gets at most one per this delay.
+RESEND_DELAY = dt.timedelta(minutes=2)
+
+
+class AccountError(Exception):
+    """An account operation that cannot be done; ``message`` is shown to the person."""
+
+    def __init__(self, message, code: str):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+@dataclass(frozen=True)
+class SignUpResult:
+    """What a sign-up did. The page and the API answer the same whatever ``created`` is, so that
+    nobody learns whether an address already has an account."""
+
+    created: bool
+    user: object | None = None
+
+
+def activation_timeout() -> int:
+    """Seconds an activation link stays valid (``WAGTAIL_FAMILY_PORTAL_ACTIVATION_TIMEOUT``)."""
+    return int(getattr(settings, "WAGTAIL_FAMILY_PORTAL_ACTIVATION_TIMEOUT", None) or 0) or (
+        DEFAULT_ACTIVATION_TIMEOUT
+    )
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def find_account(email: str):
+    """The account with this address (case-insensitive), or None."""
+    User = get_user_model()
+    email_field = User.get_email_field_name()
+    return (
+        User._default_manager.filter(**{f"{email_field}__iexact": normalise_email(email)})
+        .order_by("pk")
+        .first()
+    )
+
+
+def sign_up(
+    *,
+    email: str,
+    password: str,
+    first_name: str,
+    last_name: str,
+    accept_terms: bool,
+    site,
+    portal_url: str,
+    civility: str = "",
+    phone: str = "",
+    subscriber_code: str = "",
+    ip_address: str | None = None,
+    channel: str = SubscriptionAttempt.Channel.SIGNUP,
+) -> SignUpResult:
+    """Create an inactive account and queue its activation e-mail.
+
+    Raises ``ValidationError`` (a dict by field) for bad input, ``subscriptions.TooManyAttempts``
+    when the IP has tried too many wrong codes. An address that already has an account gets an
+    e-mail saying so (or a new activation link if it was never activated) and nothing is created:
+    the caller answers as for a new account, following Django's password-reset approach.
+    """
+    from ..models import Municipality
+
+    email = normalise_email(email)
+    first_name, last_name, phone = first_name.strip(), last_name.strip(), phone.strip()
+    errors: dict[str, list] = {}
+    try:
+        validate_email(email)
+    except ValidationError:
+        errors["email"] = [_("Enter a valid e-mail address.")]
+    for field, value in (("first_name", first_name), ("last_name", last_name)):
+        if not value:
+            errors[field] = [_("This field is required.")]
+    if not accept_terms:
+        errors["accept_terms"] = [_("You must accept the terms of use to create an account.")]
+    User = get_user_model()
+    candidate = User(**{User.get_email_field_name(): email})
+    candidate.first_name, candidate.last_name = first_name, last_name
+    try:
+        password_validation.validate_password(password, user=candidate)
+    except ValidationError as error:
+        errors["password"] = list(error.messages)
+    if errors:
+        raise ValidationError(errors)
+
+    municipality = Municipality.objects.filter(site=site).first() if site else None
+    family = None
+    if subscriber_code.strip():
+        # Checked before the address, for everybody: the answer must not depend on whether the
+        # address already has an account.
+        try:
+            family = subscriptions.find_family(
+                code=subscriber_code,
+                user=None,
+                email=email,
+                municipality=municipality,
+                ip_address=ip_address,
+                channel=channel,
+            )
+        except subscriptions.TooManyAttempts:
+            raise
+        except subscriptions.SubscriptionError as error:
+            raise ValidationError({"subscriber_code": [error.message]}) from None
+
+    existing = find_account(email)
+    if existing is not None:
+        _queue_existing_account_email(existing, site, portal_url)
+        return SignUpResult(created=False)
+
+    try:
+        with transaction.atomic():
+            user = User(**{User.get_email_field_name(): email})
+            if User.USERNAME_FIELD != User.get_email_field_name():
+                setattr(user, User.USERNAME_FIELD, _free_username(User, email))
+            user.first_name, user.last_name = first_name, last_name
+            user.is_active = False
+            user.set_password(password)
+            user.save()
+            now = timezone.now()
+            profile = AccountProfile.objects.create(
+                user=user,
+                civility=civility,
+                phone=phone,
+                municipality=municipality,
+                created_at=now,
+                terms_accepted_at=now,
+                pending_family=family,
+            )
+            _queue_activation(profile, site, portal_url)
+    except IntegrityError:
+        # The same address signed up twice at the same instant: the other one won.
+        return SignUpResult(created=False)
+    return SignUpResult(created=True, user=user)
+
+
+def _free_username(User, email: str) -> str:
+    """The address as username when free (the usual case), otherwise the address and a suffix."""
+    field = User._meta.get_field(User.USERNAME_FIELD)
+    base = email[: field.max_length]
+    username, n = base, 1
+    while User._default_manager.filter(**{User.USERNAME_FIELD: username}).exists():
+        n += 1
+        suffix = f"-{n}"
+        username = base[: field.max_length - len(suffix)] + suffix
+    return username
+
+
+def _profile(user) -> AccountProfile:
+    profile, _created = AccountProfile.objects.get_or_create(user=user)
+    return profile
+
+
+def _queue_activation(profile: AccountProfile, site, portal_url: str) -> None:
+    profile.activation_sent_at = timezone.now()
+    profile.save(update_fields=["activation_sent_at"])
+    _queue("send_activation_email", profile.user_id, site, portal_url)
+
+
+def _queue_existing_account_email(user, site, portal_url: str) -> None:
+    profile = _profile(user)
+    if profile.awaiting_activation:
+        if _may_resend(profile):
+            with transaction.atomic():
+                _queue_activation(profile, site, portal_url)
+    else:
+        _queue("send_already_registered_email", user.pk, site, portal_url)
+
+
+def _may_resend(profile: AccountProfile) -> bool:
+    sent = profile.activation_sent_at
+    return sent is None or timezone.now() - sent >= RESEND_DELAY
+
+
+def _queue(task: str, user_id: int, site, portal_url: str) -> None:
+    from django_q.tasks import async_task
+
+    args = (user_id, site.pk if site else None, portal_url, get_language())
+    transaction.on_commit(lambda: async_task(f"wagtail_family_portal.tasks.{task}", *args))
+
+
+def resend_activation(*, email: str, site, portal_url: str) -> None:
+    """Send a new activation link to an account still waiting for activation.
+
+    Silent in every other case (unknown address, active account, a link sent moments ago), so
+    that the page answers the same whatever the address.
+    """
+    user = find_account(email)
+    if user is None:
+        return
+    profile = _profile(user)
+    if profile.awaiting_activation and _may_resend(profile):
+        with transaction.atomic():
+            _queue_activation(profile, site, portal_url)
+
+
+def send_activation_by_agent(profile: AccountProfile, *, site, portal_url: str) -> None:
+    """An agent sends the activation e-mail again (no delay between two sends)."""
+    if not profile.awaiting_activation:
+        raise AccountError(_("This account is already active."), code="active")
+    with transaction.atomic():
+        _queue_activation(profile, site, portal_url)
+
+
+def _state_hash(user) -> str:
+    """Changes when the address changes, so that a link sent to an old address stops working."""
+    email = normalise_email(getattr(user, user.get_email_field_name(), ""))
+    return hashlib.sha256(f"{user.pk}:{email}".encode()).hexdigest()[:16]
+
+
+def make_activation_token(user) -> str:
+    return signing.dumps({"u": user.pk, "h": _state_hash(user)}, salt=ACTIVATION_SALT)
+
+
+def check_activation_token(token: str):
+    """The account a token designates, if the link is still usable; ``AccountError`` otherwise."""
+    User = get_user_model()
+    try:
+        data = signing.loads(token, salt=ACTIVATION_SALT, max_age=activation_timeout())
+    except signing.SignatureExpired:
+        raise AccountError(
+            _("This activation link has expired. Ask for a new one below."), code="expired"
+        ) from None
+    except signing.BadSignature:
+        raise _invalid_link() from None
+    user = (
+        User._default_manager.filter(pk=data.get("u")).first() if isinstance(data, dict) else None
+    )
+    if user is None or data.get("h") != _state_hash(user):
+        raise _invalid_link()
+    profile = _profile(user)
+    if user.is_active or profile.activated_at is not None:
+        raise AccountError(
+            _("This account is already activated: you can log in."), code="already_active"
+        )
+    return user
+
+
+def _invalid_link() -> AccountError:
+    return AccountError(
+        _(
+            "This activation link is not valid. Check that you copied it whole, or ask for a "
+            "new one below."
+        ),
+        code="invalid",
+    )
+
+
+def activate(token: str):
+    """Activate the account of an activation link, once, and link the family of its sign-up code.
+
+    The family is usable at once. Raises ``AccountError`` for an expired, used or forged link.
+    """
+    user = check_activation_token(token)
+    User = get_user_model()
+    with transaction.atomic():
+        user = User._default_manager.select_for_update().get(pk=user.pk)
+        profile = AccountProfile.objects.select_for_update().get(user=user)
+        if user.is_active or profile.activated_at is not None:
+            raise AccountError(
+                _("This account is already activated: you can log in."), code="already_active"
+            )
+        user.is_active = True
+        user.save(update_fields=["is_active"])
+        profile.activated_at = timezone.now()
+        family = profile.pending_family
+        profile.pending_family = None
+        profile.save(update_fields=["activated_at", "pending_family"])
+        if family is not None:
+            subscriptions.link(user, Family.objects.get(pk=family.pk), by=user)
+    return user
+
+
+def issue_token(user) -> str:
+    """The account's API token, created on first use."""
+    from rest_framework.authtoken.models import Token
+
+    token, _created = Token.objects.get_or_create(user=user)
+    return token.key

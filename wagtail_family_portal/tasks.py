@@ -1,0 +1,86 @@
+"""django-q2 task entry points: small functions that load rows by id and call the domain.
+
+They are queued after commit by ``services/`` and may run twice without harm beyond a second
+e-mail; a row deleted in between makes them do nothing.
+"""
+
+from django.contrib.auth import get_user_model
+from django.utils import translation
+from wagtail.models import Site
+
+from .emails import kinds
+from .emails.rendering import render_email
+
+
+def _load(user_id, site_id):
+    user = get_user_model()._default_manager.filter(pk=user_id).first()
+    site = Site.objects.filter(pk=site_id).first() if site_id else None
+    return user, site
+
+
+def _values(user) -> dict:
+    first, last = user.first_name, user.last_name
+    return {
+        "first_name": first,
+        "last_name": last,
+        "full_name": f"{first} {last}".strip() or user.get_username(),
+    }
+
+
+def _email_of(user) -> str:
+    return getattr(user, user.get_email_field_name(), "")
+
+
+def _portal_link(portal_url: str, route: str, **kwargs) -> str:
+    from .models import FamilyPortalPage
+
+    return portal_url.rstrip("/") + "/" + FamilyPortalPage().reverse_subpage(route, kwargs=kwargs)
+
+
+def send_activation_email(user_id, site_id, portal_url, language=None):
+    """The activation e-mail; the link is made now, so that its validity starts at sending."""
+    from .services.accounts import activation_timeout, make_activation_token
+
+    user, site = _load(user_id, site_id)
+    if user is None or user.is_active or not _email_of(user):
+        return 0
+    with translation.override(language):
+        link = _portal_link(portal_url, "activate", token=make_activation_token(user))
+        values = {**_values(user), "portal_url": portal_url}
+        values["expiry_days"] = max(1, round(activation_timeout() / 86400))
+        email = render_email(
+            kinds.ACTIVATION.key, to=_email_of(user), site=site, values=values, action_url=link
+        )
+        return email.send()
+
+
+def send_already_registered_email(user_id, site_id, portal_url, language=None):
+    """Told to an address that signs up again: log in, or choose a new password."""
+    user, site = _load(user_id, site_id)
+    if user is None or not _email_of(user):
+        return 0
+    with translation.override(language):
+        link = _portal_link(portal_url, "password_reset")
+        email = render_email(
+            kinds.ALREADY_REGISTERED.key,
+            to=_email_of(user),
+            site=site,
+            values={**_values(user), "portal_url": portal_url},
+            action_url=link,
+        )
+        return email.send()
+
+
+def send_password_reset_email(user_id, site_id, portal_url, reset_url, language=None):
+    user, site = _load(user_id, site_id)
+    if user is None or not _email_of(user):
+        return 0
+    with translation.override(language):
+        email = render_email(
+            kinds.PASSWORD_RESET.key,
+            to=_email_of(user),
+            site=site,
+            values={**_values(user), "portal_url": portal_url},
+            action_url=reset_url,
+        )
+        return email.send()
