@@ -50,7 +50,7 @@ class TooManyAttempts(SubscriptionError):
 
 
 def limits() -> dict[str, int]:
-    """Wrong codes allowed per hour, overridable with ``WAGTAIL_FAMILY_PORTAL_SUBSCRIPTION_LIMITS``."""
+    """Wrong codes allowed per hour (``WAGTAIL_FAMILY_PORTAL_SUBSCRIPTION_LIMITS`` overrides)."""
     return {**DEFAULT_LIMITS, **getattr(settings, "WAGTAIL_FAMILY_PORTAL_SUBSCRIPTION_LIMITS", {})}
 
 
