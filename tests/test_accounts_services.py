@@ -1,0 +1,260 @@
+"""services.accounts: sign-up, activation links, resending, tokens."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core import signing
+from django.core.exceptions import ValidationError
+
+from wagtail_family_portal.models import AccountProfile, Subscription, SubscriptionAttempt
+from wagtail_family_portal.services import accounts
+
+from . import factories
+
+User = get_user_model()
+PORTAL_URL = "http://testserver/espace-famille/"
+
+
+def sign_up(site, **overrides):
+    values = {
+        "email": "Nouveau.Parent@Example.org",
+        "password": "un-mot-de-passe-solide",
+        "first_name": "Camille",
+        "last_name": "Petit",
+        "accept_terms": True,
+        "site": site,
+        "portal_url": PORTAL_URL,
+        "civility": "mme",
+        "phone": "06 12 34 56 78",
+        "ip_address": "203.0.113.7",
+    }
+    return accounts.sign_up(**{**values, **overrides})
+
+
+def activation_link(message) -> str:
+    return next(line for line in message.body.splitlines() if "/activation/" in line).strip()
+
+
+def token_of(link: str) -> str:
+    return link.rstrip("/").rsplit("/", 1)[1]
+
+
+@pytest.fixture
+def signed_up(portal_page, portal_site, django_capture_on_commit_callbacks, mailoutbox):
+    with django_capture_on_commit_callbacks(execute=True):
+        result = sign_up(portal_site)
+    return result
+
+
+def test_sign_up_creates_an_inactive_account_and_sends_the_activation_email(signed_up, mailoutbox):
+    user = signed_up.user
+
+    assert signed_up.created
+    assert not user.is_active
+    assert user.email == "nouveau.parent@example.org"
+    assert user.check_password("un-mot-de-passe-solide")
+    profile = user.family_portal_profile
+    assert (profile.civility, profile.phone) == ("mme", "06 12 34 56 78")
+    assert profile.terms_accepted_at is not None and profile.activation_sent_at is not None
+    assert profile.municipality.name == "Belleville-sur-Loire"
+    [message] = mailoutbox
+    assert message.to == ["nouveau.parent@example.org"]
+    assert "Camille Petit" in message.body
+    link = activation_link(message)
+    assert link.startswith(PORTAL_URL + "activation/")
+    html = message.alternatives[0][0]
+    assert link in html and "Belleville-sur-Loire" in html
+
+
+def test_nothing_is_sent_when_the_transaction_rolls_back(portal_page, portal_site, mailoutbox):
+    # Without running the on-commit callbacks (as in a rolled-back transaction), nothing leaves.
+    sign_up(portal_site)
+
+    assert mailoutbox == []
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"email": "pas-une-adresse"}, "email"),
+        ({"first_name": "  "}, "first_name"),
+        ({"last_name": ""}, "last_name"),
+        ({"accept_terms": False}, "accept_terms"),
+        ({"password": "123"}, "password"),
+        ({"password": "camillepetit"}, "password"),
+        ({"subscriber_code": "NOPE-NOPE-1234"}, "subscriber_code"),
+    ],
+)
+def test_bad_input_creates_nothing(portal_page, portal_site, overrides, field):
+    with pytest.raises(ValidationError) as raised:
+        sign_up(portal_site, **overrides)
+
+    assert field in raised.value.message_dict
+    assert not User.objects.filter(email__iexact="nouveau.parent@example.org").exists()
+    assert not AccountProfile.objects.exists()
+
+
+def test_a_code_of_another_municipality_is_not_recognised(
+    portal_page, portal_site, other_municipality
+):
+    elsewhere = factories.FamilyFactory(municipality=other_municipality)
+
+    with pytest.raises(ValidationError) as raised:
+        sign_up(portal_site, subscriber_code=elsewhere.subscriber_code)
+
+    [message] = raised.value.message_dict["subscriber_code"]
+    assert "not recognised" in message
+    assert not User.objects.filter(email="nouveau.parent@example.org").exists()
+
+
+def test_an_address_already_registered_creates_nothing_and_gets_an_email(
+    portal_page, portal_site, parent, django_capture_on_commit_callbacks, mailoutbox
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        result = sign_up(portal_site, email="PARENT@example.org")
+
+    assert not result.created
+    assert User.objects.filter(email__iexact="parent@example.org").count() == 1
+    [message] = mailoutbox
+    assert message.to == ["parent@example.org"]
+    assert "already" in message.subject
+    assert PORTAL_URL + "mot-de-passe/oublie/" in message.body
+
+
+def test_signing_up_again_before_activating_resends_the_link(
+    signed_up, portal_site, django_capture_on_commit_callbacks, mailoutbox
+):
+    AccountProfile.objects.update(activation_sent_at=signed_up.user.date_joined.replace(year=2020))
+    with django_capture_on_commit_callbacks(execute=True):
+        result = sign_up(portal_site)
+
+    assert not result.created
+    assert len(mailoutbox) == 2
+    assert "/activation/" in mailoutbox[1].body
+
+
+def test_activation_works_once(signed_up, mailoutbox):
+    token = token_of(activation_link(mailoutbox[0]))
+
+    user = accounts.activate(token)
+
+    user.refresh_from_db()
+    assert user.is_active
+    assert user.family_portal_profile.activated_at is not None
+    with pytest.raises(accounts.AccountError) as raised:
+        accounts.activate(token)
+    assert raised.value.code == "already_active"
+
+
+def test_an_expired_link_is_refused(signed_up, mailoutbox, settings):
+    token = token_of(activation_link(mailoutbox[0]))
+    settings.WAGTAIL_FAMILY_PORTAL_ACTIVATION_TIMEOUT = -1  # every link is already too old
+
+    with pytest.raises(accounts.AccountError) as raised:
+        accounts.activate(token)
+
+    assert raised.value.code == "expired"
+    assert not User.objects.get(pk=signed_up.user.pk).is_active
+
+
+def test_the_link_expires_after_three_days_by_default(signed_up, mailoutbox, monkeypatch):
+    token = token_of(activation_link(mailoutbox[0]))
+    import time
+
+    now = time.time()
+    monkeypatch.setattr(signing.time, "time", lambda: now + 3 * 24 * 3600 - 60)
+    assert accounts.check_activation_token(token) == signed_up.user
+    monkeypatch.setattr(signing.time, "time", lambda: now + 3 * 24 * 3600 + 60)
+    with pytest.raises(accounts.AccountError):
+        accounts.check_activation_token(token)
+
+
+@pytest.mark.parametrize("mangle", [lambda t: t[:-2] + "xx", lambda t: "abc", lambda t: ""])
+def test_a_forged_link_is_refused(signed_up, mailoutbox, mangle):
+    token = token_of(activation_link(mailoutbox[0]))
+
+    with pytest.raises(accounts.AccountError) as raised:
+        accounts.activate(mangle(token))
+
+    assert raised.value.code == "invalid"
+
+
+def test_a_link_sent_to_an_old_address_stops_working(signed_up, mailoutbox):
+    token = token_of(activation_link(mailoutbox[0]))
+    User.objects.filter(pk=signed_up.user.pk).update(email="autre@example.org")
+
+    with pytest.raises(accounts.AccountError) as raised:
+        accounts.activate(token)
+
+    assert raised.value.code == "invalid"
+
+
+def test_the_code_given_at_sign_up_links_the_family_on_activation(
+    portal_page, portal_site, family, django_capture_on_commit_callbacks, mailoutbox
+):
+    typed = " " + family.subscriber_code.lower().replace("-", " ") + " "
+    with django_capture_on_commit_callbacks(execute=True):
+        result = sign_up(portal_site, subscriber_code=typed)
+    assert not Subscription.objects.filter(user=result.user).exists()
+
+    user = accounts.activate(token_of(activation_link(mailoutbox[0])))
+
+    subscription = Subscription.objects.get(user=user)
+    assert subscription.family == family and subscription.created_by == user
+    attempt = SubscriptionAttempt.objects.get()
+    assert (attempt.outcome, attempt.channel, attempt.email) == (
+        "found",
+        "signup",
+        "nouveau.parent@example.org",
+    )
+
+
+def test_resend_is_silent_and_limited(
+    signed_up, portal_site, parent, django_capture_on_commit_callbacks, mailoutbox
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        accounts.resend_activation(email="inconnu@example.org", site=portal_site, portal_url="x")
+        accounts.resend_activation(email="parent@example.org", site=portal_site, portal_url="x")
+        # Just sent at sign-up: a second e-mail would only be noise (or a way to flood a box).
+        accounts.resend_activation(
+            email="nouveau.parent@example.org", site=portal_site, portal_url=PORTAL_URL
+        )
+    assert len(mailoutbox) == 1
+
+    AccountProfile.objects.update(activation_sent_at=signed_up.user.date_joined.replace(year=2020))
+    with django_capture_on_commit_callbacks(execute=True):
+        accounts.resend_activation(
+            email="NOUVEAU.parent@example.org", site=portal_site, portal_url=PORTAL_URL
+        )
+    assert len(mailoutbox) == 2
+    # Both links work until one of them is used.
+    first, second = (token_of(activation_link(m)) for m in mailoutbox)
+    assert accounts.check_activation_token(first) == accounts.check_activation_token(second)
+
+
+def test_an_agent_resends_at_once_but_not_to_an_active_account(
+    signed_up, portal_site, parent, django_capture_on_commit_callbacks, mailoutbox
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        accounts.send_activation_by_agent(
+            signed_up.user.family_portal_profile, site=portal_site, portal_url=PORTAL_URL
+        )
+    assert len(mailoutbox) == 2
+
+    profile = AccountProfile.objects.create(user=parent)
+    with pytest.raises(accounts.AccountError):
+        accounts.send_activation_by_agent(profile, site=portal_site, portal_url=PORTAL_URL)
+
+
+def test_issue_token_returns_the_same_token(parent):
+    assert accounts.issue_token(parent) == accounts.issue_token(parent)
+
+
+def test_sign_up_without_a_portal_municipality_accepts_any_town_code(
+    portal_site, other_municipality, django_capture_on_commit_callbacks, mailoutbox
+):
+    family = factories.FamilyFactory(municipality=other_municipality)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        result = sign_up(None, subscriber_code=family.subscriber_code)
+
+    assert result.user.family_portal_profile.pending_family == family
