@@ -203,3 +203,14 @@ def test_demo_users_reach_their_pages(loaded, client):
 
     client.force_login(User.objects.get(username="agent"))
     assert client.get("/admin/").status_code == 200
+
+
+def test_demo_parent_has_an_activated_account_and_the_terms_are_set(loaded):
+    from wagtail_family_portal.models import AccountProfile, FamilyPortalSettings
+
+    profile = AccountProfile.objects.get(user__email=demo.PARENT_EMAIL)
+
+    assert profile.activated_at is not None and not profile.awaiting_activation
+    assert profile.municipality.name == "Belleville-sur-Loire"
+    settings = FamilyPortalSettings.for_site(Site.objects.get(is_default_site=True))
+    assert "code abonné" in settings.terms_text

@@ -16,6 +16,7 @@ from django.utils import timezone
 from wagtail.models import Page, Site
 
 from .models import (
+    AccountProfile,
     Activity,
     AuthorisedContact,
     Child,
@@ -82,7 +83,7 @@ def load_demo(today: dt.date | None = None) -> Demo:
 
         ensure_superuser()
         ensure_agent(municipality, others=[other])
-        parent = ensure_parent()
+        parent = ensure_parent(municipality)
 
         martin = martin_family(municipality, activities, season)
         Subscription.objects.get_or_create(user=parent, family=martin)
@@ -188,8 +189,8 @@ def ensure_agent(municipality: Municipality, others: list[Municipality]):
     return agent
 
 
-def ensure_parent():
-    return user_with_password(
+def ensure_parent(municipality):
+    parent = user_with_password(
         PARENT_EMAIL,
         PARENT_PASSWORD,
         email=PARENT_EMAIL,
@@ -199,6 +200,15 @@ def ensure_parent():
         is_superuser=False,
         is_active=True,
     )
+    profile, _ = AccountProfile.objects.get_or_create(
+        user=parent, defaults={"terms_accepted_at": timezone.now()}
+    )
+    profile.civility, profile.phone = "mme", "06 12 34 56 78"
+    profile.municipality = municipality
+    profile.activated_at = profile.activated_at or timezone.now()
+    profile.pending_family = None
+    profile.save()
+    return parent
 
 
 # Calendar: establishments, activities, closures
@@ -669,6 +679,16 @@ def portal_settings(site: Site) -> FamilyPortalSettings:
         "attestation CAF ou de votre dernier avis d'imposition. Pour le mettre à jour, déposez "
         "ce document à l'accueil de la mairie ou envoyez-le à "
         "enfance@belleville-sur-loire.example.</p>"
+    )
+    settings.terms_text = (
+        "<p>L'espace famille de la mairie de Belleville-sur-Loire permet de consulter et de "
+        "mettre à jour votre dossier famille, de réserver les activités de vos enfants et de "
+        "payer vos factures.</p><p>Les données saisies sont traitées par le service Enfance et "
+        "Jeunesse pour l'inscription et la facturation des activités, et conservées le temps "
+        "de la scolarité de vos enfants. Vous pouvez y accéder, les faire rectifier ou demander "
+        "leur effacement auprès du service (enfance@belleville-sur-loire.example).</p><p>Votre "
+        "code abonné est personnel : ne le communiquez qu'aux personnes autorisées à consulter "
+        "le dossier de vos enfants.</p>"
     )
     settings.email_signature = (
         "Le service Enfance et Jeunesse de la mairie de Belleville-sur-Loire\n"
