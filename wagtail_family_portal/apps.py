@@ -7,3 +7,6 @@ class FamilyPortalConfig(AppConfig):
     label = "wagtail_family_portal"
     verbose_name = _("Family portal")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import checks  # noqa: F401  (registers the system checks)
