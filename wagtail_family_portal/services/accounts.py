@@ -4,6 +4,7 @@ Views (pages, API, admin) call these functions and show the errors they raise. E
 queued to django-q2 after the transaction commits, so a rolled-back sign-up sends nothing.
 """
 
+import base64
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
@@ -239,14 +240,26 @@ def _state_hash(user) -> str:
 
 
 def make_activation_token(user) -> str:
-    return signing.dumps({"u": user.pk, "h": _state_hash(user)}, salt=ACTIVATION_SALT)
+    """A signed value, wrapped in URL-safe base64 because it goes into a page's path: Wagtail
+    serves pages only at paths made of letters, digits, "_" and "-", and signed values hold ":"."""
+    signed = signing.dumps({"u": user.pk, "h": _state_hash(user)}, salt=ACTIVATION_SALT)
+    return base64.urlsafe_b64encode(signed.encode()).decode().rstrip("=")
+
+
+def _unwrap(token: str) -> str:
+    if ":" in token:  # a bare signed value
+        return token
+    try:
+        return base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+    except ValueError:  # not base64, or not text
+        return ""
 
 
 def check_activation_token(token: str):
     """The account a token designates, if the link is still usable; ``AccountError`` otherwise."""
     User = get_user_model()
     try:
-        data = signing.loads(token, salt=ACTIVATION_SALT, max_age=activation_timeout())
+        data = signing.loads(_unwrap(token), salt=ACTIVATION_SALT, max_age=activation_timeout())
     except signing.SignatureExpired:
         raise AccountError(
             _("This activation link has expired. Ask for a new one below."), code="expired"
