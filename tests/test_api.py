@@ -182,6 +182,9 @@ def test_me_with_token(client, parent, family):
         "email": "parent@example.org",
         "first_name": parent.first_name,
         "last_name": parent.last_name,
+        # No AccountProfile: the account was not made through the portal's sign-up.
+        "phone": None,
+        "civility": None,
         "subscriptions": [
             {
                 "family_id": family.pk,
@@ -193,6 +196,17 @@ def test_me_with_token(client, parent, family):
             }
         ],
     }
+
+
+def test_me_shows_the_phone_and_civility_of_the_account_profile(client, parent):
+    from wagtail_family_portal.models import AccountProfile
+
+    AccountProfile.objects.create(user=parent, civility="MME", phone="06 12 34 56 78")
+    client.force_authenticate(parent)
+
+    body = client.get(ME_URL).json()
+
+    assert (body["civility"], body["phone"]) == ("MME", "06 12 34 56 78")
 
 
 def test_me_with_session(parent, family):
@@ -220,14 +234,15 @@ def test_me_lists_only_the_accounts_own_subscriptions(client, parent, family, ot
     assert stranger_family.pk not in {s["family_id"] for s in subscriptions}
 
 
-def test_me_runs_one_query_whatever_the_number_of_subscriptions(
+def test_me_runs_two_queries_whatever_the_number_of_subscriptions(
     client, parent, django_assert_num_queries
 ):
     for name in ["Bernard", "Durand", "Petit"]:
         factories.SubscriptionFactory(user=parent, family__name=name)
     client.force_authenticate(parent)
 
-    with django_assert_num_queries(1):
+    # The account profile, then the subscriptions with their families and municipalities.
+    with django_assert_num_queries(2):
         response = client.get(ME_URL)
 
     assert len(response.json()["subscriptions"]) == 4
@@ -333,13 +348,24 @@ def test_schema_is_openapi_3(client, db):
     assert response.status_code == 200
     schema = json.loads(response.content)
     assert schema["openapi"].startswith("3.")
-    assert set(schema["paths"]) == {TOKEN_URL, ME_URL}
+    assert set(schema["paths"]) == {
+        TOKEN_URL,
+        BASE + "auth/signup/",
+        BASE + "auth/activate/",
+        BASE + "auth/activate/resend/",
+        ME_URL,
+        BASE + "subscriptions/",
+    }
     token_op = schema["paths"][TOKEN_URL]["post"]
     assert token_op["requestBody"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/TokenRequest"
     }
     assert {"200", "400", "429"} <= set(token_op["responses"])
     assert {"200", "401"} <= set(schema["paths"][ME_URL]["get"]["responses"])
+    signup_op = schema["paths"][BASE + "auth/signup/"]["post"]
+    assert {"202", "400", "429"} <= set(signup_op["responses"])
+    subscribe_op = schema["paths"][BASE + "subscriptions/"]["post"]
+    assert {"201", "400", "401", "409", "429"} <= set(subscribe_op["responses"])
 
 
 def test_schema_generates_without_warnings(db, tmp_path):

@@ -11,6 +11,9 @@ SCHEMA_SETTINGS = {
         "token from auth/token/, sent as “Authorization: Token <token>”."
     ),
     "VERSION": "1",
+    "ENUM_NAME_OVERRIDES": {
+        "ActivationErrorCodeEnum": "wagtail_family_portal.api.serializers.ACTIVATION_ERROR_CODES"
+    },
     "PREPROCESSING_HOOKS": ["wagtail_family_portal.api.schema.only_family_portal_endpoints"],
 }
 

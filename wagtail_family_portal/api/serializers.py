@@ -5,11 +5,21 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ..models import Municipality, Subscription
+from ..models import Guardian, Municipality, Subscription
+
+# The machine codes of an activation link that cannot be used (services.accounts.AccountError).
+ACTIVATION_ERROR_CODES = ["expired", "invalid", "already_active"]
+TERMS_REQUIRED = _("You must accept the terms of use to create an account.")
 
 
 class ErrorSerializer(serializers.Serializer):
     """The body of an error that concerns the whole request (documentation only)."""
+
+    detail = serializers.CharField()
+
+
+class DetailSerializer(serializers.Serializer):
+    """A message for the person, in the request's language (documentation only)."""
 
     detail = serializers.CharField()
 
@@ -25,6 +35,62 @@ class TokenSerializer(serializers.Serializer):
     token = serializers.CharField(
         read_only=True, help_text=_("Send it as the header “Authorization: Token <token>”.")
     )
+
+
+class SignUpRequestSerializer(serializers.Serializer):
+    """The sign-up form's fields; the content rules (password strength…) are the service's."""
+
+    email = serializers.EmailField(label=_("e-mail address"), max_length=254)
+    password = serializers.CharField(
+        label=_("password"),
+        trim_whitespace=False,
+        style={"input_type": "password"},
+        help_text=_("Checked against the site's password rules."),
+    )
+    first_name = serializers.CharField(label=_("first name"), max_length=150)
+    last_name = serializers.CharField(label=_("last name"), max_length=150)
+    phone = serializers.CharField(label=_("phone"), max_length=30, required=False, allow_blank=True)
+    civility = serializers.ChoiceField(
+        label=_("civility"), choices=Guardian.Civility.choices, required=False, allow_blank=True
+    )
+    subscriber_code = serializers.CharField(
+        label=_("subscriber code"),
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        help_text=_("Optional: the family file is linked when the account is activated."),
+    )
+    accept_terms = serializers.BooleanField(
+        label=_("I accept the terms of use"),
+        # Missing and false get the same message (the service words the "false" one).
+        error_messages={"required": TERMS_REQUIRED},
+        help_text=_("Must be true: the municipality's terms of use, shown on the sign-up page."),
+    )
+
+
+class ActivationRequestSerializer(serializers.Serializer):
+    token = serializers.CharField(
+        label=_("activation token"),
+        max_length=500,
+        help_text=_("The last part of the activation link: …/activation/<token>/."),
+    )
+
+
+class ActivationErrorSerializer(serializers.Serializer):
+    """A link that cannot activate an account (documentation only)."""
+
+    token = serializers.ListField(child=serializers.CharField())
+    code = serializers.ChoiceField(
+        choices=ACTIVATION_ERROR_CODES,
+        help_text=_(
+            "expired: ask for a new link (auth/activate/resend/); invalid: damaged or forged "
+            "link; already_active: the account can log in."
+        ),
+    )
+
+
+class EmailRequestSerializer(serializers.Serializer):
+    email = serializers.EmailField(label=_("e-mail address"), max_length=254)
 
 
 class MunicipalitySummarySerializer(serializers.ModelSerializer):
@@ -43,17 +109,50 @@ class SubscriptionSerializer(serializers.ModelSerializer):
         fields = ["family_id", "family_name", "municipality"]
 
 
+class LinkedSubscriptionSerializer(SubscriptionSerializer):
+    """A subscription with the moment the account was linked to the family."""
+
+    linked_at = serializers.DateTimeField(source="created_at", read_only=True)
+
+    class Meta(SubscriptionSerializer.Meta):
+        fields = [*SubscriptionSerializer.Meta.fields, "linked_at"]
+
+
+class SubscribeRequestSerializer(serializers.Serializer):
+    subscriber_code = serializers.CharField(
+        label=_("subscriber code"),
+        max_length=64,
+        help_text=_("As printed; case, spaces and dashes do not matter."),
+    )
+
+
 class AccountSerializer(serializers.ModelSerializer):
     """The logged-in account and the family files it is linked to."""
 
+    phone = serializers.SerializerMethodField()
+    civility = serializers.SerializerMethodField()
     subscriptions = serializers.SerializerMethodField()
 
     class Meta:
         model = get_user_model()
-        fields = ["id", "email", "first_name", "last_name", "subscriptions"]
+        fields = ["id", "email", "first_name", "last_name", "phone", "civility", "subscriptions"]
         read_only_fields = fields
+
+    # The view passes the account's profile (None for an account made outside the portal, such
+    # as an agent's) and its subscriptions, each loaded in one query.
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_phone(self, user):
+        profile = self.context.get("profile")
+        return (profile.phone or None) if profile else None
+
+    @extend_schema_field(
+        serializers.ChoiceField(choices=Guardian.Civility.choices, allow_null=True)
+    )
+    def get_civility(self, user):
+        profile = self.context.get("profile")
+        return (profile.civility or None) if profile else None
 
     @extend_schema_field(SubscriptionSerializer(many=True))
     def get_subscriptions(self, user):
-        # The view passes the account's subscriptions, loaded in one query.
         return SubscriptionSerializer(self.context["subscriptions"], many=True).data

@@ -14,7 +14,15 @@ public = {"authentication_classes": [], "permission_classes": [AllowAny], "throt
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="auth-token"),
+    path("auth/signup/", views.SignUpView.as_view(), name="auth-signup"),
+    path("auth/activate/", views.ActivateView.as_view(), name="auth-activate"),
+    path(
+        "auth/activate/resend/",
+        views.ResendActivationView.as_view(),
+        name="auth-activate-resend",
+    ),
     path("me/", views.MeView.as_view(), name="me"),
+    path("subscriptions/", views.SubscriptionsView.as_view(), name="subscriptions"),
     path(
         "schema/",
         SpectacularAPIView.as_view(custom_settings=SCHEMA_SETTINGS, **public),

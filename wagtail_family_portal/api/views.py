@@ -1,24 +1,90 @@
-"""API views: thin, they check input, call the domain and serialise the answer."""
+"""API views: thin, they check input, call the domain and serialise the answer.
 
-from django.contrib.auth import authenticate
-from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework.authtoken.models import Token
+Errors that follow a write the request must keep (a subscriber code attempt, a failed login
+counted by django-axes) are *returned* rather than raised: DRF's exception handler rolls back
+the request's transaction when the host sets ``ATOMIC_REQUESTS``, and the brute-force counters
+would go with it.
+"""
+
+from django.contrib.auth import authenticate, get_user_model
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from rest_framework import status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
-from ..models import Subscription
+from .. import lockout
+from ..http import (
+    absolute_portal_url,
+    client_ip,
+    municipality_for_request,
+    portal_page_for_request,
+    request_site,
+)
+from ..models import AccountProfile, Subscription
+from ..models.accounts import SubscriptionAttempt
+from ..services import accounts, subscriptions
 from .base import FamilyPortalAPIView
 from .exceptions import InvalidCredentials
 from .serializers import (
     AccountSerializer,
+    ActivationErrorSerializer,
+    ActivationRequestSerializer,
+    DetailSerializer,
+    EmailRequestSerializer,
     ErrorSerializer,
+    LinkedSubscriptionSerializer,
+    SignUpRequestSerializer,
+    SubscribeRequestSerializer,
     TokenRequestSerializer,
     TokenSerializer,
 )
 from .throttling import AuthRateThrottle
 
+ERROR_400 = OpenApiResponse(
+    ErrorSerializer, description="A field is missing or invalid: {field: [messages]}."
+)
 ERROR_401 = OpenApiResponse(ErrorSerializer, description="Not logged in.")
-ERROR_429 = OpenApiResponse(ErrorSerializer, description="Too many attempts; retry later.")
+ERROR_429 = OpenApiResponse(
+    ErrorSerializer, description="Too many attempts; the Retry-After header says when to retry."
+)
+
+SIGNUP_ACCEPTED = _(
+    "Thank you. Unless this address already has an account, an e-mail with a link to activate "
+    "your account is on its way: check your inbox (and your spam folder)."
+)
+ACTIVATION_RESENT = _(
+    "If this address has an account waiting for activation, a new activation link is on its "
+    "way: check your inbox (and your spam folder)."
+)
+ACCOUNT_ACTIVATED = _("Your account is activated: you can log in.")
+NO_PORTAL_PAGE = _(
+    "Accounts cannot be created on this site yet: it has no family portal page, so activation "
+    "links cannot be built. Contact the municipality."
+)
+NOT_ACTIVATED = _(
+    "This account is not activated yet. Open the link in the e-mail we sent you, or ask for a "
+    "new one."
+)
+
+
+def error_response(status_code: int, data: dict, retry_after: int | None = None) -> Response:
+    response = Response(data, status=status_code)
+    if retry_after:
+        response["Retry-After"] = str(int(retry_after))
+    return response
+
+
+def too_many_attempts(error: subscriptions.TooManyAttempts) -> Response:
+    return error_response(429, {"detail": error.message}, retry_after=error.retry_after)
+
+
+def portal_links(request):
+    """(site, portal_url) for the e-mails' links, or (site, None) when no portal page exists."""
+    page = portal_page_for_request(request)
+    site = request_site(request)
+    return site, (absolute_portal_url(request, page) if page is not None else None)
 
 
 class TokenView(FamilyPortalAPIView):
@@ -38,7 +104,155 @@ class TokenView(FamilyPortalAPIView):
                 ErrorSerializer,
                 description=(
                     "A field is missing or invalid, or the address and password do not open an "
-                    "active account (the same answer whether or not the address exists)."
+                    "active account (the same answer whether or not the address exists). An "
+                    "account not activated yet gets its own message, only when the password is "
+                    "right."
+                ),
+            ),
+            429: OpenApiResponse(
+                ErrorSerializer,
+                description=(
+                    "Too many attempts, or too many failed logins for this account or from this "
+                    "IP address (blocked for a while); the Retry-After header says when to retry."
+                ),
+            ),
+        },
+        auth=[],
+    )
+    def post(self, request):
+        serializer = TokenRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        email = serializer.validated_data["email"]
+        password = serializer.validated_data["password"]
+        # django-axes counts the failures and refuses a locked-out account or IP address.
+        user = authenticate(request._request, email=email, password=password)
+        if lockout.is_locked_out(request._request):
+            seconds = lockout.cool_off_seconds(request._request)
+            response = error_response(
+                429, {"detail": lockout.lockout_message(seconds)}, retry_after=seconds
+            )
+            # The axes middleware keeps this answer (see lockout.lockout_response).
+            response.wfp_lockout_shown = True
+            return response
+        if user is None:
+            if awaits_activation(email, password):
+                return error_response(400, {"detail": NOT_ACTIVATED})
+            return error_response(400, {"detail": InvalidCredentials.default_detail})
+        return Response(TokenSerializer({"token": accounts.issue_token(user)}).data)
+
+
+def awaits_activation(email: str, password: str) -> bool:
+    """Whether the address has an account not activated yet and ``password`` is its password.
+
+    One password hash either way, so that timing does not tell which addresses have an account.
+    """
+    user = accounts.find_account(email)
+    if user is None or user.is_active:
+        get_user_model()().set_password(password)
+        return False
+    return user.check_password(password)
+
+
+class SignUpView(FamilyPortalAPIView):
+    """Create an inactive account and send its activation e-mail."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = [AuthRateThrottle]
+
+    @extend_schema(
+        operation_id="auth_signup_create",
+        tags=["auth"],
+        request=SignUpRequestSerializer,
+        responses={
+            202: OpenApiResponse(
+                DetailSerializer,
+                description=(
+                    "The same answer whether the address is new or already has an account (that "
+                    "account's owner gets an e-mail saying so)."
+                ),
+            ),
+            400: OpenApiResponse(
+                ErrorSerializer,
+                description=(
+                    "{field: [messages]} for bad input (email, password, first_name, last_name, "
+                    "phone, civility, subscriber_code, accept_terms), or {detail} when the site "
+                    "has no portal page to build activation links from."
+                ),
+            ),
+            429: OpenApiResponse(
+                ErrorSerializer,
+                description=(
+                    "Too many sign-up attempts, or too many wrong subscriber codes from this IP "
+                    "address; the Retry-After header says when to retry."
+                ),
+            ),
+        },
+        examples=[
+            OpenApiExample(
+                "Sign-up",
+                request_only=True,
+                value={
+                    "email": "parent@example.org",
+                    "password": "a long passphrase",
+                    "first_name": "Camille",
+                    "last_name": "Martin",
+                    "phone": "06 12 34 56 78",
+                    "civility": "MME",
+                    "subscriber_code": "DEMO-DURAND-2026",
+                    "accept_terms": True,
+                },
+            )
+        ],
+        auth=[],
+    )
+    def post(self, request):
+        serializer = SignUpRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        site, portal_url = portal_links(request)
+        if portal_url is None:
+            return error_response(400, {"detail": NO_PORTAL_PAGE})
+        data = serializer.validated_data
+        try:
+            accounts.sign_up(
+                email=data["email"],
+                password=data["password"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                accept_terms=data["accept_terms"],
+                civility=data.get("civility", ""),
+                phone=data.get("phone", ""),
+                subscriber_code=data.get("subscriber_code", ""),
+                site=site,
+                portal_url=portal_url,
+                ip_address=client_ip(request),
+                channel=SubscriptionAttempt.Channel.API,
+            )
+        except subscriptions.TooManyAttempts as error:
+            return too_many_attempts(error)
+        except ValidationError as error:
+            return error_response(400, error.message_dict)
+        return Response({"detail": SIGNUP_ACCEPTED}, status=status.HTTP_202_ACCEPTED)
+
+
+class ActivateView(FamilyPortalAPIView):
+    """Activate an account with the token of its activation link."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = [AuthRateThrottle]
+
+    @extend_schema(
+        operation_id="auth_activate_create",
+        tags=["auth"],
+        request=ActivationRequestSerializer,
+        responses={
+            200: DetailSerializer,
+            400: OpenApiResponse(
+                ActivationErrorSerializer,
+                description=(
+                    "The link cannot activate an account: {token: [message], code: expired | "
+                    "invalid | already_active}; a missing token is {token: [message]} alone."
                 ),
             ),
             429: ERROR_429,
@@ -46,17 +260,55 @@ class TokenView(FamilyPortalAPIView):
         auth=[],
     )
     def post(self, request):
-        serializer = TokenRequestSerializer(data=request.data)
+        serializer = ActivationRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = authenticate(
-            request._request,
-            email=serializer.validated_data["email"],
-            password=serializer.validated_data["password"],
+        try:
+            accounts.activate(serializer.validated_data["token"])
+        except accounts.AccountError as error:
+            return error_response(400, {"token": [error.message], "code": error.code})
+        return Response({"detail": ACCOUNT_ACTIVATED})
+
+
+class ResendActivationView(FamilyPortalAPIView):
+    """Send a new activation link to an account waiting for activation."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = [AuthRateThrottle]
+
+    @extend_schema(
+        operation_id="auth_activate_resend_create",
+        tags=["auth"],
+        request=EmailRequestSerializer,
+        responses={
+            202: OpenApiResponse(
+                DetailSerializer,
+                description=(
+                    "The same answer whatever the address: unknown, active, waiting for "
+                    "activation, or sent a link moments ago."
+                ),
+            ),
+            400: OpenApiResponse(
+                ErrorSerializer,
+                description=(
+                    "{email: [message]} for a missing or invalid address, or {detail} when the "
+                    "site has no portal page to build activation links from."
+                ),
+            ),
+            429: ERROR_429,
+        },
+        auth=[],
+    )
+    def post(self, request):
+        serializer = EmailRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        site, portal_url = portal_links(request)
+        if portal_url is None:
+            return error_response(400, {"detail": NO_PORTAL_PAGE})
+        accounts.resend_activation(
+            email=serializer.validated_data["email"], site=site, portal_url=portal_url
         )
-        if user is None or not user.is_active:
-            raise InvalidCredentials()
-        token, _created = Token.objects.get_or_create(user=user)
-        return Response(TokenSerializer({"token": token.key}).data)
+        return Response({"detail": ACTIVATION_RESENT}, status=status.HTTP_202_ACCEPTED)
 
 
 class MeView(FamilyPortalAPIView):
@@ -68,10 +320,84 @@ class MeView(FamilyPortalAPIView):
         responses={200: AccountSerializer, 401: ERROR_401, 429: ERROR_429},
     )
     def get(self, request):
-        subscriptions = (
-            Subscription.objects.filter(user=request.user)
-            .select_related("family__municipality")
-            .order_by("family__name", "family__pk")
+        serializer = AccountSerializer(
+            request.user,
+            context={
+                "profile": AccountProfile.objects.filter(user=request.user).first(),
+                "subscriptions": account_subscriptions(request.user),
+            },
         )
-        serializer = AccountSerializer(request.user, context={"subscriptions": subscriptions})
         return Response(serializer.data)
+
+
+def account_subscriptions(user):
+    return (
+        Subscription.objects.filter(user=user)
+        .select_related("family__municipality")
+        .order_by("family__name", "family__pk")
+    )
+
+
+class SubscriptionsView(FamilyPortalAPIView):
+    """The account's subscriptions ("Mes abonnements"), and linking a family by its code."""
+
+    @extend_schema(
+        operation_id="subscriptions_list",
+        tags=["account"],
+        responses={
+            200: LinkedSubscriptionSerializer(many=True),
+            401: ERROR_401,
+            429: ERROR_429,
+        },
+    )
+    def get(self, request):
+        subscriptions_ = account_subscriptions(request.user)
+        return Response(LinkedSubscriptionSerializer(subscriptions_, many=True).data)
+
+    @extend_schema(
+        operation_id="subscriptions_create",
+        tags=["account"],
+        request=SubscribeRequestSerializer,
+        responses={
+            201: LinkedSubscriptionSerializer,
+            400: OpenApiResponse(
+                ErrorSerializer,
+                description=(
+                    "{subscriber_code: [message]}: missing, or not recognised on this site (the "
+                    "same words for an unknown code and for a code of another municipality)."
+                ),
+            ),
+            401: ERROR_401,
+            409: OpenApiResponse(
+                ErrorSerializer, description="The account is already linked to this family."
+            ),
+            429: OpenApiResponse(
+                ErrorSerializer,
+                description=(
+                    "Too many wrong codes in the last hour (5 per account, 20 per IP address): "
+                    "every code is refused, right or wrong, until the Retry-After header's "
+                    "seconds have passed."
+                ),
+            ),
+        },
+    )
+    def post(self, request):
+        serializer = SubscribeRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            subscription = subscriptions.subscribe(
+                code=serializer.validated_data["subscriber_code"],
+                user=request.user,
+                municipality=municipality_for_request(request),
+                ip_address=client_ip(request),
+                channel=SubscriptionAttempt.Channel.API,
+            )
+        except subscriptions.TooManyAttempts as error:
+            return too_many_attempts(error)
+        except subscriptions.SubscriptionError as error:
+            if error.code == "already_linked":
+                return error_response(409, {"detail": error.message})
+            return error_response(400, {"subscriber_code": [error.message]})
+        return Response(
+            LinkedSubscriptionSerializer(subscription).data, status=status.HTTP_201_CREATED
+        )
