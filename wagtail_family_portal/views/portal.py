@@ -1,8 +1,10 @@
 """Portal root: the families' dashboard, and the login and logout entry points for visitors."""
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -11,8 +13,19 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Site
 
+from .. import lockout
 from ..fields import WEEKDAY_CHOICES
-from ..models import Child, Enrolment, Family, FamilyPortalSettings, Guardian, Municipality
+from ..models import (
+    AccountProfile,
+    Child,
+    Enrolment,
+    Family,
+    FamilyPortalSettings,
+    Guardian,
+    Municipality,
+)
+from ..services import accounts
+from .throttling import set_retry_after, show_form_error, throttle_wait, too_many_attempts_message
 
 WEEKDAY_NAMES = dict(WEEKDAY_CHOICES)
 
@@ -25,7 +38,14 @@ class EmailAuthenticationForm(AuthenticationForm):
             "The e-mail address or the password is incorrect. Check them and try again."
         ),
         "inactive": _("This account is not active yet."),
+        "not_activated": _(
+            "Your account is not activated yet: open the link we sent you by e-mail, or ask "
+            "for a new one."
+        ),
     }
+    # Set when the right password was given for an account never activated: the template then
+    # links to the page sending a new activation link.
+    not_activated = False
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -35,6 +55,39 @@ class EmailAuthenticationForm(AuthenticationForm):
             attrs={**field.widget.attrs, "autocomplete": "email", "autocapitalize": "none"}
         )
         self.fields["password"].label = _("Password")
+
+    def clean(self):
+        try:
+            return super().clean()
+        except ValidationError as error:
+            if error.code == "invalid_login" and self._awaiting_activation():
+                self.not_activated = True
+                raise ValidationError(
+                    self.error_messages["not_activated"], code="not_activated"
+                ) from None
+            raise
+
+    def _awaiting_activation(self) -> bool:
+        """Whether the right password was given for an account that was never activated.
+
+        Only someone who knows the password learns it; during a lockout nobody does. The same
+        hashing work is done whatever the case, so that timing does not tell either.
+        """
+        if lockout.is_locked_out(self.request):
+            return False
+        email, password = self.cleaned_data.get("username"), self.cleaned_data.get("password")
+        if not email or not password:
+            return False
+        user = accounts.find_account(email)
+        profile = (
+            AccountProfile.objects.filter(user=user).first()
+            if user is not None and not user.is_active
+            else None
+        )
+        if profile is None or not profile.awaiting_activation:
+            get_user_model()().set_password(password)
+            return False
+        return user.check_password(password)
 
 
 def portal_context(request, page) -> dict:
@@ -51,11 +104,8 @@ def portal_context(request, page) -> dict:
 
 
 def subpage_url(page, name: str, request=None) -> str | None:
-    """The URL of a route of ``page``, or None while that route does not exist.
-
-    Entry points to features that later versions add (sign-up, subscription…) link to them only
-    once they exist, and otherwise fall back on the municipality's contact details.
-    """
+    """The URL of a route of ``page``, or None when the page has no route of that name (a host's
+    subclass of the page may leave one out)."""
     try:
         subpath = page.reverse_subpage(name)
     except NoReverseMatch:
@@ -121,6 +171,27 @@ class PortalLoginView(auth_views.LoginView):
         context = super().get_context_data(**kwargs)
         context.update(portal_context(self.request, self.page))
         return context
+
+    def post(self, request, *args, **kwargs):
+        # Too many attempts from this address lately: answer without trying the password.
+        wait = throttle_wait(request)
+        if wait is not None:
+            form = self.get_form()
+            show_form_error(form, too_many_attempts_message(wait))
+            response = self.render_to_response(self.get_context_data(form=form), status=429)
+            return set_retry_after(response, wait)
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        if not lockout.is_locked_out(self.request):
+            return super().form_invalid(form)
+        # django-axes refused the attempt (even a right password) or this failure reached the
+        # limit: say so, and for how long, instead of "wrong password".
+        seconds = lockout.cool_off_seconds(self.request)
+        show_form_error(form, lockout.lockout_message(seconds))
+        response = self.render_to_response(self.get_context_data(form=form), status=429)
+        response.wfp_lockout_shown = True  # the axes middleware keeps this page
+        return set_retry_after(response, seconds) if seconds else response
 
 
 def login(request, page):

@@ -1,0 +1,233 @@
+"""Account pages under the portal page: sign-up, activation, new activation link, passwords.
+
+Each route of ``FamilyPortalPage`` named like a function below calls it with the page. The
+views validate the form, call ``services.accounts`` (or Django's password views) and render;
+the services decide and change everything. The login-like forms are rate limited per IP
+address (``views.throttling``) before anything else runs.
+"""
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+
+from ..http import absolute_portal_url, client_ip, request_site
+from ..services import accounts
+from ..services.subscriptions import TooManyAttempts
+from .account_forms import EmailForm, PortalPasswordResetForm, SignUpForm
+from .portal import portal_context, subpage_url
+from .throttling import set_retry_after, show_form_error, throttle_wait, too_many_attempts_message
+
+TEMPLATES = "wagtail_family_portal/accounts/"
+
+
+def _render(request, page, template: str, context: dict, status: int = 200):
+    return TemplateResponse(
+        request, TEMPLATES + template, {**portal_context(request, page), **context}, status=status
+    )
+
+
+def _throttled(request, page, template: str, form, context: dict | None = None):
+    """The page of ``form`` with the rate limit's message, form kept as typed, HTTP 429."""
+    wait = throttle_wait(request)
+    if wait is None:
+        return None
+    show_form_error(form, too_many_attempts_message(wait))
+    response = _render(request, page, template, {**(context or {}), "form": form}, status=429)
+    return set_retry_after(response, wait)
+
+
+def _expiry_days() -> int:
+    return max(1, round(accounts.activation_timeout() / 86400))
+
+
+# Sign-up
+
+
+def signup(request, page):
+    """Create an account: an inactive one, activated from the link e-mailed to its address.
+
+    An address that already has an account gets the same answer (and an e-mail saying so), so
+    that the form does not tell who is registered.
+    """
+    if request.user.is_authenticated:
+        return redirect(page.get_url(request))
+    status = 200
+    if request.method == "POST":
+        form = SignUpForm(request.POST)
+        throttled = _throttled(request, page, "signup.html", form)
+        if throttled:
+            return throttled
+        if form.is_valid():
+            try:
+                accounts.sign_up(
+                    **form.service_arguments(),
+                    site=request_site(request),
+                    portal_url=absolute_portal_url(request, page),
+                    ip_address=client_ip(request),
+                )
+            except TooManyAttempts as error:
+                form.add_error("subscriber_code", error.message)
+                status = 429
+            except ValidationError as error:
+                form.add_service_errors(error)
+            else:
+                return redirect(subpage_url(page, "signup_done", request))
+    else:
+        form = SignUpForm()
+    return _render(request, page, "signup.html", {"form": form}, status=status)
+
+
+def signup_done(request, page):
+    return _render(request, page, "signup_done.html", {"expiry_days": _expiry_days()})
+
+
+# Activation
+
+
+def activate(request, page, token: str):
+    """The link of the activation e-mail.
+
+    GET only shows a button: mail scanners and link previews follow links, and must not
+    activate the account (nor spend the link). The POST of that button activates it.
+    """
+    if request.method == "POST":
+        try:
+            accounts.activate(token)
+        except accounts.AccountError as error:
+            if error.code == "already_active":
+                messages.info(request, error.message)
+                return redirect(subpage_url(page, "login", request))
+            return _activation_error(request, page, error, status=400)
+        messages.success(request, _("Your account is activated. You can now log in."))
+        return redirect(subpage_url(page, "login", request))
+    try:
+        user = accounts.check_activation_token(token)
+    except accounts.AccountError as error:
+        return _activation_error(request, page, error)
+    return _render(request, page, "activate.html", {"account": user})
+
+
+def _activation_error(request, page, error, status: int = 200):
+    context = {"error": error.message, "error_code": error.code, "resend_form": EmailForm()}
+    return _render(request, page, "activate.html", context, status=status)
+
+
+def resend_activation(request, page):
+    """Ask for a new activation link. The answer is the same whatever the address."""
+    if request.method == "POST":
+        form = EmailForm(request.POST)
+        throttled = _throttled(request, page, "resend_activation.html", form)
+        if throttled:
+            return throttled
+        if form.is_valid():
+            accounts.resend_activation(
+                email=form.cleaned_data["email"],
+                site=request_site(request),
+                portal_url=absolute_portal_url(request, page),
+            )
+            context = {"sent": True, "expiry_days": _expiry_days()}
+            return _render(request, page, "resend_activation.html", context)
+    else:
+        form = EmailForm()
+    return _render(request, page, "resend_activation.html", {"form": form})
+
+
+# Passwords: Django's views, in the portal's pages.
+
+
+class PortalPageMixin:
+    """Gives a Django class-based view the portal page's context and URLs."""
+
+    page = None
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(portal_context(self.request, self.page))
+        return context
+
+    def subpage_url(self, name: str) -> str:
+        return subpage_url(self.page, name, self.request)
+
+
+class PasswordChangeView(PortalPageMixin, auth_views.PasswordChangeView):
+    """Change the password; the session stays logged in (Django updates its hash)."""
+
+    template_name = TEMPLATES + "password_change.html"
+
+    def get_success_url(self):
+        return self.page.get_url(self.request)
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        messages.success(self.request, _("Your password has been changed."))
+        return response
+
+
+class PasswordResetView(PortalPageMixin, auth_views.PasswordResetView):
+    """Ask for a password-reset link; the answer is the same whatever the address."""
+
+    template_name = TEMPLATES + "password_reset.html"
+    form_class = PortalPasswordResetForm
+
+    def get_success_url(self):
+        return self.subpage_url("password_reset_done")
+
+    def post(self, request, *args, **kwargs):
+        wait = throttle_wait(request)
+        if wait is not None:
+            form = self.get_form()
+            show_form_error(form, too_many_attempts_message(wait))
+            response = self.render_to_response(self.get_context_data(form=form), status=429)
+            return set_retry_after(response, wait)
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        # Read by PortalPasswordResetForm.send_mail, to build the link and queue the e-mail.
+        site = request_site(self.request)
+        self.extra_email_context = {
+            "portal_page": self.page,
+            "portal_url": absolute_portal_url(self.request, self.page),
+            "site_id": site.pk if site else None,
+        }
+        return super().form_valid(form)
+
+
+class PasswordResetDoneView(PortalPageMixin, auth_views.PasswordResetDoneView):
+    template_name = TEMPLATES + "password_reset_done.html"
+
+
+class PasswordResetConfirmView(PortalPageMixin, auth_views.PasswordResetConfirmView):
+    template_name = TEMPLATES + "password_reset_confirm.html"
+
+    def get_success_url(self):
+        return self.subpage_url("password_reset_complete")
+
+
+class PasswordResetCompleteView(PortalPageMixin, auth_views.PasswordResetCompleteView):
+    template_name = TEMPLATES + "password_reset_complete.html"
+
+
+def password_change(request, page):
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path(), subpage_url(page, "login", request))
+    return PasswordChangeView.as_view(page=page)(request)
+
+
+def password_reset(request, page):
+    return PasswordResetView.as_view(page=page)(request)
+
+
+def password_reset_done(request, page):
+    return PasswordResetDoneView.as_view(page=page)(request)
+
+
+def password_reset_confirm(request, page, uidb64: str, token: str):
+    return PasswordResetConfirmView.as_view(page=page)(request, uidb64=uidb64, token=token)
+
+
+def password_reset_complete(request, page):
+    return PasswordResetCompleteView.as_view(page=page)(request)
