@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -11,6 +12,7 @@ from . import factories
 PORTAL_URL = "/espace-famille/"
 LOGIN_URL = "/espace-famille/connexion/"
 LOGOUT_URL = "/espace-famille/deconnexion/"
+SIGNUP_URL = "/espace-famille/inscription/"
 
 # The assertions read the English msgids; the French catalogue must not change what they see.
 ENGLISH = {"HTTP_ACCEPT_LANGUAGE": "en"}
@@ -22,6 +24,14 @@ def get(client, url, **kwargs):
 
 def post(client, url, data, **kwargs):
     return client.post(url, data, **ENGLISH, **kwargs)
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Login posts are rate limited per address, counted in the cache: start each test afresh."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 # Visitors
@@ -57,47 +67,27 @@ def test_header_shows_the_municipality_logo(client, portal_page, municipality):
     assert 'alt=""' in header  # the name next to it already says it
 
 
-def test_signup_entry_shows_the_municipality_contact_while_there_is_no_signup_route(
-    client, portal_page, municipality
-):
+def test_signup_entry_links_to_the_signup_page(client, portal_page, municipality):
     response = get(client, PORTAL_URL)
 
-    assert response.context["signup_url"] is None
+    assert response.context["signup_url"] == SIGNUP_URL
     html = response.content.decode()
-    signup = html[html.index('id="wfp-signup"') :]
-    assert 'href="tel:0202020202"' in signup
-    assert 'href="mailto:enfance@example.org"' in signup
-    assert "Create an account" not in html
+    signup = html[
+        html.index('id="wfp-signup"') : html.index("</section>", html.index('id="wfp-signup"'))
+    ]
+    assert f'href="{SIGNUP_URL}"' in signup
+    assert "Create an account" in signup
+    assert "tel:" not in signup  # no more "ask the town hall" fallback
+    assert get(client, SIGNUP_URL).status_code == 200
 
 
-def test_signup_entry_says_to_ask_at_the_town_hall_without_contact_details(
-    client, portal_page, municipality
-):
-    municipality.phone = municipality.contact_email = ""
-    municipality.save()
+def test_subpage_url_is_none_for_a_route_the_page_does_not_have(rf, portal_page):
+    from wagtail_family_portal.views.portal import subpage_url
 
-    html = get(client, PORTAL_URL).content.decode()
+    request = rf.get(PORTAL_URL)
 
-    signup = html[html.index('id="wfp-signup"') :]
-    assert "Ask at the town hall." in signup
-    assert "tel:" not in signup
-
-
-def test_signup_entry_links_to_the_signup_route_once_the_page_has_one(
-    client, portal_page, monkeypatch
-):
-    from wagtail_family_portal.models import FamilyPortalPage
-
-    def reverse_subpage(self, name, args=None, kwargs=None):
-        return {"signup": "inscription/"}[name] if name == "signup" else original(self, name)
-
-    original = FamilyPortalPage.reverse_subpage
-    monkeypatch.setattr(FamilyPortalPage, "reverse_subpage", reverse_subpage)
-
-    html = get(client, PORTAL_URL).content.decode()
-
-    assert 'href="/espace-famille/inscription/"' in html
-    assert "Create an account" in html
+    assert subpage_url(portal_page, "signup", request) == SIGNUP_URL
+    assert subpage_url(portal_page, "no-such-route", request) is None
 
 
 def test_login_page_is_themed_and_translated(client, portal_page):
@@ -175,6 +165,21 @@ def test_dashboard_has_a_logout_form(parent_client, portal_page):
     html = get(parent_client, PORTAL_URL).content.decode()
 
     assert f'<form class="wfp-header__logout" method="post" action="{LOGOUT_URL}">' in html
+
+
+def test_header_links_to_the_account_pages_when_logged_in(parent_client, client, portal_page):
+    html = get(parent_client, PORTAL_URL).content.decode()
+
+    header = html[html.index('<header class="wfp-header">') : html.index("</header>")]
+    nav = header[header.index('<nav class="wfp-nav"') :]
+    assert f'<a href="{PORTAL_URL}" aria-current="page">My space</a>' in nav
+    assert '<a href="/espace-famille/abonnements/">My subscriptions</a>' in nav
+    assert '<a href="/espace-famille/mot-de-passe/">Password</a>' in nav
+    assert "Log out" in nav
+
+    parent_client.logout()
+    html = get(client, PORTAL_URL).content.decode()
+    assert 'class="wfp-nav"' not in html and "My space" not in html
 
 
 # Dashboard
