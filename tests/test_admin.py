@@ -462,6 +462,8 @@ def test_agents_group_exists_with_the_expected_permissions(db):
         for model in AGENT_MODELS
         for action in ("add", "change", "delete", "view")
     }
+    # Family accounts (migration 0004): seen, and activation e-mails resent; attempts read.
+    expected |= {"view_accountprofile", "change_accountprofile", "view_subscriptionattempt"}
     assert portal_permissions(group) == expected
     assert group.permissions.filter(
         content_type__app_label="wagtailadmin", codename="access_admin"
@@ -479,6 +481,27 @@ def test_agents_group_migration_creates_missing_permissions_and_is_reversible(db
     assert not Group.objects.filter(name=AGENTS_GROUP_NAME).exists()
     migration.create_agents_group(state.apps, None)
     assert len(portal_permissions(Group.objects.get(name=AGENTS_GROUP_NAME))) == 37
+
+
+ACCOUNT_PERMISSIONS = {"view_accountprofile", "change_accountprofile", "view_subscriptionattempt"}
+
+
+def test_account_permissions_migration_creates_missing_permissions_and_is_reversible(db):
+    migration = importlib.import_module(
+        "wagtail_family_portal.migrations.0004_agents_account_permissions"
+    )
+    state = MigrationExecutor(connection).loader.project_state(
+        ("wagtail_family_portal", "0004_agents_account_permissions")
+    )
+    group = Group.objects.get(name=AGENTS_GROUP_NAME)
+
+    migration.revoke_account_permissions(state.apps, None)
+    assert not portal_permissions(group) & ACCOUNT_PERMISSIONS
+    assert "change_family" in portal_permissions(group)  # the older permissions stay
+
+    Permission.objects.filter(codename__in=ACCOUNT_PERMISSIONS).delete()
+    migration.grant_account_permissions(state.apps, None)
+    assert portal_permissions(group) >= ACCOUNT_PERMISSIONS
 
 
 def assert_denied(response):
