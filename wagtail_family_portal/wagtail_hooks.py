@@ -2,8 +2,9 @@
 
 from wagtail import hooks
 from wagtail.permissions import register_permission_policy
+from wagtail.snippets.models import register_snippet
 
-from .admin.viewsets import FamilyPortalViewSetGroup, permission_policies
+from .admin.viewsets import EmailTemplateViewSet, FamilyPortalViewSetGroup, permission_policies
 
 # Registered first: Wagtail refuses a policy once it has fallen back to its default one.
 for model, policy in permission_policies():
@@ -13,6 +14,9 @@ for model, policy in permission_policies():
 @hooks.register("register_admin_viewset")
 def register_family_portal_viewsets():
     return FamilyPortalViewSetGroup()
+
+
+register_snippet(EmailTemplateViewSet)
 
 
 @hooks.register("register_log_actions")

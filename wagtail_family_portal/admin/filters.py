@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 
 from ..models import (
+    AccountProfile,
     Activity,
     Child,
     ChildHealth,
@@ -19,6 +20,7 @@ from ..models import (
     Family,
     Municipality,
     Subscription,
+    SubscriptionAttempt,
 )
 from .scoping import scoped_choices
 
@@ -115,3 +117,51 @@ class SubscriptionFilterSet(WagtailFilterSet):
     class Meta:
         model = Subscription
         fields = ["municipality"]
+
+
+class AccountStatus:
+    """The states of a family account, as the accounts list shows and filters them."""
+
+    ACTIVE = "active"
+    AWAITING_ACTIVATION = "awaiting_activation"
+    DEACTIVATED = "deactivated"
+
+    choices = [
+        (ACTIVE, _("Active")),
+        (AWAITING_ACTIVATION, _("Awaiting activation")),
+        (DEACTIVATED, _("Deactivated")),
+    ]
+    lookups = {
+        ACTIVE: {"user__is_active": True},
+        AWAITING_ACTIVATION: {"user__is_active": False, "activated_at__isnull": True},
+        DEACTIVATED: {"user__is_active": False, "activated_at__isnull": False},
+    }
+
+
+class AccountProfileFilterSet(WagtailFilterSet):
+    status = django_filters.ChoiceFilter(
+        label=_("status"),
+        choices=AccountStatus.choices,
+        empty_label=_("All"),
+        method="filter_status",
+    )
+    municipality = django_filters.ModelChoiceFilter(
+        field_name="municipality",
+        label=_("signed up on the portal of"),
+        queryset=scoped_choices(Municipality),
+    )
+
+    class Meta:
+        model = AccountProfile
+        fields = ["status", "municipality"]
+
+    def filter_status(self, queryset, name, value):
+        return queryset.filter(**AccountStatus.lookups[value]) if value else queryset
+
+
+class SubscriptionAttemptFilterSet(WagtailFilterSet):
+    created_at = django_filters.DateFromToRangeFilter(label=_("date"), widget=DateRangePickerWidget)
+
+    class Meta:
+        model = SubscriptionAttempt
+        fields = ["outcome", "channel", "created_at"]

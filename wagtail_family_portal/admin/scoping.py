@@ -70,3 +70,18 @@ class ListAndDeletePermissionPolicy(MunicipalityScopedPermissionPolicy):
 
     def user_has_permission(self, user, action):
         return action not in self.read_only_actions and super().user_has_permission(user, action)
+
+
+class AccountPermissionPolicy(ListAndDeletePermissionPolicy):
+    """Family accounts: listed and inspected; ``change`` only resends the activation e-mail.
+
+    Families create their accounts themselves and nobody deletes one from these screens.
+    """
+
+    read_only_actions = {"add", "delete"}
+
+
+class ListOnlyPermissionPolicy(ListAndDeletePermissionPolicy):
+    """For logs an agent reads but never writes (the subscriber code attempts)."""
+
+    read_only_actions = {"add", "change", "delete"}

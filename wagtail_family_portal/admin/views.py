@@ -10,7 +10,9 @@ from django.contrib.admin.utils import unquote
 from django.db import transaction
 from django.db.models import ProtectedError
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.utils import get_valid_next_url_from_request
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic.history import HistoryView
 from wagtail.admin.views.generic.usage import UsageView
@@ -37,6 +39,12 @@ class ScopedEditView(ScopedSingleObjectMixin, generic.EditView):
 
 
 class ScopedDeleteView(ScopedSingleObjectMixin, generic.DeleteView):
+    def get_delete_url(self):
+        """Keep ``next`` through the confirmation form, e.g. back to the family after "Unlink"."""
+        url = super().get_delete_url()
+        next_url = get_valid_next_url_from_request(self.request)
+        return f"{url}?{urlencode({'next': next_url})}" if next_url else url
+
     def form_valid(self, form):
         """Refuse with a message, not a server error, when other records protect the object."""
         try:

@@ -1,26 +1,44 @@
-"""The agents' admin screens, one ``ModelViewSet`` per model, under one "Family portal" menu."""
+"""The agents' admin screens, one ``ModelViewSet`` per model, under one "Family portal" menu,
+and the editors' e-mail texts (a snippet, in the Settings menu)."""
 
+from django.contrib.auth import get_permission_codename
+from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
+from django.urls import path
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.admin_url_finder import ModelAdminURLFinder, register_admin_url_finder
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel, ObjectList
 from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.snippets.views.snippets import SnippetViewSet
 
 from ..models import (
+    AccountProfile,
     Activity,
     Child,
     ChildHealth,
     Closure,
+    EmailTemplate,
     Enrolment,
     Establishment,
     Family,
     Municipality,
     Subscription,
+    SubscriptionAttempt,
 )
-from . import filters
+from . import accounts, filters
+from .emails import EmailTemplateForm
+from .families import FamilyEditView, LinkedAccountsPanel, RegenerateSubscriberCodeView
 from .forms import MunicipalityScopedForm
-from .scoping import ListAndDeletePermissionPolicy, MunicipalityScopedPermissionPolicy
+from .scoping import (
+    AccountPermissionPolicy,
+    ListAndDeletePermissionPolicy,
+    ListOnlyPermissionPolicy,
+    MunicipalityScopedPermissionPolicy,
+)
 from .views import (
     ScopedDeleteView,
     ScopedEditView,
@@ -59,6 +77,48 @@ class MunicipalityScopedViewSet(ModelViewSet):
     def get_index_view_kwargs(self, **kwargs):
         queryset = self.model._default_manager.select_related(*self.select_related)
         return super().get_index_view_kwargs(queryset=queryset, **kwargs)
+
+
+class ReadOnlyViewSetMixin:
+    """Screens with a list (and a detail) only: no add, edit, copy, delete, history or usage
+    view, for rows that families create and the admin only reads.
+
+    ``actions`` are the permissions the screen uses, offered in the group settings.
+    """
+
+    actions = ("view",)
+    copy_view_enabled = False
+
+    def get_common_view_kwargs(self, **kwargs):
+        absent = ("add", "edit", "delete", "history", "usage")
+        return super().get_common_view_kwargs(
+            **{f"{name}_url_name": None for name in absent}, **kwargs
+        )
+
+    def get_urlpatterns(self):
+        urlpatterns = [
+            path("", self.index_view, name="index"),
+            path("results/", self.index_results_view, name="index_results"),
+        ]
+        if self.inspect_view_enabled:
+            conv = self.pk_path_converter
+            urlpatterns.append(path(f"inspect/<{conv}:pk>/", self.inspect_view, name="inspect"))
+        return urlpatterns
+
+    def register_admin_url_finder(self):
+        # Links to a row (e.g. from logs) go to its detail, if it has one.
+        if self.inspect_view_enabled:
+            finder = type(
+                "_InspectURLFinder",
+                (ModelAdminURLFinder,),
+                {"edit_url_name": self.get_url_name("inspect")},
+            )
+            register_admin_url_finder(self.model, finder)
+
+    def get_permissions_to_register(self):
+        content_type = ContentType.objects.get_for_model(self.model)
+        codenames = [get_permission_codename(action, self.model_opts) for action in self.actions]
+        return Permission.objects.filter(content_type=content_type, codename__in=codenames)
 
 
 # Panels shared by the family form's inlines and the child form.
@@ -137,6 +197,7 @@ class FamilyViewSet(MunicipalityScopedViewSet):
     url_prefix = "family-portal/families"
     icon = "group"
     menu_label = _("Families")
+    edit_view_class = FamilyEditView
     select_related = ["municipality"]
     list_display = ["name", "subscriber_code", "municipality", "city", "updated_at"]
     filterset_class = filters.FamilyFilterSet
@@ -171,6 +232,7 @@ class FamilyViewSet(MunicipalityScopedViewSet):
             [FieldPanel("municipality"), FieldPanel("name"), FieldPanel("subscriber_code")],
             heading=_("Family file"),
         ),
+        LinkedAccountsPanel(heading=_("Linked accounts")),
         MultiFieldPanel(ADDRESS_PANELS, heading=_("Address")),
         MultiFieldPanel(
             [
@@ -189,6 +251,24 @@ class FamilyViewSet(MunicipalityScopedViewSet):
             panels=CHILD_IDENTITY_PANELS + CHILD_AUTHORISATION_PANELS,
         ),
     ]
+
+    @property
+    def regenerate_code_view(self):
+        return self.construct_view(
+            RegenerateSubscriberCodeView,
+            index_url_name=self.get_url_name("index"),
+            edit_url_name=self.get_url_name("edit"),
+        )
+
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path(
+                "regenerate-code/<int:pk>/",
+                self.regenerate_code_view,
+                name="regenerate_code",
+            ),
+        ]
 
 
 class ChildViewSet(MunicipalityScopedViewSet):
@@ -508,6 +588,103 @@ class SubscriptionViewSet(MunicipalityScopedViewSet):
     panels = [FieldPanel("user", read_only=True), FieldPanel("family", read_only=True)]
 
 
+class AccountProfileViewSet(ReadOnlyViewSetMixin, MunicipalityScopedViewSet):
+    """Family accounts: list and detail, and "Resend the activation e-mail" (``change``)."""
+
+    model = AccountProfile
+    name = "family_portal_accounts"
+    url_prefix = "family-portal/accounts"
+    icon = "user"
+    menu_label = _("Family accounts")
+    actions = ("view", "change")
+    index_view_class = accounts.AccountIndexView
+    inspect_view_class = accounts.AccountInspectView
+    permission_policy_class = AccountPermissionPolicy
+    select_related = ["user", "municipality"]
+    list_display = [
+        "user",  # replaced by the e-mail address, see AccountIndexView
+        Column(
+            "name",
+            label=_("name"),
+            accessor=lambda profile: profile.user.get_full_name(),
+            sort_key="user__last_name",
+        ),
+        Column("phone", label=_("phone")),
+        Column(
+            "created_at",
+            label=_("signed up on"),
+            accessor=lambda profile: timezone.localtime(profile.created_at).date(),
+            sort_key="created_at",
+        ),
+        Column("status", label=_("status"), accessor=accounts.status_label),
+        Column("families", label=_("linked families"), accessor=accounts.linked_families_label),
+    ]
+    filterset_class = filters.AccountProfileFilterSet
+    search_fields = ["user__email", "user__last_name", "user__first_name"]
+
+    def get_common_view_kwargs(self, **kwargs):
+        return super().get_common_view_kwargs(
+            resend_activation_url_name=self.get_url_name("resend_activation"), **kwargs
+        )
+
+    @property
+    def resend_activation_view(self):
+        return self.construct_view(
+            accounts.ResendActivationView, success_url_name=self.get_url_name("inspect")
+        )
+
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path(
+                "resend-activation/<int:pk>/",
+                self.resend_activation_view,
+                name="resend_activation",
+            ),
+        ]
+
+
+class SubscriptionAttemptViewSet(ReadOnlyViewSetMixin, MunicipalityScopedViewSet):
+    """Every subscriber code tried on the agent's portals, for support and to spot abuse."""
+
+    model = SubscriptionAttempt
+    name = "family_portal_attempts"
+    url_prefix = "family-portal/subscriber-code-attempts"
+    icon = "key"
+    menu_label = _("Subscriber code attempts")
+    inspect_view_enabled = False
+    index_view_class = accounts.SubscriptionAttemptIndexView
+    permission_policy_class = ListOnlyPermissionPolicy
+    select_related = ["user", "family"]
+    list_display = [
+        Column("created_at", label=_("date"), sort_key="created_at"),
+        Column("account", label=_("account or e-mail"), accessor=accounts.attempt_account),
+        Column("ip_address", label=_("IP address")),
+        Column("code", label=_("code entered"), accessor=accounts.attempt_code),
+        Column("outcome", label=_("outcome"), accessor="get_outcome_display"),
+        Column("family", label=_("family"), accessor=accounts.attempt_family),
+        Column("channel", label=_("channel"), accessor="get_channel_display"),
+    ]
+    filterset_class = filters.SubscriptionAttemptFilterSet
+
+
+class EmailTemplateViewSet(SnippetViewSet):
+    """E-mail texts, for editors (Settings → E-mail texts); not given to the agents' group."""
+
+    model = EmailTemplate
+    icon = "mail"
+    menu_label = _("E-mail texts")
+    menu_name = "family_portal_email_texts"
+    add_to_settings_menu = True
+    list_display = [
+        "site",
+        Column("kind", label=_("e-mail"), accessor="get_kind_display", sort_key="kind"),
+        "subject",
+    ]
+    list_filter = ["site", "kind"]
+    edit_handler = ObjectList(EmailTemplate.panels, base_form_class=EmailTemplateForm)
+
+
 class FamilyPortalViewSetGroup(ViewSetGroup):
     menu_label = _("Family portal")
     menu_icon = "group"
@@ -520,6 +697,8 @@ class FamilyPortalViewSetGroup(ViewSetGroup):
         EstablishmentViewSet,
         ClosureViewSet,
         SubscriptionViewSet,
+        AccountProfileViewSet,
+        SubscriptionAttemptViewSet,
         ChildHealthViewSet,
         MunicipalityViewSet,
     )
