@@ -3,6 +3,15 @@ import pytest
 from . import factories
 
 
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache: rate-limit counters must not leak between tests."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def municipality(db):
     return factories.MunicipalityFactory(name="Belleville-sur-Loire")

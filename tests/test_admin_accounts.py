@@ -611,3 +611,17 @@ def test_email_texts_are_in_the_settings_menu(client, superuser):
 
     assert reverse(f"{EMAIL_TEXTS}:list") in home
     assert "E-mail texts" in home
+
+
+def test_superusers_see_accounts_and_attempts_tied_to_no_municipality(db):
+    from wagtail_family_portal.models import AccountProfile, SubscriptionAttempt
+
+    admin = factories.UserFactory(is_superuser=True, is_staff=True)
+    agent = factories.AgentFactory(municipality=factories.MunicipalityFactory())
+    profile = AccountProfile.objects.create(user=factories.UserFactory())
+    attempt = SubscriptionAttempt.objects.create(code="X", outcome="not_recognised", channel="api")
+
+    assert list(AccountProfile.objects.for_agent(admin)) == [profile]
+    assert list(SubscriptionAttempt.objects.for_agent(admin)) == [attempt]
+    assert not AccountProfile.objects.for_agent(agent).exists()
+    assert not SubscriptionAttempt.objects.for_agent(agent).exists()

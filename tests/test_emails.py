@@ -55,7 +55,9 @@ def test_editors_wording_replaces_the_default(site):
         site=site,
         kind=kinds.ACTIVATION.key,
         subject="Bienvenue {first_name} à {municipality}",
-        body="Bonjour {full_name} !\n\nCliquez vite.\n\n{unknown} et {first_name.__class__} restent.",
+        body=(
+            "Bonjour {full_name} !\n\nCliquez vite.\n\n{unknown} et {first_name.__class__} restent."
+        ),
         button_label="C'est parti",
     )
 

@@ -31,6 +31,12 @@ class PortalRateThrottle(SimpleRateThrottle):
         # Throttles are built for each request, so a changed setting applies at once.
         return get_throttle_rates().get(self.scope)
 
+    def get_ident(self, request):
+        """The client's address as django-axes reads it, so that every limit counts the same IP."""
+        from ..http import client_ip
+
+        return client_ip(getattr(request, "_request", request)) or super().get_ident(request)
+
 
 class AuthRateThrottle(PortalRateThrottle):
     """Login-like endpoints: counted per IP address, whether or not the client is logged in."""
