@@ -12,6 +12,17 @@ def empty_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def site_language(settings):
+    """Each test starts in the site's language (French): a request with another Accept-Language
+    leaves its language active in the thread, which would make later tests depend on order."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def municipality(db):
     return factories.MunicipalityFactory(name="Belleville-sur-Loire")

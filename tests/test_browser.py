@@ -98,3 +98,60 @@ def test_demo_journey_parent_dashboard_and_agent_admin(browser_page, live_server
     expect(page.get_by_text("DEMO-DURAND-2026")).to_be_visible()
     expect(page.get_by_role("link", name="Bernard")).to_have_count(0)
     screenshot(page, "demo-admin-families")
+
+
+def test_sign_up_activate_log_in_and_subscribe_with_the_demo_code(
+    browser_page, live_server, mailoutbox
+):
+    """Issue 3's journey: sign up, open the activation link from the outbox, activate, log in,
+    subscribe with DEMO-DURAND-2026 and see that family's dashboard, without logging in again."""
+    call_command("load_family_portal_demo", stdout=io.StringIO())
+    page = browser_page
+    page.goto(live_server.url + "/espace-famille/")
+    page.locator("#wfp-signup a.wfp-button").click()
+    page.wait_for_url("**/espace-famille/inscription/")
+    expect(page.locator("#wfp-terms")).to_contain_text("code abonné")
+
+    page.locator("input[name=civility][value=MME]").check()
+    page.fill("input[name=last_name]", "Durand")
+    page.fill("input[name=first_name]", "Sophie")
+    page.fill("input[name=email]", "Sophie.Durand@Example.org")
+    page.fill("input[name=phone]", "06 98 76 54 32")
+    page.fill("input[name=password1]", "cantine-du-mercredi-42")
+    page.fill("input[name=password2]", "cantine-du-mercredi-42")
+    page.locator("input[name=accept_terms]").check()
+    screenshot(page, "signup-phone")
+    page.locator("#wfp-signup-form button[type=submit]").click()
+    page.wait_for_url("**/espace-famille/inscription/envoyee/")
+    expect(page.locator("#wfp-signup-done")).to_be_visible()
+
+    [message] = [m for m in mailoutbox if m.to == ["sophie.durand@example.org"]]
+    assert message.subject == "Portail citoyen : confirmation de création de compte"
+    link = next(line.strip() for line in message.body.splitlines() if "/activation/" in line)
+    assert link.startswith(live_server.url + "/espace-famille/activation/")
+    page.goto(link)
+    page.locator("#wfp-activate button[type=submit]").click()
+    page.wait_for_url("**/espace-famille/connexion/")
+    expect(page.locator(".wfp-messages")).to_be_visible()
+
+    page.fill("input[name=username]", "sophie.durand@example.org")
+    page.fill("input[name=password]", "cantine-du-mercredi-42")
+    page.locator("#wfp-login button[type=submit]").click()
+    page.wait_for_url(live_server.url + "/espace-famille/")
+    expect(page.locator("#wfp-no-family")).to_be_visible()
+
+    page.locator("#wfp-no-family a.wfp-button").click()
+    page.wait_for_url("**/espace-famille/abonnements/ajouter/")
+    page.fill("input[name=code]", "demo durand 2026")
+    page.locator("#wfp-subscribe-search button[type=submit]").click()
+    expect(page.locator("#wfp-found-family")).to_contain_text("Durand")
+    expect(page.locator("#wfp-found-family")).to_contain_text("Belleville-sur-Loire")
+    screenshot(page, "subscribe-confirm-phone")
+    page.locator("#wfp-subscribe-confirm button[type=submit]").click()
+
+    page.wait_for_url(live_server.url + "/espace-famille/")
+    expect(page.locator(".wfp-family__title")).to_contain_text("Durand")
+    expect(page.locator("#wfp-no-family")).to_have_count(0)
+    assert fits_width(page, 360)
+    page.set_viewport_size(PHONE_VIEWPORT)
+    screenshot(page, "subscribed-dashboard-phone")

@@ -203,7 +203,7 @@ def ensure_parent(municipality):
     profile, _ = AccountProfile.objects.get_or_create(
         user=parent, defaults={"terms_accepted_at": timezone.now()}
     )
-    profile.civility, profile.phone = "mme", "06 12 34 56 78"
+    profile.civility, profile.phone = Guardian.Civility.MRS, "06 12 34 56 78"
     profile.municipality = municipality
     profile.activated_at = profile.activated_at or timezone.now()
     profile.pending_family = None

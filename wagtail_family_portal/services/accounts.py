@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from ..models import AccountProfile, Family
+from ..models import AccountProfile, Family, Guardian
 from ..models.accounts import SubscriptionAttempt
 from . import subscriptions
 
@@ -103,6 +103,8 @@ def sign_up(
     for field, value in (("first_name", first_name), ("last_name", last_name)):
         if not value:
             errors[field] = [_("This field is required.")]
+    if civility and civility not in Guardian.Civility.values:
+        errors["civility"] = [_("Choose Madame or Monsieur, or leave it empty.")]
     if not accept_terms:
         errors["accept_terms"] = [_("You must accept the terms of use to create an account.")]
     User = get_user_model()

@@ -3,7 +3,7 @@ reset), per IP address.
 
 The pages count against the API's ``auth`` scope (``api.throttling.AuthRateThrottle``), in the
 same cache entries: a script gains nothing by switching between the pages and the API. This
-slows guessing down before django-axes blocks an account or an address for good.
+slows guessing down before django-axes blocks an account or an address for a while.
 """
 
 import math
