@@ -423,6 +423,20 @@ def test_token_for_an_account_not_activated_yet_with_a_wrong_password(client, wa
     assert "not activated" not in wrong.json()["detail"]
 
 
+def test_token_for_an_account_switched_off_after_activation_says_only_incorrect(
+    client, waiting_account, mailoutbox
+):
+    from wagtail_family_portal.services import accounts
+
+    accounts.activate(activation_token(mailoutbox[-1]))
+    type(waiting_account).objects.filter(pk=waiting_account.pk).update(is_active=False)
+
+    response = post(client, TOKEN_URL, {"email": "camille@example.org", "password": NEW_PASSWORD})
+
+    assert response.status_code == 400
+    assert "not activated" not in response.json()["detail"]
+
+
 @pytest.mark.parametrize("atomic_requests", [False, True], ids=["", "atomic-requests"])
 def test_repeated_failed_logins_lock_the_account_out(
     client, parent, no_rate_limits, monkeypatch, atomic_requests

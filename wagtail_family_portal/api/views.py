@@ -6,7 +6,7 @@ the request's transaction when the host sets ``ATOMIC_REQUESTS``, and the brute-
 would go with it.
 """
 
-from django.contrib.auth import authenticate, get_user_model
+from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
@@ -135,22 +135,10 @@ class TokenView(FamilyPortalAPIView):
             response.wfp_lockout_shown = True
             return response
         if user is None:
-            if awaits_activation(email, password):
+            if accounts.awaits_activation(email, password):
                 return error_response(400, {"detail": NOT_ACTIVATED})
             return error_response(400, {"detail": InvalidCredentials.default_detail})
         return Response(TokenSerializer({"token": accounts.issue_token(user)}).data)
-
-
-def awaits_activation(email: str, password: str) -> bool:
-    """Whether the address has an account not activated yet and ``password`` is its password.
-
-    One password hash either way, so that timing does not tell which addresses have an account.
-    """
-    user = accounts.find_account(email)
-    if user is None or user.is_active:
-        get_user_model()().set_password(password)
-        return False
-    return user.check_password(password)
 
 
 class SignUpView(FamilyPortalAPIView):

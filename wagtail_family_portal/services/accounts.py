@@ -69,6 +69,25 @@ def find_account(email: str):
     )
 
 
+def awaits_activation(email: str, password: str) -> bool:
+    """Whether ``password`` is right for an account of ``email`` that was never activated.
+
+    Login forms use it to say "not activated yet" instead of "incorrect": only someone who knows
+    the password learns it. One password hash either way, so timing does not tell either. An
+    account activated and later switched off by an agent is not "awaiting activation".
+    """
+    user = find_account(email) if email and password else None
+    profile = (
+        AccountProfile.objects.filter(user=user).first()
+        if user is not None and not user.is_active
+        else None
+    )
+    if profile is None or not profile.awaiting_activation:
+        get_user_model()().set_password(password or "")
+        return False
+    return user.check_password(password)
+
+
 def sign_up(
     *,
     email: str,

@@ -1,7 +1,6 @@
 """Portal root: the families' dashboard, and the login and logout entry points for visitors."""
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
@@ -16,7 +15,6 @@ from wagtail.models import Site
 from .. import lockout
 from ..fields import WEEKDAY_CHOICES
 from ..models import (
-    AccountProfile,
     Child,
     Enrolment,
     Family,
@@ -76,18 +74,7 @@ class EmailAuthenticationForm(AuthenticationForm):
         if lockout.is_locked_out(self.request):
             return False
         email, password = self.cleaned_data.get("username"), self.cleaned_data.get("password")
-        if not email or not password:
-            return False
-        user = accounts.find_account(email)
-        profile = (
-            AccountProfile.objects.filter(user=user).first()
-            if user is not None and not user.is_active
-            else None
-        )
-        if profile is None or not profile.awaiting_activation:
-            get_user_model()().set_password(password)
-            return False
-        return user.check_password(password)
+        return accounts.awaits_activation(email, password)
 
 
 def portal_context(request, page) -> dict:
