@@ -87,12 +87,16 @@ def portal_links(request):
     return site, (absolute_portal_url(request, page) if page is not None else None)
 
 
-class TokenView(FamilyPortalAPIView):
-    """Exchange an e-mail address and password for the account's API token."""
+class AuthEndpoint(FamilyPortalAPIView):
+    """An ``auth/`` endpoint: open to anonymous clients, rate limited per IP address."""
 
     authentication_classes = []
     permission_classes = [AllowAny]
     throttle_classes = [AuthRateThrottle]
+
+
+class TokenView(AuthEndpoint):
+    """Exchange an e-mail address and password for the account's API token."""
 
     @extend_schema(
         operation_id="auth_token_create",
@@ -141,12 +145,8 @@ class TokenView(FamilyPortalAPIView):
         return Response(TokenSerializer({"token": accounts.issue_token(user)}).data)
 
 
-class SignUpView(FamilyPortalAPIView):
+class SignUpView(AuthEndpoint):
     """Create an inactive account and send its activation e-mail."""
-
-    authentication_classes = []
-    permission_classes = [AllowAny]
-    throttle_classes = [AuthRateThrottle]
 
     @extend_schema(
         operation_id="auth_signup_create",
@@ -223,12 +223,8 @@ class SignUpView(FamilyPortalAPIView):
         return Response({"detail": SIGNUP_ACCEPTED}, status=status.HTTP_202_ACCEPTED)
 
 
-class ActivateView(FamilyPortalAPIView):
+class ActivateView(AuthEndpoint):
     """Activate an account with the token of its activation link."""
-
-    authentication_classes = []
-    permission_classes = [AllowAny]
-    throttle_classes = [AuthRateThrottle]
 
     @extend_schema(
         operation_id="auth_activate_create",
@@ -257,12 +253,8 @@ class ActivateView(FamilyPortalAPIView):
         return Response({"detail": ACCOUNT_ACTIVATED})
 
 
-class ResendActivationView(FamilyPortalAPIView):
+class ResendActivationView(AuthEndpoint):
     """Send a new activation link to an account waiting for activation."""
-
-    authentication_classes = []
-    permission_classes = [AllowAny]
-    throttle_classes = [AuthRateThrottle]
 
     @extend_schema(
         operation_id="auth_activate_resend_create",

@@ -19,7 +19,13 @@ from ..services import accounts
 from ..services.subscriptions import TooManyAttempts
 from .account_forms import EmailForm, PortalPasswordResetForm, SignUpForm
 from .portal import portal_context, subpage_url
-from .throttling import set_retry_after, show_form_error, throttle_wait, too_many_attempts_message
+from .throttling import (
+    ThrottledPostMixin,
+    set_retry_after,
+    show_form_error,
+    throttle_wait,
+    too_many_attempts_message,
+)
 
 TEMPLATES = "wagtail_family_portal/accounts/"
 
@@ -167,7 +173,7 @@ class PasswordChangeView(PortalPageMixin, auth_views.PasswordChangeView):
         return response
 
 
-class PasswordResetView(PortalPageMixin, auth_views.PasswordResetView):
+class PasswordResetView(ThrottledPostMixin, PortalPageMixin, auth_views.PasswordResetView):
     """Ask for a password-reset link; the answer is the same whatever the address."""
 
     template_name = TEMPLATES + "password_reset.html"
@@ -175,15 +181,6 @@ class PasswordResetView(PortalPageMixin, auth_views.PasswordResetView):
 
     def get_success_url(self):
         return self.subpage_url("password_reset_done")
-
-    def post(self, request, *args, **kwargs):
-        wait = throttle_wait(request)
-        if wait is not None:
-            form = self.get_form()
-            show_form_error(form, too_many_attempts_message(wait))
-            response = self.render_to_response(self.get_context_data(form=form), status=429)
-            return set_retry_after(response, wait)
-        return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):
         # Read by PortalPasswordResetForm.send_mail, to build the link and queue the e-mail.

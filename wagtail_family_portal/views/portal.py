@@ -23,7 +23,7 @@ from ..models import (
     Municipality,
 )
 from ..services import accounts
-from .throttling import set_retry_after, show_form_error, throttle_wait, too_many_attempts_message
+from .throttling import ThrottledPostMixin, set_retry_after, show_form_error
 
 WEEKDAY_NAMES = dict(WEEKDAY_CHOICES)
 
@@ -145,7 +145,7 @@ def dashboard(request, page):
     return TemplateResponse(request, page.template, context)
 
 
-class PortalLoginView(auth_views.LoginView):
+class PortalLoginView(ThrottledPostMixin, auth_views.LoginView):
     template_name = "wagtail_family_portal/login.html"
     authentication_form = EmailAuthenticationForm
     redirect_authenticated_user = True
@@ -158,16 +158,6 @@ class PortalLoginView(auth_views.LoginView):
         context = super().get_context_data(**kwargs)
         context.update(portal_context(self.request, self.page))
         return context
-
-    def post(self, request, *args, **kwargs):
-        # Too many attempts from this address lately: answer without trying the password.
-        wait = throttle_wait(request)
-        if wait is not None:
-            form = self.get_form()
-            show_form_error(form, too_many_attempts_message(wait))
-            response = self.render_to_response(self.get_context_data(form=form), status=429)
-            return set_retry_after(response, wait)
-        return super().post(request, *args, **kwargs)
 
     def form_invalid(self, form):
         if not lockout.is_locked_out(self.request):

@@ -46,3 +46,17 @@ def show_form_error(form, message) -> None:
 def set_retry_after(response, seconds: int):
     response["Retry-After"] = str(seconds)
     return response
+
+
+class ThrottledPostMixin:
+    """For Django's form views: a POST over the rate gets its form back with the wait, HTTP 429,
+    before the view runs anything the form guards (a login form would try the password)."""
+
+    def post(self, request, *args, **kwargs):
+        wait = throttle_wait(request)
+        if wait is None:
+            return super().post(request, *args, **kwargs)
+        form = self.get_form()
+        show_form_error(form, too_many_attempts_message(wait))
+        response = self.render_to_response(self.get_context_data(form=form), status=429)
+        return set_retry_after(response, wait)
