@@ -38,3 +38,13 @@ def register_family_portal_log_actions(actions):
         _("Regenerate the subscriber code"),
         _("New subscriber code generated; the old one no longer works"),
     )
+    actions.register_action(
+        "wagtail_family_portal.file_change_accepted",
+        _("Accept a change to the family file"),
+        _("Change to the family file accepted"),
+    )
+    actions.register_action(
+        "wagtail_family_portal.file_change_refused",
+        _("Refuse a change to the family file"),
+        _("Change to the family file refused"),
+    )

@@ -6,6 +6,7 @@ from .families import AuthorisedContact, Child, ChildHealth, Family, Guardian, S
 from .municipality import Municipality
 from .notifications import EmailTemplate
 from .pages import FamilyPortalPage
+from .requests import FileChange, Request, RequestEvent
 from .settings import FamilyPortalSettings
 
 __all__ = [
@@ -21,8 +22,11 @@ __all__ = [
     "Family",
     "FamilyPortalPage",
     "FamilyPortalSettings",
+    "FileChange",
     "Guardian",
     "Municipality",
+    "Request",
+    "RequestEvent",
     "Subscription",
     "SubscriptionAttempt",
 ]

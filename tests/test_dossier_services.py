@@ -1,0 +1,246 @@
+"""services.dossier: changes to the family file, submitted by families and decided by agents."""
+
+import datetime as dt
+
+import pytest
+from wagtail.models import ModelLogEntry
+
+from wagtail_family_portal.models import AuthorisedContact, ChildHealth, Request
+from wagtail_family_portal.services import dossier
+
+from . import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def claire(family):
+    return factories.GuardianFactory(family=family, mobile_phone="06 12 34 56 78")
+
+
+@pytest.fixture
+def lea(family):
+    return factories.ChildFactory(family=family, first_name="Léa")
+
+
+def change(family, user, target_type, target_id, **fields):
+    return dossier.propose_change(
+        family=family,
+        user=user,
+        target_type=target_type,
+        target_id=target_id,
+        fields=fields,
+        rules=None,
+    )
+
+
+def test_a_change_waits_and_keeps_old_and_new_values(family, parent, claire):
+    request = change(family, parent, "guardian", claire.pk, mobile_phone="07 00 00 00 01")
+
+    claire.refresh_from_db()
+    assert claire.mobile_phone == "06 12 34 56 78"  # the file is unchanged
+    assert (request.kind, request.state, request.created_by) == ("file_change", "pending", parent)
+    [line] = request.file_changes.all()
+    assert (line.field, line.old_value, line.new_value) == (
+        "mobile_phone",
+        "06 12 34 56 78",
+        "07 00 00 00 01",
+    )
+    assert "Claire" in request.summary
+    assert [event.action for event in request.events.all()] == ["submitted"]
+    pending = dossier.pending_changes(family)
+    assert pending[("guardian", claire.pk, "mobile_phone")].new_value == "07 00 00 00 01"
+
+
+def test_only_changed_fields_are_kept(family, parent, claire):
+    request = change(
+        family, parent, "guardian", claire.pk, first_name="Claire", mobile_phone="0700000001"
+    )
+
+    assert [line.field for line in request.file_changes.all()] == ["mobile_phone"]
+    with pytest.raises(dossier.DossierError) as raised:
+        change(family, parent, "guardian", claire.pk, first_name="Claire")
+    assert raised.value.code == "unchanged"
+
+
+def test_another_familys_record_is_not_found(family, parent, municipality):
+    stranger = factories.GuardianFactory(family=factories.FamilyFactory(municipality=municipality))
+
+    with pytest.raises(dossier.DossierError) as raised:
+        change(family, parent, "guardian", stranger.pk, mobile_phone="0700000001")
+
+    assert raised.value.code == "not_found"
+    assert not Request.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("target", "fields", "bad_field"),
+    [
+        ("guardian", {"iban": "FR76 0000 0000 0000"}, "iban"),
+        ("guardian", {"email": "pas-une-adresse"}, "email"),
+        ("guardian", {"shoe_size": "42"}, "shoe_size"),
+        (
+            "child",
+            {"birth_date": (dt.date.today() + dt.timedelta(days=3)).isoformat()},
+            "birth_date",
+        ),
+        ("child", {"birth_date": "31/02/2020"}, "birth_date"),
+        ("child", {"sex": "X"}, "sex"),
+    ],
+)
+def test_invalid_values_create_nothing(family, parent, claire, lea, target, fields, bad_field):
+    record = claire if target == "guardian" else lea
+
+    with pytest.raises(dossier.DossierError) as raised:
+        change(family, parent, target, record.pk, **fields)
+
+    assert raised.value.code == "invalid"
+    assert bad_field in raised.value.errors
+    assert not Request.objects.exists()
+
+
+def test_a_field_already_waiting_cannot_be_asked_again(family, parent, claire):
+    first = change(family, parent, "guardian", claire.pk, mobile_phone="0700000001")
+
+    with pytest.raises(dossier.DossierError) as raised:
+        change(family, parent, "guardian", claire.pk, mobile_phone="0700000002")
+    assert raised.value.code == "already_pending"
+
+    dossier.withdraw(first, user=parent)
+    assert change(family, parent, "guardian", claire.pk, mobile_phone="0700000002")
+
+
+def test_accept_applies_the_change_and_records_it(family, parent, claire, agent):
+    request = change(family, parent, "guardian", claire.pk, mobile_phone="07 00 00 00 01")
+
+    dossier.accept(request, agent=agent)
+
+    claire.refresh_from_db()
+    request.refresh_from_db()
+    assert claire.mobile_phone == "07 00 00 00 01"
+    assert (request.state, request.decided_by) == ("accepted", agent)
+    assert [event.action for event in request.events.all()] == ["submitted", "accepted"]
+    assert dossier.pending_changes(family) == {}
+    assert ModelLogEntry.objects.filter(
+        action="wagtail_family_portal.file_change_accepted", object_id=str(family.pk), user=agent
+    ).exists()
+
+
+def test_refuse_needs_a_message_and_keeps_the_file(family, parent, claire, agent):
+    request = change(family, parent, "guardian", claire.pk, mobile_phone="07 00 00 00 01")
+    with pytest.raises(dossier.DossierError):
+        dossier.refuse(request, agent=agent, message="  ")
+
+    dossier.refuse(request, agent=agent, message="Numéro incomplet, rappelez-nous.")
+
+    claire.refresh_from_db()
+    request.refresh_from_db()
+    assert claire.mobile_phone == "06 12 34 56 78"
+    assert (request.state, request.answer) == ("refused", "Numéro incomplet, rappelez-nous.")
+    assert request.events.last().message == "Numéro incomplet, rappelez-nous."
+
+
+def test_a_decided_or_withdrawn_request_cannot_change_again(family, parent, claire, agent):
+    request = change(family, parent, "guardian", claire.pk, mobile_phone="07 00 00 00 01")
+    dossier.withdraw(request, user=parent)
+
+    for decide in (
+        lambda: dossier.accept(request, agent=agent),
+        lambda: dossier.refuse(request, agent=agent, message="Non"),
+        lambda: dossier.withdraw(request, user=parent),
+    ):
+        with pytest.raises(dossier.DossierError) as raised:
+            decide()
+        assert raised.value.code == "not_pending"
+    claire.refresh_from_db()
+    assert claire.mobile_phone == "06 12 34 56 78"
+
+
+def test_accepting_after_the_record_changed_fails_and_changes_nothing(
+    family, parent, claire, agent
+):
+    request = change(
+        family, parent, "guardian", claire.pk, mobile_phone="0700000001", email="c@example.org"
+    )
+    type(claire).objects.filter(pk=claire.pk).update(email="agent-typed@example.org")
+
+    with pytest.raises(dossier.DossierError) as raised:
+        dossier.accept(request, agent=agent)
+
+    assert raised.value.code == "conflict"
+    assert "agent-typed@example.org" in raised.value.message
+    claire.refresh_from_db()
+    request.refresh_from_db()
+    assert (claire.mobile_phone, claire.email) == ("06 12 34 56 78", "agent-typed@example.org")
+    assert request.state == "pending"
+
+
+def test_health_information_is_created_when_missing(family, parent, lea, agent):
+    assert not ChildHealth.objects.filter(child=lea).exists()
+    request = change(family, parent, "health", lea.pk, allergies="arachide, kiwi")
+
+    dossier.accept(request, agent=agent)
+
+    assert ChildHealth.objects.get(child=lea).allergies == "arachide, kiwi"
+
+
+def test_add_and_remove_an_authorised_contact(family, parent, lea, agent):
+    added = dossier.propose_addition(
+        family=family,
+        user=parent,
+        target_type="contact",
+        parent_id=lea.pk,
+        fields={"first_name": "Michel", "last_name": "Durand", "phone": "0698765432"},
+        rules=None,
+    )
+    assert not AuthorisedContact.objects.exists()
+    dossier.accept(added, agent=agent)
+    contact = AuthorisedContact.objects.get(child=lea)
+    assert contact.first_name == "Michel"
+
+    removal = dossier.propose_removal(
+        family=family, user=parent, target_type="contact", target_id=contact.pk
+    )
+    assert AuthorisedContact.objects.exists()
+    dossier.accept(removal, agent=agent)
+    assert not AuthorisedContact.objects.exists()
+
+
+def test_add_a_child_validates_its_values(family, parent, agent):
+    with pytest.raises(dossier.DossierError) as raised:
+        dossier.propose_addition(
+            family=family,
+            user=parent,
+            target_type="child",
+            fields={"first_name": "Zoé", "last_name": "Martin", "birth_date": "2099-01-01"},
+            rules=None,
+        )
+    assert "birth_date" in raised.value.errors
+
+    request = dossier.propose_addition(
+        family=family,
+        user=parent,
+        target_type="child",
+        fields={"first_name": "Zoé", "last_name": "Martin", "birth_date": "2024-02-29", "sex": "F"},
+        rules=None,
+    )
+    dossier.accept(request, agent=agent)
+    assert family.children.get(first_name="Zoé").birth_date == dt.date(2024, 2, 29)
+
+
+def test_guardians_and_families_cannot_be_removed_online(family, parent, claire):
+    with pytest.raises(dossier.DossierError) as raised:
+        dossier.propose_removal(family=family, user=parent, target_type="guardian", target_id=1)
+    assert raised.value.code == "not_allowed"
+
+
+def test_requests_are_scoped(family, parent, claire, municipality, other_municipality):
+    request = change(family, parent, "guardian", claire.pk, mobile_phone="0700000001")
+    stranger = factories.UserFactory()
+    other_agent = factories.AgentFactory(municipality=other_municipality)
+    own_agent = factories.AgentFactory(municipality=municipality)
+
+    assert list(Request.objects.for_account(parent)) == [request]
+    assert not Request.objects.for_account(stranger).exists()
+    assert list(Request.objects.for_agent(own_agent)) == [request]
+    assert not Request.objects.for_agent(other_agent).exists()

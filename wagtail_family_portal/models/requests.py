@@ -1,0 +1,166 @@
+"""Requests ("Mes demandes"): what a family submits and an agent (or the rules) decides.
+
+One model for every kind of request, so that the family's list of requests, the history of
+each one, the agents' queue and the notifications read one table whatever was asked. What a
+request asks for lives in its lines: ``FileChange`` rows for a change to the family file; the
+planning adds its own lines (one per day) for bookings and absences.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .families import Family
+from .municipality import ScopedQuerySet
+
+
+class RequestQuerySet(ScopedQuerySet):
+    municipality_path = "family__municipality"
+
+    def for_account(self, user):
+        """Requests of the families the account is subscribed to (nothing for anonymous users)."""
+        return self.filter(family__in=Family.objects.for_account(user))
+
+    def pending(self):
+        return self.filter(state=Request.State.PENDING)
+
+
+class Request(models.Model):
+    class Kind(models.TextChoices):
+        FILE_CHANGE = "file_change", _("change to the family file")
+        BOOKING = "booking", _("booking")
+        ABSENCE = "absence", _("absence")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("waiting for validation")
+        ACCEPTED = "accepted", _("accepted")
+        REFUSED = "refused", _("refused")
+        WITHDRAWN = "withdrawn", _("withdrawn")
+
+    family = models.ForeignKey(
+        Family, verbose_name=_("family"), on_delete=models.CASCADE, related_name="requests"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    state = models.CharField(
+        _("state"), max_length=20, choices=State.choices, default=State.PENDING, db_index=True
+    )
+    summary = models.CharField(
+        _("summary"), max_length=255, help_text=_("What was asked, in a few words.")
+    )
+    created_at = models.DateTimeField(_("submitted at"), default=timezone.now, db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("submitted by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    answer = models.TextField(
+        _("answer to the family"), blank=True, help_text=_("Shown to the family with the decision.")
+    )
+
+    objects = RequestQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("request")
+        verbose_name_plural = _("requests")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["family", "state"], name="wfp_request_family_state_idx")]
+
+    def __str__(self):
+        return self.summary
+
+    @property
+    def is_pending(self) -> bool:
+        return self.state == self.State.PENDING
+
+
+class RequestEvent(models.Model):
+    """One step in a request's history: who did what, when, from which state, with what words."""
+
+    class Action(models.TextChoices):
+        SUBMITTED = "submitted", _("submitted")
+        WITHDRAWN = "withdrawn", _("withdrawn by the family")
+        ACCEPTED = "accepted", _("accepted")
+        REFUSED = "refused", _("refused")
+
+    request = models.ForeignKey(
+        Request, verbose_name=_("request"), on_delete=models.CASCADE, related_name="events"
+    )
+    created_at = models.DateTimeField(_("at"), default=timezone.now)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    from_state = models.CharField(
+        _("from"), max_length=20, choices=Request.State.choices, blank=True
+    )
+    to_state = models.CharField(_("to"), max_length=20, choices=Request.State.choices)
+    message = models.TextField(_("message"), blank=True)
+
+    class Meta:
+        verbose_name = _("request history entry")
+        verbose_name_plural = _("request history")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.get_action_display()} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class FileChange(models.Model):
+    """One line of a change to the family file: a field changed, or a record added or removed.
+
+    Values are stored as the model field's text form (``Field.value_to_string``), so that the
+    agent sees exactly what was there and what is asked, and accepting can tell whether the record
+    changed in between (``old_value`` no longer matches).
+    """
+
+    class Target(models.TextChoices):
+        FAMILY = "family", _("family")
+        GUARDIAN = "guardian", _("guardian")
+        CHILD = "child", _("child")
+        HEALTH = "health", _("health information")
+        CONTACT = "contact", _("authorised contact")
+
+    class Operation(models.TextChoices):
+        UPDATE = "update", _("change")
+        ADD = "add", _("addition")
+        REMOVE = "remove", _("removal")
+
+    request = models.ForeignKey(
+        Request, verbose_name=_("request"), on_delete=models.CASCADE, related_name="file_changes"
+    )
+    target_type = models.CharField(_("record"), max_length=20, choices=Target.choices)
+    target_id = models.PositiveBigIntegerField(
+        _("record id"), null=True, blank=True, help_text=_("Empty for a record to add.")
+    )
+    operation = models.CharField(
+        _("operation"), max_length=10, choices=Operation.choices, default=Operation.UPDATE
+    )
+    field = models.CharField(_("field"), max_length=60, blank=True)
+    old_value = models.JSONField(_("old value"), null=True, blank=True)
+    new_value = models.JSONField(_("new value"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("family file change")
+        verbose_name_plural = _("family file changes")
+        ordering = ["pk"]
+
+    def __str__(self):
+        return f"{self.get_target_type_display()} {self.target_id or ''} {self.field}".strip()
