@@ -244,3 +244,119 @@ def test_requests_are_scoped(family, parent, claire, municipality, other_municip
     assert not Request.objects.for_account(stranger).exists()
     assert list(Request.objects.for_agent(own_agent)) == [request]
     assert not Request.objects.for_agent(other_agent).exists()
+
+
+# Photos
+
+
+def png_upload(size=(1200, 900), name="photo.png"):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(buffer, "PNG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
+
+
+@pytest.fixture
+def private_root(settings, tmp_path):
+    settings.WAGTAIL_FAMILY_PORTAL_PRIVATE_ROOT = str(tmp_path / "private")
+    return tmp_path / "private"
+
+
+def propose_photo(family, parent, child, upload):
+    return dossier.propose_photo(family=family, user=parent, child_id=child.pk, uploaded=upload)
+
+
+def test_a_photo_waits_privately_then_replaces_the_old_one(
+    family, parent, lea, agent, private_root, django_capture_on_commit_callbacks
+):
+    from wagtail_family_portal.storage import private_storage
+
+    request = propose_photo(family, parent, lea, png_upload())
+    [line] = request.file_changes.all()
+    assert line.field == "photo" and line.old_value == ""
+    assert private_storage().exists(line.new_value)
+    lea.refresh_from_db()
+    assert not lea.photo
+
+    with django_capture_on_commit_callbacks(execute=True):
+        dossier.accept(request, agent=agent)
+    lea.refresh_from_db()
+    assert lea.photo.name == line.new_value
+
+    second = propose_photo(family, parent, lea, png_upload((400, 400)))
+    with django_capture_on_commit_callbacks(execute=True):
+        dossier.accept(second, agent=agent)
+    lea.refresh_from_db()
+    assert lea.photo.name == second.file_changes.get().new_value
+    assert not private_storage().exists(line.new_value)  # the old photo is gone
+
+
+def test_a_refused_or_withdrawn_photo_is_deleted(
+    family, parent, lea, agent, private_root, django_capture_on_commit_callbacks
+):
+    from wagtail_family_portal.storage import private_storage
+
+    refused = propose_photo(family, parent, lea, png_upload())
+    with django_capture_on_commit_callbacks(execute=True):
+        dossier.refuse(refused, agent=agent, message="Photo floue.")
+    withdrawn = propose_photo(family, parent, lea, png_upload())
+    with django_capture_on_commit_callbacks(execute=True):
+        dossier.withdraw(withdrawn, user=parent)
+
+    for request in (refused, withdrawn):
+        assert not private_storage().exists(request.file_changes.get().new_value)
+    lea.refresh_from_db()
+    assert not lea.photo
+
+
+def test_a_fake_photo_is_refused_and_nothing_is_stored(family, parent, lea, private_root):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    fake = SimpleUploadedFile("photo.jpg", b"%PDF-1.7 not an image", content_type="image/jpeg")
+
+    with pytest.raises(dossier.DossierError) as raised:
+        propose_photo(family, parent, lea, fake)
+
+    assert raised.value.code == "invalid" and "photo" in raised.value.errors
+    assert not Request.objects.exists()
+    assert not private_root.exists() or not any(private_root.rglob("*.jpg"))
+
+
+def test_the_photo_cannot_be_sent_as_a_plain_field(family, parent, lea):
+    with pytest.raises(dossier.DossierError) as raised:
+        change(family, parent, "child", lea.pk, photo="family_portal/children/x.jpg")
+
+    assert "photo" in raised.value.errors
+
+
+def test_the_sites_field_rules_refuse_read_only_and_hidden_fields(
+    family, parent, claire, portal_site
+):
+    from wagtail_family_portal.field_rules import rules_for_site
+    from wagtail_family_portal.models import FamilyFileRules
+
+    FamilyFileRules.objects.update_or_create(
+        site=portal_site, defaults={"rules": {"guardian": {"iban": "hidden"}}}
+    )
+    rules = rules_for_site(portal_site)
+
+    for target, record, fields in (
+        ("family", family, {"family_quotient": "250"}),
+        ("guardian", claire, {"iban": "FR7630006000011234567890189"}),
+    ):
+        with pytest.raises(dossier.DossierError) as raised:
+            dossier.propose_change(
+                family=family,
+                user=parent,
+                target_type=target,
+                target_id=record.pk,
+                fields=fields,
+                rules=rules,
+            )
+        assert raised.value.code == "invalid"
+        assert set(raised.value.errors) == set(fields)
+    assert not Request.objects.exists()

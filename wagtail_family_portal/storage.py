@@ -105,9 +105,17 @@ def photo_response(file_field) -> FileResponse:
     """
     if not file_field or not file_field.name:
         raise Http404
+    return private_file_response(file_field.name, storage=file_field.storage)
+
+
+def private_file_response(name: str, storage: Storage | None = None) -> FileResponse:
+    """Stream the private file ``name`` (a photo waiting for validation, say) as a JPEG."""
+    storage = storage or private_storage()
+    if not name:
+        raise Http404
     try:
-        handle = file_field.storage.open(file_field.name, "rb")
-    except FileNotFoundError as exc:
+        handle = storage.open(name, "rb")
+    except (FileNotFoundError, ValueError) as exc:
         raise Http404 from exc
     response = FileResponse(handle, content_type="image/jpeg")
     response["Content-Disposition"] = "inline"

@@ -3,6 +3,7 @@
 from .accounts import AccountProfile, SubscriptionAttempt
 from .activities import Activity, Closure, Enrolment, Establishment
 from .families import AuthorisedContact, Child, ChildHealth, Family, Guardian, Subscription
+from .field_rules import FamilyFileRules
 from .municipality import Municipality
 from .notifications import EmailTemplate
 from .pages import FamilyPortalPage
@@ -21,6 +22,7 @@ __all__ = [
     "Establishment",
     "Family",
     "FamilyPortalPage",
+    "FamilyFileRules",
     "FamilyPortalSettings",
     "FileChange",
     "Guardian",

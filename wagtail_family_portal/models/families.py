@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 
+from ..storage import private_storage
 from ..validators import normalise_iban, validate_bic, validate_hex_colour, validate_iban
 from .municipality import ScopedQuerySet, scoped_manager
 
@@ -246,7 +247,10 @@ class Child(ClusterableModel):
     class_level = models.CharField(
         _("class level"), max_length=5, choices=ClassLevel.choices, blank=True
     )
-    photo = models.ImageField(_("photo"), upload_to="family_portal/children/", blank=True)
+    # Stored privately (no public URL): served only to the family's accounts and the agents.
+    photo = models.ImageField(
+        _("photo"), upload_to="family_portal/children/", storage=private_storage, blank=True
+    )
     colour = models.CharField(
         _("planning colour"),
         max_length=7,

@@ -23,12 +23,16 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from wagtail.log_actions import log
 
+from ..images import clean_child_photo
 from ..models import AuthorisedContact, Child, ChildHealth, Family, Guardian
 from ..models.requests import FileChange, Request, RequestEvent
+from ..storage import private_storage
 
 Target = FileChange.Target
 Operation = FileChange.Operation
 State = Request.State
+PHOTO_FIELD = "photo"
+PENDING_PHOTOS = "family_portal/pending/"
 
 
 class DossierError(Exception):
@@ -177,6 +181,12 @@ def propose_change(
     accepts. Only the fields whose value really changes are kept."""
     if not fields:
         raise DossierError(_("Nothing to change."), code="unchanged")
+    if target_type == Target.CHILD and PHOTO_FIELD in fields:
+        raise DossierError(
+            _("Some values are not valid."),
+            "invalid",
+            {PHOTO_FIELD: [_("Send the photo as an image file, with the photo form.")]},
+        )
     _check_rules(rules, target_type, fields, adding=False)
     record = load_record(family, target_type, target_id)
     model = type(record)
@@ -223,6 +233,64 @@ def propose_change(
             for name, (old, new) in changed.items()
         )
     return request
+
+
+def propose_photo(*, family: Family, user, child_id, uploaded, rules=None) -> Request:
+    """Ask to change a child's photo. The image is checked by its content, re-encoded, and kept
+    privately until an agent accepts it (then it replaces the photo) or it is refused/withdrawn
+    (then it is deleted)."""
+    _check_rules(rules, Target.CHILD, {PHOTO_FIELD: "new"}, adding=False)
+    child = load_record(family, Target.CHILD, child_id)
+    try:
+        content = clean_child_photo(uploaded)
+    except ValidationError as error:
+        raise DossierError(
+            _("Some values are not valid."), "invalid", {PHOTO_FIELD: list(error.messages)}
+        ) from None
+    if (
+        _pending_lines(family)
+        .filter(target_type=Target.CHILD, target_id=child.pk, field=PHOTO_FIELD)
+        .exists()
+    ):
+        raise DossierError(
+            _("A new photo is already waiting for validation. Withdraw it first to send another."),
+            code="already_pending",
+        )
+    field = _field(Child, PHOTO_FIELD)
+    storage = private_storage()
+    with transaction.atomic():
+        name = storage.save(PENDING_PHOTOS + content.name, content)
+        request = _create_request(
+            family, user, _("Photo of %(child)s") % {"child": child.first_name}
+        )
+        FileChange.objects.create(
+            request=request,
+            target_type=Target.CHILD,
+            target_id=child.pk,
+            operation=Operation.UPDATE,
+            field=PHOTO_FIELD,
+            old_value=_text(field, child),
+            new_value=name,
+        )
+    return request
+
+
+def _pending_photo_names(request: Request) -> list[str]:
+    return [
+        name
+        for name in request.file_changes.filter(
+            target_type=Target.CHILD, field=PHOTO_FIELD
+        ).values_list("new_value", flat=True)
+        if name
+    ]
+
+
+def _delete_after_commit(names) -> None:
+    """Delete private files once the transaction has committed (never a file still in use)."""
+    names = [name for name in names if name]
+    if names:
+        storage = private_storage()
+        transaction.on_commit(lambda: [storage.delete(name) for name in names])
 
 
 def propose_addition(
@@ -337,6 +405,7 @@ def withdraw(request: Request, *, user) -> Request:
         locked = _lock_pending(request)
         locked.state = State.WITHDRAWN
         locked.save(update_fields=["state"])
+        _delete_after_commit(_pending_photo_names(locked))
         _event(locked, user, RequestEvent.Action.WITHDRAWN, State.PENDING, State.WITHDRAWN)
     return locked
 
@@ -368,6 +437,8 @@ def _decide(request: Request, agent, state: str, message: str) -> Request:
         if state == State.ACCEPTED:
             for change in locked.file_changes.order_by("pk"):
                 _apply(locked.family, change)
+        else:
+            _delete_after_commit(_pending_photo_names(locked))
         locked.state = state
         locked.decided_at = timezone.now()
         locked.decided_by = agent
@@ -413,6 +484,12 @@ def _apply(family: Family, change: FileChange) -> None:
             )
             % {"field": capfirst(field.verbose_name), "current": _text(field, record) or ""}
         )
+    if change.field == PHOTO_FIELD:
+        # The new photo is already stored (privately); the old file goes once this commits.
+        record.photo.name = change.new_value
+        record.save()
+        _delete_after_commit([change.old_value])
+        return
     errors = _apply_values(record, {change.field: change.new_value})
     if errors:
         raise _conflict("; ".join(str(m) for messages in errors.values() for m in messages))
