@@ -6,6 +6,8 @@ from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField
 
+from ..validators import validate_hex_colour
+
 DEFAULT_EMAIL_FOOTER = _("This is an automatic message, please do not reply to it.")
 
 
@@ -48,6 +50,16 @@ class FamilyPortalSettings(BaseSiteSetting):
             "creating an account (shown on the sign-up form)."
         ),
     )
+    pending_colour = models.CharField(
+        _("colour of changes waiting for validation"),
+        max_length=7,
+        default="#FFE58F",
+        validators=[validate_hex_colour],
+        help_text=_(
+            "Background of the values a family asked to change, until an agent decides "
+            "(#RRGGBB; yellow by default)."
+        ),
+    )
     email_signature = models.TextField(
         _("e-mail signature"),
         blank=True,
@@ -72,6 +84,7 @@ class FamilyPortalSettings(BaseSiteSetting):
             ],
             heading=_("Texts"),
         ),
+        MultiFieldPanel([FieldPanel("pending_colour")], heading=_("Legend")),
         MultiFieldPanel(
             [FieldPanel("email_signature"), FieldPanel("email_footer")],
             heading=_("E-mails"),
