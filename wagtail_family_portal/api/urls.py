@@ -4,7 +4,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
-from . import views
+from . import family_views, views
 from .schema import SCHEMA_SETTINGS
 
 app_name = "wagtail_family_portal_api"
@@ -23,6 +23,23 @@ urlpatterns = [
     ),
     path("me/", views.MeView.as_view(), name="me"),
     path("subscriptions/", views.SubscriptionsView.as_view(), name="subscriptions"),
+    path("families/<int:family_id>/", family_views.FamilyFileView.as_view(), name="family"),
+    path(
+        "families/<int:family_id>/changes/",
+        family_views.FamilyChangesView.as_view(),
+        name="family-changes",
+    ),
+    path(
+        "families/<int:family_id>/children/<int:child_id>/photo/",
+        family_views.ChildPhotoView.as_view(),
+        name="family-child-photo",
+    ),
+    path("requests/<int:id>/", family_views.RequestDetailView.as_view(), name="request"),
+    path(
+        "requests/<int:id>/withdraw/",
+        family_views.RequestWithdrawView.as_view(),
+        name="request-withdraw",
+    ),
     path(
         "schema/",
         SpectacularAPIView.as_view(custom_settings=SCHEMA_SETTINGS, **public),

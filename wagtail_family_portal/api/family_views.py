@@ -1,0 +1,258 @@
+"""API views of the family file and of its change requests.
+
+Every query goes through ``Family.objects.for_account`` or ``Request.objects.for_account``: an
+id of another family answers 404, like an unknown one. The field rules and the texts are those
+of the site of the family's municipality (the request's site for a municipality tied to none),
+so that an account linked to families of two towns sees each file as its town configured it.
+"""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+
+from ..field_rules import rules_for_site
+from ..http import request_site
+from ..models import Family, Request
+from ..services import dossier
+from .base import FamilyPortalAPIView
+from .change_requests import (
+    FileChangeBodySerializer,
+    PhotoUploadSerializer,
+    RequestSerializer,
+    api_error,
+)
+from .family_file import (
+    ChildPhotoLinks,
+    FamilyFileSerializer,
+    family_file_queryset,
+    pending_changes,
+    tax_help_text,
+)
+from .serializers import ErrorSerializer
+from .views import ERROR_401, ERROR_429
+
+TAGS = ["family file"]
+ERROR_404 = OpenApiResponse(
+    ErrorSerializer, description="Unknown, or belonging to a family the account is not linked to."
+)
+ERROR_409_PENDING = OpenApiResponse(
+    ErrorSerializer,
+    description="A change of the same field (or the same removal, or a photo) is already "
+    "waiting for validation: withdraw it first.",
+)
+
+
+def family_site(family: Family, request):
+    """The site whose rules and texts apply to ``family``."""
+    return family.municipality.site or request_site(request)
+
+
+def account_family(request, family_id, queryset=None) -> Family:
+    families = queryset if queryset is not None else Family.objects.all()
+    families = families.for_account(request.user).select_related("municipality__site")
+    return get_object_or_404(families, pk=family_id)
+
+
+def account_request(request, request_id) -> Request:
+    requests = (
+        Request.objects.for_account(request.user)
+        .select_related("family__municipality__site")
+        .prefetch_related("file_changes", "events")
+    )
+    return get_object_or_404(requests, pk=request_id)
+
+
+def request_answer(request, family_request: Request, status_code=status.HTTP_200_OK) -> Response:
+    rules = rules_for_site(family_site(family_request.family, request))
+    return Response(
+        RequestSerializer(family_request, context={"rules": rules}).data, status=status_code
+    )
+
+
+def created(request, family_request: Request) -> Response:
+    """201 with the new request, read again with its lines and history."""
+    return request_answer(
+        request, account_request(request, family_request.pk), status.HTTP_201_CREATED
+    )
+
+
+class FamilyFileView(FamilyPortalAPIView):
+    """The family file: the family, its guardians and children, and the changes waiting."""
+
+    @extend_schema(
+        operation_id="family_file_retrieve",
+        tags=TAGS,
+        responses={200: FamilyFileSerializer, 401: ERROR_401, 404: ERROR_404, 429: ERROR_429},
+    )
+    def get(self, request, family_id):
+        family = account_family(request, family_id, family_file_queryset(Family.objects))
+        site = family_site(family, request)
+        rules = rules_for_site(site)
+        context = {
+            "rules": rules,
+            "tax_help_text": tax_help_text(site),
+            "photo_url": ChildPhotoLinks(request._request, site),
+            "pending_changes": pending_changes(family, rules),
+        }
+        return Response(FamilyFileSerializer(family, context=context).data)
+
+
+class FamilyChangesView(FamilyPortalAPIView):
+    """Propose a change to the family file; nothing changes until an agent accepts it."""
+
+    @extend_schema(
+        operation_id="family_changes_create",
+        tags=TAGS,
+        request=FileChangeBodySerializer,
+        responses={
+            201: RequestSerializer,
+            400: OpenApiResponse(
+                ErrorSerializer,
+                description=(
+                    "{<field>: [messages]} for a field of the body (target_type, target_id, "
+                    "parent_id, fields) or of the record (a value that is not valid, a field "
+                    "the rules make read-only or hide, a required field missing from an "
+                    "addition); {detail} when nothing would change or the record cannot be "
+                    "added or removed online."
+                ),
+            ),
+            401: ERROR_401,
+            404: ERROR_404,
+            409: ERROR_409_PENDING,
+            429: ERROR_429,
+        },
+        examples=[
+            OpenApiExample(
+                "Change a guardian's phone",
+                request_only=True,
+                value={
+                    "target_type": "guardian",
+                    "target_id": 7,
+                    "fields": {"mobile_phone": "06 11 22 33 44"},
+                },
+            ),
+            OpenApiExample(
+                "Change an allergy (health: the child's id)",
+                request_only=True,
+                value={"target_type": "health", "target_id": 12, "fields": {"allergies": "kiwi"}},
+            ),
+            OpenApiExample(
+                "Add an authorised contact",
+                request_only=True,
+                value={
+                    "operation": "add",
+                    "target_type": "contact",
+                    "parent_id": 12,
+                    "fields": {"first_name": "Michel", "last_name": "Durand", "phone": "0612"},
+                },
+            ),
+            OpenApiExample(
+                "Remove an authorised contact",
+                request_only=True,
+                value={"operation": "remove", "target_type": "contact", "target_id": 31},
+            ),
+        ],
+    )
+    def post(self, request, family_id):
+        family = account_family(request, family_id)
+        body = FileChangeBodySerializer(data=request.data, context={"family": family})
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        rules = rules_for_site(family_site(family, request))
+        common = {"family": family, "user": request.user, "target_type": data["target_type"]}
+        try:
+            if data["operation"] == dossier.Operation.ADD:
+                family_request = dossier.propose_addition(
+                    **common, fields=data["fields"], rules=rules, parent_id=data.get("parent_id")
+                )
+            elif data["operation"] == dossier.Operation.REMOVE:
+                family_request = dossier.propose_removal(**common, target_id=data["target_id"])
+            else:
+                family_request = dossier.propose_change(
+                    **common, target_id=data["target_id"], fields=data["fields"], rules=rules
+                )
+        except dossier.DossierError as error:
+            raise api_error(error) from None
+        return created(request, family_request)
+
+
+class ChildPhotoView(FamilyPortalAPIView):
+    """Send a new photo of a child; it replaces the current one once an agent accepts it."""
+
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        operation_id="family_child_photo_create",
+        tags=TAGS,
+        request={"multipart/form-data": PhotoUploadSerializer},
+        responses={
+            201: RequestSerializer,
+            400: OpenApiResponse(
+                ErrorSerializer,
+                description=(
+                    "{photo: [message]}: no file, not a JPEG, PNG or WebP image (whatever its "
+                    "name), larger than 5 MB or 40 megapixels, or the rules do not let the "
+                    "family change the photo."
+                ),
+            ),
+            401: ERROR_401,
+            404: ERROR_404,
+            409: ERROR_409_PENDING,
+            429: ERROR_429,
+        },
+    )
+    def post(self, request, family_id, child_id):
+        family = account_family(request, family_id)
+        body = PhotoUploadSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            family_request = dossier.propose_photo(
+                family=family,
+                user=request.user,
+                child_id=child_id,
+                uploaded=body.validated_data["photo"],
+                rules=rules_for_site(family_site(family, request)),
+            )
+        except dossier.DossierError as error:
+            raise api_error(error) from None
+        return created(request, family_request)
+
+
+class RequestDetailView(FamilyPortalAPIView):
+    """One request of the account's families: its lines and its history."""
+
+    @extend_schema(
+        operation_id="request_retrieve",
+        tags=["requests"],
+        responses={200: RequestSerializer, 401: ERROR_401, 404: ERROR_404, 429: ERROR_429},
+    )
+    def get(self, request, id):
+        return request_answer(request, account_request(request, id))
+
+
+class RequestWithdrawView(FamilyPortalAPIView):
+    """Withdraw a request still waiting for an agent."""
+
+    @extend_schema(
+        operation_id="request_withdraw_create",
+        tags=["requests"],
+        request=None,
+        responses={
+            200: RequestSerializer,
+            401: ERROR_401,
+            404: ERROR_404,
+            409: OpenApiResponse(
+                ErrorSerializer, description="The request is no longer waiting for an agent."
+            ),
+            429: ERROR_429,
+        },
+    )
+    def post(self, request, id):
+        family_request = account_request(request, id)
+        try:
+            dossier.withdraw(family_request, user=request.user)
+        except dossier.DossierError as error:
+            raise api_error(error) from None
+        return request_answer(request, account_request(request, id))
