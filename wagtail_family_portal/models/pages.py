@@ -89,6 +89,67 @@ class FamilyPortalPage(RoutablePageMixin, Page):
 
         return subscriptions.subscribe(request, self)
 
+    # The family file (views/family_file.py): every route checks the family is the account's.
+    @path("famille/<int:family_id>/", name="family_file")
+    def family_file(self, request, family_id):
+        return self._family_view("family_file", request, family_id)
+
+    @path("famille/<int:family_id>/enfant/<int:child_id>/", name="child_file")
+    def child_file(self, request, family_id, child_id):
+        return self._family_view("child_file", request, family_id, child_id=child_id)
+
+    @path(
+        "famille/<int:family_id>/modifier/<str:target_type>/<int:target_id>/",
+        name="family_change",
+    )
+    def family_change(self, request, family_id, target_type, target_id):
+        return self._family_view(
+            "family_change", request, family_id, target_type=target_type, target_id=target_id
+        )
+
+    @path("famille/<int:family_id>/ajouter/<str:target_type>/", name="family_add")
+    def family_add(self, request, family_id, target_type):
+        return self._family_view("family_add", request, family_id, target_type=target_type)
+
+    @path(
+        "famille/<int:family_id>/ajouter/<str:target_type>/<int:parent_id>/",
+        name="family_add_for",
+    )
+    def family_add_for(self, request, family_id, target_type, parent_id):
+        return self._family_view(
+            "family_add", request, family_id, target_type=target_type, parent_id=parent_id
+        )
+
+    @path(
+        "famille/<int:family_id>/retirer/contact/<int:contact_id>/",
+        name="family_remove_contact",
+    )
+    def family_remove_contact(self, request, family_id, contact_id):
+        return self._family_view("remove_contact", request, family_id, contact_id=contact_id)
+
+    @path("famille/<int:family_id>/enfant/<int:child_id>/photo/", name="child_photo")
+    def child_photo(self, request, family_id, child_id):
+        return self._family_view("child_photo", request, family_id, child_id=child_id)
+
+    @path(
+        "famille/<int:family_id>/enfant/<int:child_id>/photo/modifier/",
+        name="child_photo_change",
+    )
+    def child_photo_change(self, request, family_id, child_id):
+        return self._family_view("child_photo_change", request, family_id, child_id=child_id)
+
+    @path(
+        "famille/<int:family_id>/demandes/<int:request_id>/retirer/",
+        name="withdraw_change",
+    )
+    def withdraw_change(self, request, family_id, request_id):
+        return self._family_view("withdraw_change", request, family_id, request_id=request_id)
+
+    def _family_view(self, name, request, family_id, **kwargs):
+        from ..views import family_file
+
+        return getattr(family_file, name)(request, self, family_id, **kwargs)
+
     def _account_view(self, name, request, **kwargs):
         from ..views import accounts
 
