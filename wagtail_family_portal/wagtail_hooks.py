@@ -4,6 +4,7 @@ from wagtail import hooks
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 
+from .admin.requests import AcceptRequestsBulkAction, RefuseRequestsBulkAction
 from .admin.viewsets import EmailTemplateViewSet, FamilyPortalViewSetGroup, permission_policies
 
 # Registered first: Wagtail refuses a policy once it has fallen back to its default one.
@@ -17,6 +18,9 @@ def register_family_portal_viewsets():
 
 
 register_snippet(EmailTemplateViewSet)
+
+hooks.register("register_bulk_action", AcceptRequestsBulkAction)
+hooks.register("register_bulk_action", RefuseRequestsBulkAction)
 
 
 @hooks.register("register_log_actions")
@@ -48,3 +52,12 @@ def register_family_portal_log_actions(actions):
         _("Refuse a change to the family file"),
         _("Change to the family file refused"),
     )
+
+    @actions.register_action("wagtail_family_portal.health_viewed")
+    class HealthViewed(LogFormatter):
+        label = _("View health information")
+
+        def format_message(self, log_entry):
+            return _("Health information of %(child)s viewed") % {
+                "child": log_entry.data.get("child", "")
+            }

@@ -5,7 +5,11 @@ ones would list the rows of every municipality. Choice and boolean fields are le
 ``Meta.fields``.
 """
 
+import datetime as dt
+
 import django_filters
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 
@@ -18,11 +22,13 @@ from ..models import (
     Enrolment,
     Establishment,
     Family,
+    FileChange,
     Municipality,
+    Request,
     Subscription,
     SubscriptionAttempt,
 )
-from .scoping import scoped_choices
+from .scoping import for_agent, scoped_choices
 
 
 def municipality_filter(field_name="municipality"):
@@ -165,3 +171,59 @@ class SubscriptionAttemptFilterSet(WagtailFilterSet):
     class Meta:
         model = SubscriptionAttempt
         fields = ["outcome", "channel", "created_at"]
+
+
+def families_with_file_changes(request):
+    """The family filter offers the agent's families that asked for a change, not every one."""
+    families = Family.objects.filter(requests__kind=Request.Kind.FILE_CHANGE).distinct()
+    return for_agent(families, getattr(request, "user", None))
+
+
+class RequestFilterSet(WagtailFilterSet):
+    """The queue of file changes: pending ones unless the agent chooses another state."""
+
+    AGE_CHOICES = [
+        ("2", _("more than 2 days")),
+        ("7", _("more than 7 days")),
+        ("30", _("more than 30 days")),
+    ]
+
+    state = django_filters.ChoiceFilter(
+        label=_("state"), choices=Request.State.choices, empty_label=_("All")
+    )
+    municipality = municipality_filter("family__municipality")
+    family = django_filters.ModelChoiceFilter(
+        label=_("family"), queryset=families_with_file_changes
+    )
+    record = django_filters.ChoiceFilter(
+        label=_("record"),
+        choices=FileChange.Target.choices,
+        empty_label=_("All"),
+        method="filter_record",
+    )
+    age = django_filters.ChoiceFilter(
+        label=_("waiting for"), choices=AGE_CHOICES, empty_label=_("All"), method="filter_age"
+    )
+
+    class Meta:
+        model = Request
+        fields = ["state", "municipality", "family", "record", "age"]
+
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None and "state" not in data:
+            data = data.copy()
+            data["state"] = Request.State.PENDING
+        super().__init__(data, *args, **kwargs)
+        # The default is not an active filter (Wagtail compares the data to the initial value).
+        self.filters["state"].extra["initial"] = Request.State.PENDING
+
+    def filter_record(self, queryset, name, value):
+        if not value:
+            return queryset
+        lines = FileChange.objects.filter(request=OuterRef("pk"), target_type=value)
+        return queryset.filter(Exists(lines))
+
+    def filter_age(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(created_at__lte=timezone.now() - dt.timedelta(days=int(value)))

@@ -72,13 +72,22 @@ class ListAndDeletePermissionPolicy(MunicipalityScopedPermissionPolicy):
         return action not in self.read_only_actions and super().user_has_permission(user, action)
 
 
-class AccountPermissionPolicy(ListAndDeletePermissionPolicy):
+class ViewAndChangePermissionPolicy(ListAndDeletePermissionPolicy):
+    """For rows families create and nobody deletes from the admin; ``change`` is an operation of
+    the screen rather than an edit form."""
+
+    read_only_actions = {"add", "delete"}
+
+
+class AccountPermissionPolicy(ViewAndChangePermissionPolicy):
     """Family accounts: listed and inspected; ``change`` only resends the activation e-mail.
 
     Families create their accounts themselves and nobody deletes one from these screens.
     """
 
-    read_only_actions = {"add", "delete"}
+
+class RequestPermissionPolicy(ViewAndChangePermissionPolicy):
+    """Families' requests: listed and inspected (``view``); ``change`` accepts or refuses one."""
 
 
 class ListOnlyPermissionPolicy(ListAndDeletePermissionPolicy):

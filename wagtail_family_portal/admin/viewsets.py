@@ -7,8 +7,10 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.urls import path
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.admin_url_finder import ModelAdminURLFinder, register_admin_url_finder
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel, ObjectList
 from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.viewsets.base import ViewSetGroup
@@ -26,10 +28,11 @@ from ..models import (
     Establishment,
     Family,
     Municipality,
+    Request,
     Subscription,
     SubscriptionAttempt,
 )
-from . import accounts, filters
+from . import accounts, audit, filters, requests
 from .emails import EmailTemplateForm
 from .families import FamilyEditView, LinkedAccountsPanel, RegenerateSubscriberCodeView
 from .forms import MunicipalityScopedForm
@@ -38,13 +41,16 @@ from .scoping import (
     ListAndDeletePermissionPolicy,
     ListOnlyPermissionPolicy,
     MunicipalityScopedPermissionPolicy,
+    RequestPermissionPolicy,
 )
 from .views import (
+    PrivatePhotoInput,
     ScopedDeleteView,
     ScopedEditView,
     ScopedHistoryView,
     ScopedIndexView,
     ScopedInspectView,
+    ScopedPhotoView,
     ScopedUsageView,
 )
 
@@ -327,7 +333,15 @@ class ChildViewSet(MunicipalityScopedViewSet):
     panels = [
         FieldPanel("family"),
         *CHILD_IDENTITY_PANELS,
-        FieldRowPanel([FieldPanel("photo"), FieldPanel("colour")]),
+        FieldRowPanel(
+            [
+                # The photo is private: shown through the scoped photo view, never by URL.
+                FieldPanel(
+                    "photo", widget=PrivatePhotoInput(url_name="family_portal_children:photo")
+                ),
+                FieldPanel("colour"),
+            ]
+        ),
         MultiFieldPanel(CHILD_AUTHORISATION_PANELS, heading=_("Authorisations")),
         InlinePanel(
             "authorised_contacts",
@@ -341,12 +355,28 @@ class ChildViewSet(MunicipalityScopedViewSet):
         ),
     ]
 
+    @property
+    def photo_view(self):
+        return self.construct_view(ScopedPhotoView)
+
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path("<int:pk>/photo/", self.photo_view, name="photo"),
+        ]
+
 
 class ChildHealthViewSet(MunicipalityScopedViewSet):
-    """Sensitive: only for users given ``view_childhealth`` (not part of the agents' group)."""
+    """Sensitive: only for users given ``view_childhealth`` (not part of the agents' group).
+
+    Every list, detail and form shown is logged (``audit``).
+    """
 
     model = ChildHealth
     name = "family_portal_health"
+    index_view_class = audit.HealthIndexView
+    inspect_view_class = audit.HealthInspectView
+    edit_view_class = audit.HealthEditView
     url_prefix = "family-portal/health"
     icon = "warning"
     menu_label = _("Health information")
@@ -668,6 +698,62 @@ class SubscriptionAttemptViewSet(ReadOnlyViewSetMixin, MunicipalityScopedViewSet
     filterset_class = filters.SubscriptionAttemptFilterSet
 
 
+class PendingCountMenuItem(MenuItem):
+    """The menu entry says how many changes wait for the agent: "Changes to validate (3)"."""
+
+    def render_component(self, request):
+        component = super().render_component(request)
+        count = requests.pending_count(request.user)
+        if count:
+            component.label = f"{self.label} ({count})"
+        return component
+
+
+class RequestViewSet(ReadOnlyViewSetMixin, MunicipalityScopedViewSet):
+    """Changes to the family file asked by families, for agents to accept or refuse."""
+
+    model = Request
+    name = "family_portal_file_changes"
+    url_prefix = "family-portal/file-changes"
+    icon = "tasks"
+    menu_label = _("Changes to validate")
+    actions = ("view", "change")
+    index_view_class = requests.RequestIndexView
+    inspect_view_class = requests.RequestDetailView
+    permission_policy_class = RequestPermissionPolicy
+    filterset_class = filters.RequestFilterSet
+    search_fields = ["summary", "family__name"]
+
+    def get_common_view_kwargs(self, **kwargs):
+        return super().get_common_view_kwargs(
+            **{
+                "accept_url_name": self.get_url_name("accept"),
+                "refuse_url_name": self.get_url_name("refuse"),
+                "photo_url_name": self.get_url_name("photo"),
+                **kwargs,
+            }
+        )
+
+    def decide_view(self, decision):
+        return self.construct_view(requests.DecideRequestView, decision=decision)
+
+    @property
+    def photo_view(self):
+        return self.construct_view(requests.PendingPhotoView)
+
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path("accept/<int:pk>/", self.decide_view("accept"), name="accept"),
+            path("refuse/<int:pk>/", self.decide_view("refuse"), name="refuse"),
+            path("photo/<int:pk>/<int:line_pk>/", self.photo_view, name="photo"),
+        ]
+
+    @cached_property
+    def menu_item_class(self):
+        return type("RequestMenuItem", (PendingCountMenuItem, super().menu_item_class), {})
+
+
 class EmailTemplateViewSet(SnippetViewSet):
     """E-mail texts, for editors (Settings → E-mail texts); not given to the agents' group."""
 
@@ -690,6 +776,7 @@ class FamilyPortalViewSetGroup(ViewSetGroup):
     menu_icon = "group"
     menu_order = 150
     items = (
+        RequestViewSet,
         FamilyViewSet,
         ChildViewSet,
         EnrolmentViewSet,
