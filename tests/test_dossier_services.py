@@ -360,3 +360,12 @@ def test_the_sites_field_rules_refuse_read_only_and_hidden_fields(
         assert raised.value.code == "invalid"
         assert set(raised.value.errors) == set(fields)
     assert not Request.objects.exists()
+
+
+@pytest.mark.parametrize("value", [5, 3.5, ["2020-01-01"], {"y": 2020}, True])
+def test_a_value_of_the_wrong_type_is_a_clear_error(family, parent, lea, value):
+    with pytest.raises(dossier.DossierError) as raised:
+        change(family, parent, "child", lea.pk, birth_date=value)
+
+    assert raised.value.code == "invalid" and list(raised.value.errors) == ["birth_date"]
+    assert not Request.objects.exists()

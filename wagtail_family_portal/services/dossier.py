@@ -121,6 +121,14 @@ def _text(field, record) -> str | None:
 
 def _set(record, field, value):
     """Set ``field`` from a value as a form or JSON gives it; ``ValidationError`` if invalid."""
+    try:
+        _convert_and_set(record, field, value)
+    except (TypeError, ValueError, OverflowError):
+        # e.g. a number where a date is expected: Django's to_python does not expect it.
+        raise ValidationError(_("Enter a valid value."), code="invalid") from None
+
+
+def _convert_and_set(record, field, value):
     if field.is_relation:
         python = None if value in (None, "") else field.target_field.to_python(value)
         if (
