@@ -246,6 +246,25 @@ def test_family_page_shows_address_tax_data_guardians_and_children(
     assert f'href="{family_url(family, "ajouter/guardian/")}"' in html
 
 
+def test_a_guardian_at_the_familys_address_shows_no_empty_address(page_client, family, claire):
+    paul = factories.GuardianFactory(
+        family=family,
+        first_name="Paul",
+        same_address_as_family=False,
+        address_line1="8 avenue de la Gare",
+        postcode="44100",
+        city="Nantes",
+    )
+
+    html = html_of(get(page_client, family_url(family)))
+
+    claire_block = element(html, f"wfp-guardian-{claire.pk}")
+    assert 'data-field="same_address_as_family"' in claire_block
+    assert 'data-field="address_line1"' not in claire_block
+    paul_block = text(element(html, f"wfp-guardian-{paul.pk}"))
+    assert "8 avenue de la Gare" in paul_block and "44100" in paul_block
+
+
 def test_tax_data_can_never_be_changed_from_the_family_form(page_client, family):
     html = html_of(get(page_client, change_url(family, "family", family.pk)))
 

@@ -32,7 +32,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from ..field_rules import rules_for_site
+from ..field_rules import ADDRESS, rules_for_site
 from ..http import request_site
 from ..models import AuthorisedContact, Child, ChildHealth, Family
 from ..models.requests import FileChange, Request
@@ -372,7 +372,7 @@ def family_file(files: FamilyFile):
             "guardians": [
                 {
                     "record": guardian,
-                    "sections": files.sections("guardian", guardian, guardian.pk),
+                    "sections": _guardian_sections(files, guardian),
                     "change_url": (
                         files.url("family_change", "guardian", guardian.pk)
                         if files.can_change("guardian")
@@ -402,6 +402,17 @@ def family_file(files: FamilyFile):
             "answers_days": RECENT_ANSWERS_DAYS,
         },
     )
+
+
+def _guardian_sections(files: FamilyFile, guardian) -> list[dict]:
+    """A guardian living at the family's address shows no empty address of its own."""
+    blocks = files.sections("guardian", guardian, guardian.pk)
+    if guardian.same_address_as_family:
+        for block in blocks:
+            block["rows"] = [
+                row for row in block["rows"] if row.name not in ADDRESS or row.value or row.pending
+            ]
+    return [block for block in blocks if block["rows"]]
 
 
 @_family_route
