@@ -176,6 +176,16 @@ def test_queue_filters_by_family_record_type_and_age(
     assert listed(municipality=municipality.pk) == {guardian_change, health_change, bernard_change}
 
 
+def test_queue_search_by_family_name_and_summary(agent_client, municipality, phone_change):
+    bernard = factories.FamilyFactory(municipality=municipality, name="Bernard")
+    moved = change(bernard, None, "family", bernard.pk, city="Rezé")
+
+    by_family = agent_client.get(url("index"), {"q": "bern"}).context["object_list"]
+    by_summary = agent_client.get(url("index"), {"q": "claire"}).context["object_list"]
+
+    assert (list(by_family), list(by_summary)) == ([moved], [phone_change])
+
+
 def test_queue_filters_offer_only_the_agents_municipalities_and_families(
     agent_client, municipality, other_municipality, phone_change, other_request
 ):
@@ -481,6 +491,7 @@ def test_health_lines_are_hidden_and_not_decidable_without_the_permission(
     assert accept.status_code == 403
     assert "not allowed to see" in "".join(messages_of(accept))
     assert bulk.status_code == 302
+    assert "not allowed to see" in "".join(messages_of(agent_client.get(url("index"))))
     allergy_change.refresh_from_db()
     assert allergy_change.state == "pending"
     lea.health.refresh_from_db()
