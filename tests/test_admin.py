@@ -464,6 +464,8 @@ def test_agents_group_exists_with_the_expected_permissions(db):
     }
     # Family accounts (migration 0004): seen, and activation e-mails resent; attempts read.
     expected |= {"view_accountprofile", "change_accountprofile", "view_subscriptionattempt"}
+    # Family-file changes (migration 0009): seen and decided, never created nor deleted.
+    expected |= {"view_request", "change_request"}
     assert portal_permissions(group) == expected
     assert group.permissions.filter(
         content_type__app_label="wagtailadmin", codename="access_admin"
@@ -502,6 +504,27 @@ def test_account_permissions_migration_creates_missing_permissions_and_is_revers
     Permission.objects.filter(codename__in=ACCOUNT_PERMISSIONS).delete()
     migration.grant_account_permissions(state.apps, None)
     assert portal_permissions(group) >= ACCOUNT_PERMISSIONS
+
+
+REQUEST_PERMISSIONS = {"view_request", "change_request"}
+
+
+def test_request_permissions_migration_is_reversible(db):
+    migration = importlib.import_module(
+        "wagtail_family_portal.migrations.0009_agents_request_permissions"
+    )
+    state = MigrationExecutor(connection).loader.project_state(
+        ("wagtail_family_portal", "0009_agents_request_permissions")
+    )
+    group = Group.objects.get(name=AGENTS_GROUP_NAME)
+
+    migration.revoke_request_permissions(state.apps, None)
+    assert not portal_permissions(group) & REQUEST_PERMISSIONS
+    assert ACCOUNT_PERMISSIONS <= portal_permissions(group)  # the older permissions stay
+
+    Permission.objects.filter(codename__in=REQUEST_PERMISSIONS).delete()
+    migration.grant_request_permissions(state.apps, None)
+    assert portal_permissions(group) >= REQUEST_PERMISSIONS
 
 
 def assert_denied(response):

@@ -43,6 +43,17 @@ def grant(user, *codenames):
     )
 
 
+def agent_with_only(municipality, username, *codenames):
+    """An agent of ``municipality`` outside the agents' group: admin access and ``codenames``."""
+    user = factories.AgentFactory(username=username, municipality=municipality)
+    user.groups.clear()
+    user.user_permissions.add(
+        Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin")
+    )
+    grant(user, *codenames)
+    return user
+
+
 def url(view, *args):
     return reverse(f"family_portal_file_changes:{view}", args=args)
 
@@ -82,11 +93,8 @@ def jpeg_bytes(size=(60, 60), colour=(30, 120, 200)):
 
 @pytest.fixture
 def agent(municipality):
-    """An agent of ``municipality`` who may see and decide requests (the permissions the
-    agents' group is to receive)."""
-    user = factories.AgentFactory(username="agent", municipality=municipality)
-    grant(user, "view_request", "change_request")
-    return user
+    """An agent of ``municipality``, in the agents' group (which may see and decide requests)."""
+    return factories.AgentFactory(username="agent", municipality=municipality)
 
 
 @pytest.fixture
@@ -241,7 +249,7 @@ def test_another_municipalitys_request_is_unknown_everywhere(
 
 
 def test_agent_without_the_request_permissions_sees_no_queue(client, municipality, phone_change):
-    agent = factories.AgentFactory(username="newcomer", municipality=municipality)
+    agent = agent_with_only(municipality, "newcomer", "view_family")
     login(client, agent)
 
     assert client.get(url("index")).status_code in (302, 403)
@@ -250,8 +258,7 @@ def test_agent_without_the_request_permissions_sees_no_queue(client, municipalit
 
 
 def test_agent_who_may_only_view_cannot_decide(client, municipality, phone_change):
-    agent = factories.AgentFactory(username="reader", municipality=municipality)
-    grant(agent, "view_request")
+    agent = agent_with_only(municipality, "reader", "view_request")
     login(client, agent)
 
     detail = client.get(url("inspect", phone_change.pk))
@@ -457,8 +464,7 @@ def test_bulk_refuse_needs_one_message_and_reports_requests_already_decided(
 
 
 def test_bulk_actions_need_the_change_permission(client, municipality, phone_change):
-    agent = factories.AgentFactory(username="reader", municipality=municipality)
-    grant(agent, "view_request")
+    agent = agent_with_only(municipality, "reader", "view_request")
     login(client, agent)
 
     response = client.post(bulk_url("accept_file_changes", phone_change), {"message": ""})
