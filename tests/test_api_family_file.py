@@ -140,7 +140,7 @@ def test_the_file_as_the_family_sees_it(client, family, claire, lea, grandpa, po
 def test_the_iban_is_masked_but_its_last_four_characters(client, family, claire):
     response = client.get(file_url(family))
 
-    assert response.json()["guardians"][0]["iban"] == "*" * 23 + "0189"
+    assert response.json()["guardians"][0]["iban"] == "•••• •••• •••• •••• •••• •••• 0189"
     assert IBAN not in response.content.decode()
     assert IBAN[:8] not in response.content.decode()
 
@@ -250,8 +250,8 @@ def test_pending_changes_are_listed(client, parent, family, claire, lea, grandpa
     assert summary == {
         (phone.pk, "guardian", claire.pk, "iban"): (
             "update",
-            "*" * 23 + "0189",
-            "*" * 23 + "2606",
+            "•••• •••• •••• •••• •••• •••• 0189",
+            "•••• •••• •••• •••• •••• •••• 2606",
         ),
         (phone.pk, "guardian", claire.pk, "mobile_phone"): (
             "update",
@@ -765,7 +765,7 @@ def test_a_request_with_its_lines_and_history(client, pending_request, agent, cl
         "answer": "Joignez un RIB.",
     }
     assert body["summary"] and body["created_at"]
-    assert body["lines"][0]["new_value"] == "*" * 23 + "2606"
+    assert body["lines"][0]["new_value"] == "•••• •••• •••• •••• •••• •••• 2606"
     assert NEW_IBAN not in response.content.decode()
     assert [(event["action"], event["message"]) for event in body["history"]] == [
         ("submitted", ""),

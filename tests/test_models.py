@@ -349,3 +349,18 @@ def test_family_for_account_returns_only_subscribed_families(parent, family, oth
 def test_family_for_agent_returns_only_assigned_municipalities(agent, family, other_municipality):
     factories.FamilyFactory(municipality=other_municipality)
     assert list(Family.objects.for_agent(agent)) == [family]
+
+
+@pytest.mark.parametrize(
+    ("iban", "masked"),
+    [
+        ("FR76 3000 6000 0112 3456 7890 189", "•••• •••• •••• •••• •••• •••• 0189"),
+        ("DE89370400440532013000", "•••• •••• •••• •••• •••• 3000"),
+        ("", ""),
+        ("1234", "••••"),
+    ],
+)
+def test_iban_shows_only_its_last_four_characters(iban, masked):
+    from wagtail_family_portal.validators import mask_iban
+
+    assert mask_iban(iban) == masked

@@ -43,3 +43,18 @@ def validate_hex_colour(value: str) -> None:
 def normalise_iban(value: str) -> str:
     """Store IBANs compact and upper-case, as banks print them without spaces."""
     return re.sub(r"\s+", "", value or "").upper()
+
+
+IBAN_MASK = "••••"
+
+
+def mask_iban(value: str) -> str:
+    """An IBAN showing only its last 4 characters, in groups as printed:
+    ``•••• •••• •••• •••• •••• •••• 0189``. Pages and API never show more of it."""
+    iban = normalise_iban(value or "")
+    if not iban:
+        return ""
+    if len(iban) <= 4:
+        return IBAN_MASK
+    hidden_groups = -(-(len(iban) - 4) // 4)
+    return " ".join([IBAN_MASK] * hidden_groups + [iban[-4:]])

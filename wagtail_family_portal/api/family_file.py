@@ -34,21 +34,18 @@ from ..models import (
 )
 from ..models.requests import FileChange, Request
 from ..services import dossier
+from ..validators import mask_iban
 from .serializers import MunicipalitySummarySerializer
 
 Operation = FileChange.Operation
 TAX_FIELDS = ("family_quotient", "quotient_year", "caf_number")
 IBAN_FIELD = "iban"
 PHOTO_FIELD = "photo"
-IBAN_MASK = "*"
 
 
-def mask_iban(iban):
-    """``FR76…0189`` → ``***********************0189``: only the last 4 characters show."""
-    if not iban:
-        return iban
-    visible = iban[-4:] if len(iban) > 4 else ""
-    return IBAN_MASK * (len(iban) - len(visible)) + visible
+def masked(iban):
+    """The IBAN with only its last 4 characters (``validators.mask_iban``); empty stays empty."""
+    return mask_iban(iban) if iban else iban
 
 
 _BLOCK_END = re.compile(r"</(p|h[1-6]|li|blockquote)>|<(br|hr)\s*/?>", re.IGNORECASE)
@@ -112,7 +109,7 @@ class MaskedIBANField(serializers.CharField):
     """The IBAN with all but its last 4 characters replaced by ``*``."""
 
     def to_representation(self, value):
-        return mask_iban(super().to_representation(value))
+        return masked(super().to_representation(value))
 
 
 @extend_schema_field({"type": "string", "format": "uri", "nullable": True})
@@ -250,7 +247,7 @@ def _visible_values(rules, target_type: str, values):
         return values
     visible = set(rules.visible_fields(target_type))
     return {
-        name: mask_iban(value) if name == IBAN_FIELD else value
+        name: masked(value) if name == IBAN_FIELD else value
         for name, value in values.items()
         if name in visible
     }
@@ -268,7 +265,7 @@ def present_line(line: FileChange, rules) -> dict | None:
         if line.field == PHOTO_FIELD:
             old = new = None
         elif line.field == IBAN_FIELD:
-            old, new = mask_iban(old), mask_iban(new)
+            old, new = masked(old), masked(new)
     elif line.operation == Operation.ADD:
         new = _visible_values(rules, line.target_type, new)
     return {

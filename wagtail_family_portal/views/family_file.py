@@ -38,13 +38,12 @@ from ..models import AuthorisedContact, Child, ChildHealth, Family
 from ..models.requests import FileChange, Request
 from ..services import dossier
 from ..storage import photo_response, private_file_response
-from ..validators import HEX_COLOUR_RE
+from ..validators import HEX_COLOUR_RE, mask_iban
 from .family_forms import (
     NOT_IN_FORMS,
     PHOTO_FIELD,
     FamilyFileForm,
     PhotoForm,
-    mask_iban,
     model_for,
     sections,
 )

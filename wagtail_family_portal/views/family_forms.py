@@ -21,7 +21,7 @@ from ..field_rules import ADDRESS, TARGETS, FieldMode
 from ..images import MB, max_photo_bytes
 from ..models import Establishment
 from ..services import dossier
-from ..validators import normalise_iban
+from ..validators import mask_iban
 
 PHOTO_FIELD = "photo"
 
@@ -74,16 +74,6 @@ AUTOCOMPLETE = {
     "iban": "off",
     "bic": "off",
 }
-
-
-def mask_iban(value: str) -> str:
-    """An IBAN with only its country, check digits and last 4 characters, for the pages:
-    ``FR76 •••• •••• •••• •••• •••• 1234``."""
-    iban = normalise_iban(value)
-    if len(iban) <= 8:
-        return "•••• " + iban[-4:] if len(iban) > 4 else "••••"
-    hidden = (len(iban) - 8 + 3) // 4
-    return " ".join([iban[:4], *["••••"] * hidden, iban[-4:]])
 
 
 def model_for(target_type: str) -> type[models.Model]:
