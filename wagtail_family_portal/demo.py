@@ -183,6 +183,13 @@ def ensure_agent(municipality: Municipality, others: list[Municipality]):
         Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin")
     )
     agent.groups.add(group)
+    # The demo agent works with the children's health information (PAI, allergies): that
+    # permission is granted person by person, never through the group.
+    agent.user_permissions.add(
+        Permission.objects.get(
+            content_type__app_label="wagtail_family_portal", codename="view_childhealth"
+        )
+    )
     municipality.agents.add(agent)
     for other in others:
         other.agents.remove(agent)
