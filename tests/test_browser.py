@@ -155,3 +155,88 @@ def test_sign_up_activate_log_in_and_subscribe_with_the_demo_code(
     assert fits_width(page, 360)
     page.set_viewport_size(PHONE_VIEWPORT)
     screenshot(page, "subscribed-dashboard-phone")
+
+
+def test_family_file_changes_wait_for_the_agent_who_accepts_or_refuses(
+    browser_page, chromium, live_server
+):
+    """Issue 4: the demo parent changes the address, a phone number and an allergy, sees them
+    highlighted; the demo agent accepts two and refuses the allergy with a message; the parent
+    sees the file updated and the message."""
+    from django.urls import reverse
+
+    from wagtail_family_portal.models import Child, Family, Guardian, Request
+
+    call_command("load_family_portal_demo", stdout=io.StringIO())
+    martin = Family.objects.get(name="Martin")
+    claire = Guardian.objects.get(family=martin, first_name="Claire")
+    lea = Child.objects.get(family=martin, first_name="Léa")
+    family_url = f"{live_server.url}/espace-famille/famille/{martin.pk}/"
+    page = browser_page
+    page.goto(live_server.url + "/espace-famille/connexion/")
+    page.fill("input[name=username]", "parent@example.org")
+    page.fill("input[name=password]", "demo-parent-2026")
+    page.locator("#wfp-login button[type=submit]").click()
+    page.wait_for_url(live_server.url + "/espace-famille/")
+
+    page.goto(family_url)
+    page.locator("#wfp-family-address a.wfp-change-link").click()
+    page.fill("input[name=address_line1]", "12 rue des Lilas")
+    page.locator("#wfp-change-form button[type=submit]").click()
+    page.wait_for_url(family_url + "#wfp-family-address")
+    expect(page.locator(".wfp-messages")).to_contain_text("en attente de validation")
+    pending_address = page.locator("#wfp-family-address .wfp-pending-change")
+    expect(pending_address).to_contain_text("12 rue des Lilas")
+    expect(pending_address).to_contain_text("en attente de validation")
+
+    page.goto(f"{family_url}modifier/guardian/{claire.pk}/")
+    page.fill("input[name=mobile_phone]", "07 11 22 33 44")
+    page.locator("#wfp-change-form button[type=submit]").click()
+    page.goto(f"{family_url}modifier/health/{lea.pk}/")
+    page.fill("textarea[name=allergies]", "Arachides, fruits à coque et kiwi.")
+    page.locator("#wfp-change-form button[type=submit]").click()
+    page.goto(f"{family_url}enfant/{lea.pk}/")
+    expect(page.locator("mark.wfp-pending").filter(has_text="kiwi")).to_be_visible()
+    screenshot(page, "family-change-pending-phone")
+    martin.refresh_from_db()
+    assert martin.address_line1 != "12 rue des Lilas"  # nothing changed yet
+
+    agent_context = chromium.new_context(viewport=DESKTOP_VIEWPORT, locale="fr-FR")
+    agent_page = agent_context.new_page()
+    agent_page.goto(live_server.url + "/admin/login/")
+    agent_page.fill("input[name=username]", "agent")
+    agent_page.fill("input[name=password]", "agent")
+    agent_page.locator("button[type=submit]").click()
+    agent_page.wait_for_url(live_server.url + "/admin/")
+    agent_page.goto(live_server.url + reverse("family_portal_file_changes:index"))
+    expect(agent_page.locator("main")).to_contain_text("Martin")
+    screenshot(agent_page, "admin-changes-queue")
+    requests = list(Request.objects.filter(family=martin, state="pending").order_by("pk"))
+    assert len(requests) == 3
+    for request in requests:
+        agent_page.goto(
+            live_server.url + reverse("family_portal_file_changes:inspect", args=[request.pk])
+        )
+        accept_url = reverse("family_portal_file_changes:accept", args=[request.pk])
+        refuse_url = reverse("family_portal_file_changes:refuse", args=[request.pk])
+        if "kiwi" in agent_page.locator("main").inner_text():
+            screenshot(agent_page, "admin-change-detail")
+            form = agent_page.locator(f"form[action='{refuse_url}']")
+            form.locator("textarea[name=refuse-message]").fill(
+                "Merci de joindre le certificat médical mis à jour au PAI."
+            )
+        else:
+            form = agent_page.locator(f"form[action='{accept_url}']")
+        with agent_page.expect_navigation():
+            form.locator("button[type=submit]").click()
+    agent_context.close()
+
+    page.goto(family_url)
+    expect(page.locator("#wfp-family-address")).to_contain_text("12 rue des Lilas")
+    expect(page.locator("#wfp-family-address .wfp-pending-change")).to_have_count(0)
+    expect(page.locator("#wfp-guardians")).to_contain_text("07 11 22 33 44")
+    expect(page.locator("#wfp-answers")).to_contain_text("certificat médical")
+    screenshot(page, "family-answers-phone")
+    page.goto(f"{family_url}enfant/{lea.pk}/")
+    expect(page.locator("mark.wfp-pending")).to_have_count(0)
+    expect(page.locator("main")).not_to_contain_text("kiwi")

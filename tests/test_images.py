@@ -210,10 +210,12 @@ def test_the_declared_size_refuses_the_file_without_reading_it():
     uploaded = mock.Mock(size=9 * 1024 * 1024)
     uploaded.read.side_effect = AssertionError("the file must not be read")
 
-    with translation.override("en"), pytest.raises(ValidationError) as raised:
-        clean_child_photo(uploaded)
+    with translation.override("en"):
+        with pytest.raises(ValidationError) as raised:
+            clean_child_photo(uploaded)
+        messages = raised.value.messages
 
-    assert raised.value.messages == ["The photo is too large (9.0\xa0MB); the maximum is 5\xa0MB."]
+    assert messages == ["The photo is too large (9.0\xa0MB); the maximum is 5\xa0MB."]
     uploaded.read.assert_not_called()
 
 
