@@ -2,6 +2,7 @@
 
 from .accounts import AccountProfile, SubscriptionAttempt
 from .activities import Activity, Closure, Enrolment, Establishment
+from .bookings import ActivityDay, BookingLine, BookingLineEvent, ChildDay, DayState
 from .families import AuthorisedContact, Child, ChildHealth, Family, Guardian, Subscription
 from .field_rules import FamilyFileRules
 from .municipality import Municipality
@@ -13,16 +14,21 @@ from .settings import FamilyPortalSettings
 __all__ = [
     "AccountProfile",
     "Activity",
+    "ActivityDay",
     "AuthorisedContact",
+    "BookingLine",
+    "BookingLineEvent",
     "Child",
+    "ChildDay",
     "ChildHealth",
     "Closure",
+    "DayState",
     "EmailTemplate",
     "Enrolment",
     "Establishment",
     "Family",
-    "FamilyPortalPage",
     "FamilyFileRules",
+    "FamilyPortalPage",
     "FamilyPortalSettings",
     "FileChange",
     "Guardian",

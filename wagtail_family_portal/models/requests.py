@@ -35,6 +35,7 @@ class Request(models.Model):
     class State(models.TextChoices):
         PENDING = "pending", _("waiting for validation")
         ACCEPTED = "accepted", _("accepted")
+        PARTIALLY_ACCEPTED = "partially_accepted", _("partially accepted")
         REFUSED = "refused", _("refused")
         WITHDRAWN = "withdrawn", _("withdrawn")
 
