@@ -1,0 +1,631 @@
+"""Bookings and absences: every rule of "can this day be booked or cancelled", and every change.
+
+Pages, API and admin call these functions; none of them changes a booking by itself. A request
+is checked day by day against the enrolment, the activity's days, the closures, the deadlines
+and the day's current state; the days that pass become ``BookingLine`` rows of one ``Request``,
+and the state of each child's day (``ChildDay``) follows in the same transaction.
+
+Capacity is never exceeded, whatever the concurrency: before counting the places of an activity
+on a date, the transaction locks that ``ActivityDay`` row (``select_for_update``, which
+PostgreSQL honours; SQLite serialises writers anyway), always in date order so that two
+transactions cannot wait on each other. Freeing a place needs no lock beyond the same row, and
+promotes the waiting list at once.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from ..models import Activity, Child, Closure, Enrolment, Family, Request, RequestEvent
+from ..models.bookings import (
+    HOLDS_PLACE,
+    ActivityDay,
+    BookingLine,
+    BookingLineEvent,
+    ChildDay,
+    DayState,
+)
+
+Operation = BookingLine.Operation
+LineState = BookingLine.State
+# A request covers at most a school year (and a little more for a year that starts late).
+MAX_PERIOD_DAYS = 366
+
+REASONS = {
+    "not_enrolled": _("The child is not enrolled in this activity that day."),
+    "not_running": _("The activity does not take place that day."),
+    "closed": _("Closed that day."),
+    "deadline_passed": _("The deadline for that day has passed."),
+    "already_booked": _("Already booked (or asked) that day."),
+    "not_booked": _("An absence can only be declared on a booked day."),
+    "already_requested": _("A request for that day is already waiting."),
+    "full": _("No place left that day."),
+}
+
+
+class BookingError(Exception):
+    """A request that cannot be made as asked; ``message`` is shown, ``code`` says why."""
+
+    def __init__(self, message, code: str, *, skipped=None, dates=None):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.skipped = skipped or []
+        self.dates = dates or []
+
+
+@dataclass(frozen=True)
+class Skipped:
+    date: dt.date
+    reason: str
+
+    @property
+    def message(self) -> str:
+        return str(REASONS[self.reason])
+
+
+@dataclass
+class Outcome:
+    request: Request
+    lines: list[BookingLine]
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+@dataclass
+class Decision:
+    accepted: list[BookingLine] = field(default_factory=list)
+    refused: list[BookingLine] = field(default_factory=list)
+    waiting: list[BookingLine] = field(default_factory=list)
+    failed: list[tuple[BookingLine, str]] = field(default_factory=list)
+
+
+def local_now() -> dt.datetime:
+    """Now as a naive local datetime, the way deadlines are expressed."""
+    return timezone.localtime().replace(tzinfo=None)
+
+
+def dates_in_period(start: dt.date, end: dt.date, weekdays) -> list[dt.date]:
+    """Every date from ``start`` to ``end`` falling on ``weekdays`` (0 = Monday)."""
+    if start is None or end is None:
+        raise BookingError(_("Give the first and the last day."), code="invalid")
+    if end < start:
+        raise BookingError(_("The last day cannot be before the first day."), code="invalid")
+    if (end - start).days >= MAX_PERIOD_DAYS:
+        raise BookingError(_("A request covers at most one school year."), code="invalid")
+    days = set(weekdays or [])
+    if not days or not days <= set(range(7)):
+        raise BookingError(_("Choose at least one weekday (0 = Monday to 6)."), code="invalid")
+    count = (end - start).days + 1
+    return [
+        start + dt.timedelta(days=n)
+        for n in range(count)
+        if (start + dt.timedelta(days=n)).weekday() in days
+    ]
+
+
+# What a child may ask, day by day
+
+
+@dataclass
+class _Calendar:
+    """Everything needed to judge the days of one child and one activity, loaded at once."""
+
+    activity: Activity
+    enrolments: list[tuple[dt.date, dt.date]]
+    closed: set[dt.date]
+    holidays: set[dt.date]
+    days: dict[dt.date, ChildDay]
+    taken: dict[dt.date, int]
+
+    def is_working_day(self, day: dt.date) -> bool:
+        return day.weekday() < 5 and day not in self.holidays
+
+    def reason(self, day: dt.date, operation: str, now: dt.datetime, bypass_deadline: bool):
+        activity = self.activity
+        if not any(start <= day <= end for start, end in self.enrolments):
+            return "not_enrolled"
+        if not activity.runs_on(day):
+            return "not_running"
+        if day in self.closed:
+            return "closed"
+        current = self.days.get(day)
+        state = current.state if current else DayState.ENROLLED
+        if state in (DayState.BOOKING_REQUESTED, DayState.ABSENCE_REQUESTED, DayState.WAITING_LIST):
+            return "already_requested"
+        if operation == Operation.BOOKING:
+            if state == DayState.BOOKED:
+                return "already_booked"
+            full = activity.capacity is not None and self.taken.get(day, 0) >= activity.capacity
+            if full and not activity.waiting_list:
+                return "full"
+            deadline = activity.booking_deadline
+        else:
+            if state != DayState.BOOKED:
+                return "not_booked"
+            deadline = activity.absence_deadline
+        if not bypass_deadline and now > deadline.last_moment(day, self.is_working_day):
+            return "deadline_passed"
+        return None
+
+
+def _calendar(child: Child, activity: Activity, first: dt.date, last: dt.date) -> _Calendar:
+    enrolments = list(
+        Enrolment.objects.filter(child=child, activity=activity)
+        .covering(first, last)
+        .values_list("start_date", "end_date")
+    )
+    # Working days are counted back from each date: load the closures before the range too.
+    closures = (
+        Closure.objects.filter(municipality_id=activity.establishment.municipality_id)
+        .overlapping(first - dt.timedelta(days=90), last)
+        .prefetch_related("activities")
+    )
+    closed, holidays = set(), set()
+    for closure in closures:
+        concerned = [a.pk for a in closure.activities.all()]
+        span = (closure.end_date - closure.start_date).days + 1
+        dates = {closure.start_date + dt.timedelta(days=n) for n in range(span)}
+        if not concerned:
+            holidays |= dates
+        if not concerned or activity.pk in concerned:
+            closed |= dates
+    days = {
+        row.date: row
+        for row in ChildDay.objects.filter(
+            child=child, activity=activity, date__range=(first, last)
+        )
+    }
+    taken = (
+        _places_taken(
+            activity, [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
+        )
+        if activity.capacity is not None
+        else {}
+    )
+    return _Calendar(activity, enrolments, closed, holidays, days, taken)
+
+
+def _load(family: Family, child_id, activity_id) -> tuple[Child, Activity]:
+    child = Child.objects.filter(family=family, pk=child_id).first()
+    activity = (
+        Activity.objects.select_related("establishment")
+        .filter(pk=activity_id, establishment__municipality_id=family.municipality_id)
+        .first()
+    )
+    if child is None or activity is None:
+        raise BookingError(_("Unknown child or activity."), code="not_found")
+    return child, activity
+
+
+def _check_dates(dates) -> list[dt.date]:
+    dates = sorted(set(dates or []))
+    if not dates:
+        raise BookingError(_("Choose at least one day."), code="invalid")
+    if (dates[-1] - dates[0]).days >= MAX_PERIOD_DAYS:
+        raise BookingError(_("A request covers at most one school year."), code="invalid")
+    return dates
+
+
+def preview_days(
+    *, family, child_id, activity_id, operation, dates, by_agent=False, now=None
+) -> tuple[list[dt.date], list[Skipped]]:
+    """The dates that would be requested, and those skipped with their reason; writes nothing."""
+    if operation not in Operation.values:
+        raise BookingError(_("Unknown kind of request."), code="invalid")
+    child, activity = _load(family, child_id, activity_id)
+    dates = _check_dates(dates)
+    calendar = _calendar(child, activity, dates[0], dates[-1])
+    now = now or local_now()
+    ok, skipped = [], []
+    for day in dates:
+        reason = calendar.reason(day, operation, now, bypass_deadline=by_agent)
+        if reason:
+            skipped.append(Skipped(day, reason))
+        else:
+            ok.append(day)
+    return ok, skipped
+
+
+# Submitting
+
+
+def request_days(
+    *,
+    family: Family,
+    child_id,
+    activity_id,
+    operation: str,
+    dates,
+    user,
+    by_agent: bool = False,
+    confirm_skipped: bool = False,
+    now=None,
+) -> Outcome:
+    """Ask for bookings or absences on ``dates``; one request, one line per day that passes.
+
+    Days that cannot be asked are returned as ``skipped``; if there are any, the family must
+    have seen and confirmed them (``confirm_skipped``), otherwise nothing is saved. Automatic
+    activities (and agents acting for a family, who may bypass deadlines) are decided at once,
+    within the capacity; the others wait for an agent.
+    """
+    ok, skipped = preview_days(
+        family=family,
+        child_id=child_id,
+        activity_id=activity_id,
+        operation=operation,
+        dates=dates,
+        by_agent=by_agent,
+        now=now,
+    )
+    if not ok:
+        raise BookingError(
+            _("None of these days can be requested."), code="nothing_to_request", skipped=skipped
+        )
+    if skipped and not confirm_skipped:
+        raise BookingError(
+            ngettext(
+                "%(count)d day cannot be requested: check the list and confirm.",
+                "%(count)d days cannot be requested: check the list and confirm.",
+                len(skipped),
+            )
+            % {"count": len(skipped)},
+            code="confirm_skipped",
+            skipped=skipped,
+            dates=ok,
+        )
+    child, activity = _load(family, child_id, activity_id)
+    decide_now = by_agent or activity.booking_mode == Activity.BookingMode.AUTOMATIC
+    try:
+        with transaction.atomic():
+            request = Request.objects.create(
+                family=family,
+                kind=operation,
+                created_by=user,
+                summary=_summary(operation, activity, child, len(ok)),
+            )
+            RequestEvent.objects.create(
+                request=request,
+                user=user,
+                action=RequestEvent.Action.SUBMITTED,
+                to_state=Request.State.PENDING,
+            )
+            lines = BookingLine.objects.bulk_create(
+                BookingLine(
+                    request=request, child=child, activity=activity, date=day, operation=operation
+                )
+                for day in ok
+            )
+            lines = list(BookingLine.objects.filter(request=request).order_by("date"))
+            _record(lines, "", user=user, by_agent=by_agent)
+            if decide_now:
+                _decide(
+                    lines,
+                    agent=user if by_agent else None,
+                    accept=True,
+                    message="",
+                    by_agent=by_agent,
+                    activity=activity,
+                )
+            else:
+                _set_days(lines, _pending_state(operation))
+            _refresh_requests([request.pk])
+    except IntegrityError:
+        # Another request for one of these days was saved at the same instant.
+        raise BookingError(
+            _("Another request for one of these days was just saved. Look at the planning again."),
+            code="conflict",
+        ) from None
+    request.refresh_from_db()
+    return Outcome(request, lines, skipped)
+
+
+def _pending_state(operation: str) -> str:
+    if operation == Operation.BOOKING:
+        return DayState.BOOKING_REQUESTED
+    return DayState.ABSENCE_REQUESTED
+
+
+def _summary(operation, activity, child, count) -> str:
+    if operation == Operation.BOOKING:
+        text = ngettext(
+            "Booking of %(activity)s for %(child)s: %(count)d day",
+            "Booking of %(activity)s for %(child)s: %(count)d days",
+            count,
+        )
+    else:
+        text = ngettext(
+            "Absence from %(activity)s for %(child)s: %(count)d day",
+            "Absence from %(activity)s for %(child)s: %(count)d days",
+            count,
+        )
+    return str(text % {"activity": activity.name, "child": child.first_name, "count": count})[:255]
+
+
+# Deciding
+
+
+def decide_lines(lines, *, agent, accept: bool, message: str = "") -> Decision:
+    """An agent accepts or refuses pending lines (and waiting ones), within the capacity.
+
+    Each line is decided on its own: a booking that finds the day full goes to the waiting list
+    (if the activity has one) or stays pending with its reason in ``failed``.
+    """
+    if not accept and not (message or "").strip():
+        raise BookingError(_("Write a message to the family saying why."), code="invalid")
+    ids = [line.pk for line in lines]
+    with transaction.atomic():
+        locked = list(
+            BookingLine.objects.select_for_update()
+            .filter(pk__in=ids, state__in=[LineState.PENDING, LineState.WAITING_LIST])
+            .select_related("activity")
+            .order_by("activity_id", "date", "pk")
+        )
+        decision = Decision()
+        for line in BookingLine.objects.filter(pk__in=ids).exclude(
+            pk__in=[line.pk for line in locked]
+        ):
+            decision.failed.append((line, str(_("This day has already been decided."))))
+        by_activity = defaultdict(list)
+        for line in locked:
+            by_activity[line.activity_id].append(line)
+        for activity_lines in by_activity.values():
+            result = _decide(
+                activity_lines,
+                agent=agent,
+                accept=accept,
+                message=(message or "").strip(),
+                by_agent=False,
+                activity=activity_lines[0].activity,
+            )
+            decision.accepted += result.accepted
+            decision.refused += result.refused
+            decision.waiting += result.waiting
+            decision.failed += result.failed
+        _refresh_requests({line.request_id for line in locked})
+    return decision
+
+
+def _lock_days(activity: Activity, dates) -> None:
+    """Lock the activity's days (created if missing), in date order."""
+    dates = sorted(set(dates))
+    ActivityDay.objects.bulk_create(
+        [ActivityDay(activity=activity, date=day) for day in dates], ignore_conflicts=True
+    )
+    list(
+        ActivityDay.objects.select_for_update()
+        .filter(activity=activity, date__in=dates)
+        .order_by("date")
+        .values_list("pk", flat=True)
+    )
+
+
+def _places_taken(activity: Activity, dates) -> dict[dt.date, int]:
+    rows = (
+        ChildDay.objects.filter(activity=activity, date__in=dates, state__in=HOLDS_PLACE)
+        .values("date")
+        .annotate(taken=Count("pk"))
+    )
+    return {row["date"]: row["taken"] for row in rows}
+
+
+def _decide(lines, *, agent, accept, message, by_agent, activity) -> Decision:
+    """Decide lines of one activity; the caller holds the transaction."""
+    decision = Decision()
+    now = timezone.now()
+    bookings = [line for line in lines if line.operation == Operation.BOOKING]
+    absences = [line for line in lines if line.operation == Operation.ABSENCE]
+    if not accept:
+        _finish(lines, LineState.REFUSED, agent, message, now, by_agent)
+        _set_days([line for line in bookings], DayState.REFUSED)
+        _set_days([line for line in absences], DayState.BOOKED, keep_line=True)
+        decision.refused += lines
+        return decision
+    if bookings:
+        _lock_days(activity, [line.date for line in bookings])
+        taken = _places_taken(activity, [line.date for line in bookings])
+        placed, queued = [], []
+        for line in bookings:
+            held = taken.get(line.date, 0)
+            if activity.capacity is None or held < activity.capacity:
+                taken[line.date] = held + 1
+                placed.append(line)
+            elif activity.waiting_list:
+                queued.append(line)
+            else:
+                decision.failed.append((line, str(REASONS["full"])))
+        _finish(placed, LineState.ACCEPTED, agent, message, now, by_agent)
+        _set_days(placed, DayState.BOOKED)
+        waiting = [line for line in queued if line.state != LineState.WAITING_LIST]
+        _finish(waiting, LineState.WAITING_LIST, None, "", now, by_agent)
+        _set_days(waiting, DayState.WAITING_LIST, queued_at=now)
+        decision.accepted += placed
+        decision.waiting += queued
+        unplaced = [line for line, _reason in decision.failed if line.state == LineState.PENDING]
+        # Decided by the system (automatic activity) or by an agent booking for the family:
+        # a day found full is refused at once. An agent deciding a request keeps it pending.
+        if unplaced and (by_agent or agent is None):
+            _finish(unplaced, LineState.REFUSED, agent, str(REASONS["full"]), now, by_agent)
+            _set_days(unplaced, DayState.REFUSED)
+    if absences:
+        _lock_days(activity, [line.date for line in absences])
+        _finish(absences, LineState.ACCEPTED, agent, message, now, by_agent)
+        _set_days(absences, DayState.ABSENT)
+        decision.accepted += absences
+        _promote(activity, [line.date for line in absences])
+    return decision
+
+
+def _finish(lines, state, agent, message, now, by_agent) -> None:
+    if not lines:
+        return
+    previous = {line.pk: line.state for line in lines}
+    for line in lines:
+        line.state = state
+        line.decided_at = now
+        line.decided_by = agent
+        line.message = message
+    BookingLine.objects.bulk_update(lines, ["state", "decided_at", "decided_by", "message"])
+    BookingLineEvent.objects.bulk_create(
+        BookingLineEvent(
+            line=line,
+            user=agent,
+            from_state=previous[line.pk],
+            to_state=state,
+            message=message,
+            by_agent_for_family=by_agent,
+            created_at=now,
+        )
+        for line in lines
+    )
+
+
+def _record(lines, from_state, *, user, by_agent) -> None:
+    BookingLineEvent.objects.bulk_create(
+        BookingLineEvent(
+            line=line,
+            user=user,
+            from_state=from_state,
+            to_state=line.state,
+            by_agent_for_family=by_agent,
+        )
+        for line in lines
+    )
+
+
+def _set_days(lines, state, *, queued_at=None, keep_line=False) -> None:
+    """Set the state of the children's days of ``lines`` (one row per child, activity, date)."""
+    if not lines:
+        return
+    keys = {(line.child_id, line.activity_id, line.date): line for line in lines}
+    existing = {
+        (row.child_id, row.activity_id, row.date): row
+        for row in ChildDay.objects.filter(
+            child_id__in={k[0] for k in keys},
+            activity_id__in={k[1] for k in keys},
+            date__in={k[2] for k in keys},
+        )
+    }
+    created, updated = [], []
+    for key, line in keys.items():
+        row = existing.get(key)
+        if row is None:
+            row = ChildDay(child_id=key[0], activity_id=key[1], date=key[2])
+            created.append(row)
+        else:
+            updated.append(row)
+        row.state = state
+        row.queued_at = queued_at if state == DayState.WAITING_LIST else None
+        if not keep_line:
+            row.line = line
+    ChildDay.objects.bulk_create(created)
+    ChildDay.objects.bulk_update(updated, ["state", "queued_at", "line", "updated_at"])
+
+
+def _clear_days(lines) -> None:
+    """The days of withdrawn bookings go back to "enrolled" (no row)."""
+    if lines:
+        ChildDay.objects.filter(line__in=[line.pk for line in lines]).delete()
+
+
+def _refresh_requests(request_ids) -> None:
+    """A request's state follows its lines: pending while any waits, then accepted, refused,
+    partially accepted, or withdrawn when the family took every line back."""
+    for request in Request.objects.filter(pk__in=list(request_ids)):
+        states = set(request.booking_lines.values_list("state", flat=True))
+        if states & {LineState.PENDING, LineState.WAITING_LIST}:
+            new = Request.State.PENDING
+        elif states <= {LineState.WITHDRAWN}:
+            new = Request.State.WITHDRAWN
+        elif LineState.ACCEPTED in states and LineState.REFUSED in states:
+            new = Request.State.PARTIALLY_ACCEPTED
+        elif LineState.ACCEPTED in states:
+            new = Request.State.ACCEPTED
+        else:
+            new = Request.State.REFUSED
+        if new != request.state:
+            RequestEvent.objects.create(
+                request=request,
+                action=_request_action(new),
+                from_state=request.state,
+                to_state=new,
+            )
+            request.state = new
+            request.decided_at = None if new == Request.State.PENDING else timezone.now()
+            request.save(update_fields=["state", "decided_at"])
+
+
+def _request_action(state: str) -> str:
+    return {
+        Request.State.WITHDRAWN: RequestEvent.Action.WITHDRAWN,
+        Request.State.REFUSED: RequestEvent.Action.REFUSED,
+        Request.State.PENDING: RequestEvent.Action.SUBMITTED,
+    }.get(state, RequestEvent.Action.ACCEPTED)
+
+
+# Withdrawing and freeing places
+
+
+def withdraw_lines(lines, *, user) -> list[BookingLine]:
+    """The family takes back days still waiting (for an agent or on the waiting list)."""
+    ids = [line.pk for line in lines]
+    with transaction.atomic():
+        locked = list(
+            BookingLine.objects.select_for_update()
+            .filter(pk__in=ids, state__in=[LineState.PENDING, LineState.WAITING_LIST])
+            .order_by("pk")
+        )
+        if len(locked) != len(set(ids)):
+            raise BookingError(
+                _("Some of these days have already been decided and cannot be withdrawn."),
+                code="not_pending",
+            )
+        _finish(locked, LineState.WITHDRAWN, user, "", timezone.now(), False)
+        bookings = [line for line in locked if line.operation == Operation.BOOKING]
+        absences = [line for line in locked if line.operation == Operation.ABSENCE]
+        _clear_days(bookings)
+        _set_days(absences, DayState.BOOKED, keep_line=True)
+        _refresh_requests({line.request_id for line in locked})
+    return locked
+
+
+def promote(activity: Activity, dates) -> list[BookingLine]:
+    """Give freed places to the first in line (after an absence, a withdrawal, more capacity)."""
+    with transaction.atomic():
+        _lock_days(activity, dates)
+        return _promote(activity, dates)
+
+
+def _promote(activity: Activity, dates) -> list[BookingLine]:
+    if activity.capacity is None and not activity.waiting_list:
+        return []
+    taken = _places_taken(activity, dates)
+    queue = (
+        ChildDay.objects.filter(activity=activity, date__in=dates, state=DayState.WAITING_LIST)
+        .select_related("line")
+        .order_by("date", "queued_at", "pk")
+    )
+    promoted = []
+    for row in queue:
+        free = activity.capacity is None or taken.get(row.date, 0) < activity.capacity
+        if not free or row.line is None:
+            continue
+        taken[row.date] = taken.get(row.date, 0) + 1
+        promoted.append(row.line)
+    if not promoted:
+        return []
+    now = timezone.now()
+    if activity.booking_mode == Activity.BookingMode.AUTOMATIC:
+        _finish(promoted, LineState.ACCEPTED, None, "", now, False)
+        _set_days(promoted, DayState.BOOKED)
+    else:
+        # Proposed to the agents: the line waits for a decision again, its place kept.
+        _finish(promoted, LineState.PENDING, None, "", now, False)
+        _set_days(promoted, DayState.BOOKING_REQUESTED)
+    _refresh_requests({line.request_id for line in promoted})
+    return promoted
