@@ -80,6 +80,14 @@ class Family(ClusterableModel, Address):
         ),
     )
     subscriber_key = models.CharField(max_length=40, unique=True, editable=False, blank=True)
+    calendar_token = models.CharField(
+        _("calendar feed secret"),
+        max_length=64,
+        blank=True,
+        editable=False,
+        db_index=True,
+        help_text=_("Secret part of the family's calendar (.ics) address; empty: no feed yet."),
+    )
     family_quotient = models.DecimalField(
         _("family quotient (QF)"),
         max_digits=8,
@@ -145,6 +153,12 @@ class Family(ClusterableModel, Address):
             code = generate_subscriber_code()
             if not Family.objects.filter(subscriber_key=normalise_subscriber_code(code)).exists():
                 return code
+
+    def regenerate_calendar_token(self) -> str:
+        """A new secret for the family's calendar feed; the old address stops working."""
+        self.calendar_token = secrets.token_urlsafe(24)
+        self.save(update_fields=["calendar_token", "updated_at"])
+        return self.calendar_token
 
     def regenerate_subscriber_code(self) -> str:
         """Give the family a new code; the old one stops working at once."""

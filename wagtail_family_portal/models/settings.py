@@ -8,6 +8,16 @@ from wagtail.fields import RichTextField
 
 from ..validators import validate_hex_colour
 
+LEGEND_STATES = (
+    "booking_requested",
+    "booked",
+    "absence_requested",
+    "absent",
+    "refused",
+    "waiting_list",
+    "enrolled",
+    "closed",
+)
 DEFAULT_EMAIL_FOOTER = _("This is an automatic message, please do not reply to it.")
 
 
@@ -60,6 +70,49 @@ class FamilyPortalSettings(BaseSiteSetting):
             "(#RRGGBB; yellow by default)."
         ),
     )
+    legend_booking_requested_label = models.CharField(
+        _("label: booking requested"), max_length=60, blank=True
+    )
+    legend_booking_requested_colour = models.CharField(
+        _("colour: booking requested"), max_length=7, blank=True, validators=[validate_hex_colour]
+    )
+    legend_booked_label = models.CharField(_("label: booked"), max_length=60, blank=True)
+    legend_booked_colour = models.CharField(
+        _("colour: booked"), max_length=7, blank=True, validators=[validate_hex_colour]
+    )
+    legend_absence_requested_label = models.CharField(
+        _("label: absence requested"), max_length=60, blank=True
+    )
+    legend_absence_requested_colour = models.CharField(
+        _("colour: absence requested"), max_length=7, blank=True, validators=[validate_hex_colour]
+    )
+    legend_absent_label = models.CharField(_("label: absence accepted"), max_length=60, blank=True)
+    legend_absent_colour = models.CharField(
+        _("colour: absence accepted"), max_length=7, blank=True, validators=[validate_hex_colour]
+    )
+    legend_refused_label = models.CharField(_("label: refused"), max_length=60, blank=True)
+    legend_refused_colour = models.CharField(
+        _("colour: refused"), max_length=7, blank=True, validators=[validate_hex_colour]
+    )
+    legend_waiting_list_label = models.CharField(
+        _("label: waiting list"), max_length=60, blank=True
+    )
+    legend_waiting_list_colour = models.CharField(
+        _("colour: waiting list"), max_length=7, blank=True, validators=[validate_hex_colour]
+    )
+    legend_enrolled_label = models.CharField(
+        _("label: enrolled, not booked"), max_length=60, blank=True
+    )
+    legend_enrolled_colour = models.CharField(
+        _("colour: enrolled, not booked"),
+        max_length=7,
+        blank=True,
+        validators=[validate_hex_colour],
+    )
+    legend_closed_label = models.CharField(_("label: closed"), max_length=60, blank=True)
+    legend_closed_colour = models.CharField(
+        _("colour: closed"), max_length=7, blank=True, validators=[validate_hex_colour]
+    )
     email_signature = models.TextField(
         _("e-mail signature"),
         blank=True,
@@ -84,7 +137,19 @@ class FamilyPortalSettings(BaseSiteSetting):
             ],
             heading=_("Texts"),
         ),
-        MultiFieldPanel([FieldPanel("pending_colour")], heading=_("Legend")),
+        MultiFieldPanel(
+            [FieldPanel("pending_colour")]
+            + [
+                FieldPanel(f"legend_{state}_{part}")
+                for state in LEGEND_STATES
+                for part in ("label", "colour")
+            ],
+            heading=_("Legend"),
+            help_text=_(
+                "Labels and colours (#RRGGBB) of the planning's states; empty fields keep the "
+                "default ones."
+            ),
+        ),
         MultiFieldPanel(
             [FieldPanel("email_signature"), FieldPanel("email_footer")],
             heading=_("E-mails"),
