@@ -466,6 +466,8 @@ def test_agents_group_exists_with_the_expected_permissions(db):
     expected |= {"view_accountprofile", "change_accountprofile", "view_subscriptionattempt"}
     # Family-file changes (migration 0009): seen and decided, never created nor deleted.
     expected |= {"view_request", "change_request"}
+    # Bookings (migration 0012): lines decided, children's days read and marked.
+    expected |= {"view_bookingline", "change_bookingline", "view_childday", "change_childday"}
     assert portal_permissions(group) == expected
     assert group.permissions.filter(
         content_type__app_label="wagtailadmin", codename="access_admin"
