@@ -1,5 +1,6 @@
 """The demo data of CONTRACT.md ("Demo data"), loaded by ``load_family_portal_demo``."""
 
+import datetime as dt
 from io import StringIO
 
 import pytest
@@ -214,3 +215,21 @@ def test_demo_parent_has_an_activated_account_and_the_terms_are_set(loaded):
     assert profile.municipality.name == "Belleville-sur-Loire"
     settings = FamilyPortalSettings.for_site(Site.objects.get(is_default_site=True))
     assert "code abonné" in settings.terms_text
+
+
+@pytest.mark.parametrize(
+    "today", [dt.date(2026, 11, 28), dt.date(2026, 12, 21), dt.date(2027, 6, 20)]
+)
+def test_demo_has_booked_days_and_a_booking_request_waiting(db, today):
+    from wagtail_family_portal.models import ChildDay, Request
+
+    demo.load_demo(today=today)
+    demo.load_demo(today=today)  # again: nothing more
+
+    martin = Family.objects.get(name="Martin")
+    booked = ChildDay.objects.filter(child__family=martin, state="booked")
+    waiting = Request.objects.filter(family=martin, kind="booking", state="pending")
+
+    assert booked.filter(child__first_name="Léa").exists()
+    assert waiting.count() == 1
+    assert ChildDay.objects.filter(child__first_name="Hugo", state="booking_requested").exists()

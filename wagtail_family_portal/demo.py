@@ -20,6 +20,7 @@ from .models import (
     Activity,
     AuthorisedContact,
     Child,
+    ChildDay,
     ChildHealth,
     Closure,
     Enrolment,
@@ -82,11 +83,12 @@ def load_demo(today: dt.date | None = None) -> Demo:
         warnings = demo_closures(municipality, school_year, season, activities["ALSH MERCREDI"])
 
         ensure_superuser()
-        ensure_agent(municipality, others=[other])
+        agent = ensure_agent(municipality, others=[other])
         parent = ensure_parent(municipality)
 
         martin = martin_family(municipality, activities, season)
         Subscription.objects.get_or_create(user=parent, family=martin)
+        demo_bookings(martin, activities, parent, agent, today or timezone.localdate())
         durand_family(municipality, activities, season)
         other_families(municipality, activities, season)
         autreville_family(other, season)
@@ -349,6 +351,57 @@ def demo_closures(
     )
     closure.activities.set([centre])
     return warnings
+
+
+def demo_bookings(family: Family, activities, parent, agent, today: dt.date) -> None:
+    """Some days of the Martin children already booked, and one request waiting for an agent.
+
+    Léa's next canteen and Wednesday leisure-centre days are booked (by the agent, as a town
+    does when it takes over paper enrolments); Hugo has a canteen request for four days two weeks
+    ahead, waiting in the agents' queue. Days already booked or asked are left as they are, so
+    loading again changes nothing.
+    """
+    from .services import bookings
+
+    children = {child.first_name: child for child in family.children.all()}
+    lea, hugo = children.get("Léa"), children.get("Hugo")
+    if lea is None or hugo is None:
+        return
+    now = dt.datetime.combine(today, dt.time(8, 0))
+    for child, activity, offset, count, user, by_agent in (
+        (lea, activities["1/REPAS"], 1, 12, agent, True),
+        (lea, activities["ALSH MERCREDI"], 1, 3, agent, True),
+        (hugo, activities["2/REPAS"], 14, 4, parent, False),
+    ):
+        if ChildDay.objects.filter(child=child, activity=activity).exists():
+            continue  # loaded before: keep what is there
+        # Near the end of the season, fall back on the first days still open.
+        for first in (offset, 1):
+            start = max(today, activity.season_start) + dt.timedelta(days=first)
+            window = [start + dt.timedelta(days=n) for n in range(120)]
+            ok, _skipped = bookings.preview_days(
+                family=family,
+                child_id=child.pk,
+                activity_id=activity.pk,
+                operation="booking",
+                dates=window,
+                by_agent=by_agent,
+                now=now,
+            )
+            if ok:
+                break
+        if not ok:
+            continue
+        bookings.request_days(
+            family=family,
+            child_id=child.pk,
+            activity_id=activity.pk,
+            operation="booking",
+            dates=ok[:count],
+            user=user,
+            by_agent=by_agent,
+            now=now,
+        )
 
 
 def first_weekday_of_month(year: int, month: int, weekday: int) -> dt.date:
