@@ -358,6 +358,8 @@ def test_schema_is_openapi_3(client, db):
         BASE + "families/{family_id}/",
         BASE + "families/{family_id}/changes/",
         BASE + "families/{family_id}/children/{child_id}/photo/",
+        BASE + "families/{family_id}/planning/",
+        BASE + "families/{family_id}/requests/",
         BASE + "requests/{id}/",
         BASE + "requests/{id}/withdraw/",
     }

@@ -8,6 +8,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 
 from ..models.requests import FileChange, Request, RequestEvent
 from ..services.dossier import DossierError
+from .bookings import ACTORS, actor
 from .exceptions import ConflictError
 from .family_file import FileChangeLineSerializer, present_line
 
@@ -89,11 +90,16 @@ class PhotoUploadSerializer(serializers.Serializer):
 
 class RequestEventSerializer(serializers.ModelSerializer):
     at = serializers.DateTimeField(source="created_at", read_only=True)
+    by = serializers.SerializerMethodField()
 
     class Meta:
         model = RequestEvent
-        fields = ["action", "at", "message"]
+        fields = ["action", "at", "by", "message"]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.ChoiceField(choices=ACTORS))
+    def get_by(self, event) -> str:
+        return actor(event.user)
 
 
 class RequestSerializer(serializers.ModelSerializer):

@@ -6,23 +6,34 @@ of the site of the family's municipality (the request's site for a municipality 
 so that an account linked to families of two towns sees each file as its town configured it.
 """
 
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+)
 from rest_framework import status
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from ..field_rules import rules_for_site
 from ..http import request_site
-from ..models import Family, Request
-from ..services import dossier
+from ..models import Family, Request, RequestEvent
+from ..models.bookings import BookingLine, BookingLineEvent
+from ..services import bookings, dossier
 from .base import FamilyPortalAPIView
+from .bookings import WAITING, BookingRequestSerializer, WithdrawBodySerializer
 from .change_requests import (
     FileChangeBodySerializer,
     PhotoUploadSerializer,
     RequestSerializer,
     api_error,
 )
+from .exceptions import ConflictError
 from .family_file import (
     ChildPhotoLinks,
     FamilyFileSerializer,
@@ -42,6 +53,18 @@ ERROR_409_PENDING = OpenApiResponse(
     description="A change of the same field (or the same removal, or a photo) is already "
     "waiting for validation: withdraw it first.",
 )
+ANY_REQUEST = PolymorphicProxySerializer(
+    component_name="AnyRequest",
+    serializers={
+        Request.Kind.FILE_CHANGE.value: RequestSerializer,
+        Request.Kind.BOOKING.value: BookingRequestSerializer,
+        Request.Kind.ABSENCE.value: BookingRequestSerializer,
+    },
+    resource_type_field_name="kind",
+)
+NOTHING_WAITING = _("Nothing in this request is still waiting: it cannot be withdrawn.")
+UNKNOWN_LINES = _("These days are not days of this request.")
+WITHDRAWN_WHOLE = _("A change to the family file is withdrawn as a whole: send no lines.")
 
 
 def family_site(family: Family, request):
@@ -59,12 +82,22 @@ def account_request(request, request_id) -> Request:
     requests = (
         Request.objects.for_account(request.user)
         .select_related("family__municipality__site")
-        .prefetch_related("file_changes", "events")
+        .prefetch_related(
+            "file_changes",
+            Prefetch("events", queryset=RequestEvent.objects.select_related("user")),
+            Prefetch("booking_lines", queryset=BookingLine.objects.order_by("date", "pk")),
+            Prefetch(
+                "booking_lines__events",
+                queryset=BookingLineEvent.objects.select_related("user"),
+            ),
+        )
     )
     return get_object_or_404(requests, pk=request_id)
 
 
 def request_answer(request, family_request: Request, status_code=status.HTTP_200_OK) -> Response:
+    if family_request.kind != Request.Kind.FILE_CHANGE:
+        return Response(BookingRequestSerializer(family_request).data, status=status_code)
     rules = rules_for_site(family_site(family_request.family, request))
     return Response(
         RequestSerializer(family_request, context={"rules": rules}).data, status=status_code
@@ -226,33 +259,75 @@ class RequestDetailView(FamilyPortalAPIView):
     @extend_schema(
         operation_id="request_retrieve",
         tags=["requests"],
-        responses={200: RequestSerializer, 401: ERROR_401, 404: ERROR_404, 429: ERROR_429},
+        responses={200: ANY_REQUEST, 401: ERROR_401, 404: ERROR_404, 429: ERROR_429},
     )
     def get(self, request, id):
         return request_answer(request, account_request(request, id))
 
 
 class RequestWithdrawView(FamilyPortalAPIView):
-    """Withdraw a request still waiting for an agent."""
+    """Withdraw a request still waiting for an agent, or some of its days."""
 
     @extend_schema(
         operation_id="request_withdraw_create",
         tags=["requests"],
-        request=None,
+        request=WithdrawBodySerializer,
         responses={
-            200: RequestSerializer,
+            200: ANY_REQUEST,
+            400: OpenApiResponse(
+                ErrorSerializer,
+                description="{lines: [message]}: ids that are not numbers, or lines sent for a "
+                "change to the family file (withdrawn as a whole).",
+            ),
             401: ERROR_401,
-            404: ERROR_404,
+            404: OpenApiResponse(
+                ErrorSerializer,
+                description="The request is unknown or another family's, or a line of "
+                "lines is not one of its days.",
+            ),
             409: OpenApiResponse(
-                ErrorSerializer, description="The request is no longer waiting for an agent."
+                ErrorSerializer,
+                description="The request (or a line of lines) is no longer waiting for an agent.",
             ),
             429: ERROR_429,
         },
+        examples=[
+            OpenApiExample("Every day still waiting", request_only=True, value={}),
+            OpenApiExample("Some days", request_only=True, value={"lines": [501, 502]}),
+        ],
     )
     def post(self, request, id):
         family_request = account_request(request, id)
-        try:
-            dossier.withdraw(family_request, user=request.user)
-        except dossier.DossierError as error:
-            raise api_error(error) from None
+        body = WithdrawBodySerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        line_ids = body.validated_data.get("lines")
+        if family_request.kind == Request.Kind.FILE_CHANGE:
+            if line_ids:
+                raise ValidationError({"lines": [WITHDRAWN_WHOLE]})
+            try:
+                dossier.withdraw(family_request, user=request.user)
+            except dossier.DossierError as error:
+                raise api_error(error) from None
+        else:
+            withdraw_days(request, family_request, line_ids)
         return request_answer(request, account_request(request, id))
+
+
+def withdraw_days(request, family_request: Request, line_ids) -> None:
+    """Withdraw the lines ``line_ids`` of a booking or absence request, or all those waiting."""
+    lines = list(family_request.booking_lines.all())
+    if line_ids:
+        by_id = {line.pk: line for line in lines}
+        if any(pk not in by_id for pk in line_ids):
+            raise NotFound(UNKNOWN_LINES)
+        chosen = [by_id[pk] for pk in line_ids]
+    else:
+        chosen = [line for line in lines if line.state in WAITING]
+        if not chosen:
+            raise ConflictError(NOTHING_WAITING)
+    try:
+        bookings.withdraw_lines(chosen, user=request.user)
+    except bookings.BookingError as error:
+        if error.code == "not_found":
+            raise NotFound(error.message) from None
+        raise ConflictError(error.message) from None

@@ -12,7 +12,13 @@ SCHEMA_SETTINGS = {
     ),
     "VERSION": "1",
     "ENUM_NAME_OVERRIDES": {
-        "ActivationErrorCodeEnum": "wagtail_family_portal.api.serializers.ACTIVATION_ERROR_CODES"
+        "ActivationErrorCodeEnum": "wagtail_family_portal.api.serializers.ACTIVATION_ERROR_CODES",
+        "RequestKindEnum": "wagtail_family_portal.models.requests.Request.Kind",
+        "RequestStateEnum": "wagtail_family_portal.models.requests.Request.State",
+        "FileChangeOperationEnum": "wagtail_family_portal.models.requests.FileChange.Operation",
+        "DayStateEnum": "wagtail_family_portal.models.bookings.DayState",
+        "DayOperationEnum": "wagtail_family_portal.models.bookings.BookingLine.Operation",
+        "LineStateEnum": "wagtail_family_portal.models.bookings.BookingLine.State",
     },
     "PREPROCESSING_HOOKS": ["wagtail_family_portal.api.schema.only_family_portal_endpoints"],
 }

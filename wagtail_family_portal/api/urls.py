@@ -4,7 +4,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
-from . import family_views, views
+from . import booking_views, family_views, views
 from .schema import SCHEMA_SETTINGS
 
 app_name = "wagtail_family_portal_api"
@@ -33,6 +33,16 @@ urlpatterns = [
         "families/<int:family_id>/children/<int:child_id>/photo/",
         family_views.ChildPhotoView.as_view(),
         name="family-child-photo",
+    ),
+    path(
+        "families/<int:family_id>/planning/",
+        booking_views.PlanningView.as_view(),
+        name="family-planning",
+    ),
+    path(
+        "families/<int:family_id>/requests/",
+        booking_views.FamilyRequestsView.as_view(),
+        name="family-requests",
     ),
     path("requests/<int:id>/", family_views.RequestDetailView.as_view(), name="request"),
     path(
