@@ -4,6 +4,7 @@ from wagtail import hooks
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 
+from .admin.bookings import AcceptLinesBulkAction, RefuseLinesBulkAction
 from .admin.requests import AcceptRequestsBulkAction, RefuseRequestsBulkAction
 from .admin.viewsets import EmailTemplateViewSet, FamilyPortalViewSetGroup, permission_policies
 
@@ -21,11 +22,14 @@ register_snippet(EmailTemplateViewSet)
 
 hooks.register("register_bulk_action", AcceptRequestsBulkAction)
 hooks.register("register_bulk_action", RefuseRequestsBulkAction)
+hooks.register("register_bulk_action", AcceptLinesBulkAction)
+hooks.register("register_bulk_action", RefuseLinesBulkAction)
 
 
 @hooks.register("register_log_actions")
 def register_family_portal_log_actions(actions):
     from django.utils.translation import gettext_lazy as _
+    from django.utils.translation import ngettext
     from wagtail.log_actions import LogFormatter
 
     @actions.register_action("wagtail_family_portal.subscription_linked")
@@ -52,6 +56,18 @@ def register_family_portal_log_actions(actions):
         _("Refuse a change to the family file"),
         _("Change to the family file refused"),
     )
+
+    @actions.register_action("wagtail_family_portal.presence_marked")
+    class PresenceMarked(LogFormatter):
+        label = _("Mark presence")
+
+        def format_message(self, log_entry):
+            count = len(log_entry.data.get("presences", {}))
+            return ngettext(
+                "Presence of %(count)d child marked for %(date)s",
+                "Presence of %(count)d children marked for %(date)s",
+                count,
+            ) % {"count": count, "date": log_entry.data.get("date", "")}
 
     @actions.register_action("wagtail_family_portal.health_viewed")
     class HealthViewed(LogFormatter):

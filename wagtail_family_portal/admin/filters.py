@@ -16,6 +16,7 @@ from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from ..models import (
     AccountProfile,
     Activity,
+    BookingLine,
     Child,
     ChildHealth,
     Closure,
@@ -227,3 +228,46 @@ class RequestFilterSet(WagtailFilterSet):
         if not value:
             return queryset
         return queryset.filter(created_at__lte=timezone.now() - dt.timedelta(days=int(value)))
+
+
+class BookingLineFilterSet(WagtailFilterSet):
+    """The queue of booking and absence days: those to process (waiting for a decision or on the
+    waiting list) unless the agent chooses another state."""
+
+    TO_PROCESS = "to_process"
+    TO_PROCESS_STATES = (BookingLine.State.PENDING, BookingLine.State.WAITING_LIST)
+
+    state = django_filters.ChoiceFilter(
+        label=_("state"),
+        choices=[(TO_PROCESS, _("To process")), *BookingLine.State.choices],
+        empty_label=_("All"),
+        method="filter_state",
+    )
+    operation = django_filters.ChoiceFilter(
+        label=_("operation"), choices=BookingLine.Operation.choices, empty_label=_("All")
+    )
+    municipality = municipality_filter("request__family__municipality")
+    establishment = establishment_filter("activity__establishment")
+    activity = django_filters.ModelChoiceFilter(
+        label=_("activity"), queryset=scoped_choices(Activity)
+    )
+    date = django_filters.DateFromToRangeFilter(label=_("day"), widget=DateRangePickerWidget)
+
+    class Meta:
+        model = BookingLine
+        fields = ["state", "operation", "municipality", "establishment", "activity", "date"]
+
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None and "state" not in data:
+            data = data.copy()
+            data["state"] = self.TO_PROCESS
+        super().__init__(data, *args, **kwargs)
+        # The default is not an active filter (Wagtail compares the data to the initial value).
+        self.filters["state"].extra["initial"] = self.TO_PROCESS
+
+    def filter_state(self, queryset, name, value):
+        if not value:
+            return queryset
+        if value == self.TO_PROCESS:
+            return queryset.filter(state__in=self.TO_PROCESS_STATES)
+        return queryset.filter(state=value)

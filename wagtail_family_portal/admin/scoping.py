@@ -90,6 +90,15 @@ class RequestPermissionPolicy(ViewAndChangePermissionPolicy):
     """Families' requests: listed and inspected (``view``); ``change`` accepts or refuses one."""
 
 
+class BookingLinePermissionPolicy(ViewAndChangePermissionPolicy):
+    """Booking and absence lines: listed and inspected (``view``); ``change`` accepts or refuses
+    them, and books or cancels days for a family. Lines come from requests, never from a form."""
+
+
+class ChildDayPermissionPolicy(ViewAndChangePermissionPolicy):
+    """Children's days, read on the attendance sheet (``view``); ``change`` marks presence."""
+
+
 class ListOnlyPermissionPolicy(ListAndDeletePermissionPolicy):
     """For logs an agent reads but never writes (the subscriber code attempts)."""
 

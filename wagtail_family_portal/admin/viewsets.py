@@ -5,22 +5,26 @@ from django.contrib.auth import get_permission_codename
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.urls import path
+from django.urls import path, re_path
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
 from wagtail.admin.admin_url_finder import ModelAdminURLFinder, register_admin_url_finder
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel, ObjectList
 from wagtail.admin.ui.tables import Column, DateColumn
-from wagtail.admin.viewsets.base import ViewSetGroup
+from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.permissions import policy_registry
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from ..models import (
     AccountProfile,
     Activity,
+    BookingLine,
     Child,
+    ChildDay,
     ChildHealth,
     Closure,
     EmailTemplate,
@@ -32,12 +36,14 @@ from ..models import (
     Subscription,
     SubscriptionAttempt,
 )
-from . import accounts, audit, filters, requests
+from . import accounts, attendance, audit, bookings, filters, requests
 from .emails import EmailTemplateForm
 from .families import FamilyEditView, LinkedAccountsPanel, RegenerateSubscriberCodeView
 from .forms import MunicipalityScopedForm
 from .scoping import (
     AccountPermissionPolicy,
+    BookingLinePermissionPolicy,
+    ChildDayPermissionPolicy,
     ListAndDeletePermissionPolicy,
     ListOnlyPermissionPolicy,
     MunicipalityScopedPermissionPolicy,
@@ -699,11 +705,16 @@ class SubscriptionAttemptViewSet(ReadOnlyViewSetMixin, MunicipalityScopedViewSet
 
 
 class PendingCountMenuItem(MenuItem):
-    """The menu entry says how many changes wait for the agent: "Changes to validate (3)"."""
+    """The menu entry says how many items wait for the agent: "Changes to validate (3)".
+
+    Subclasses set ``pending_count``, a function of the user.
+    """
+
+    pending_count = staticmethod(requests.pending_count)
 
     def render_component(self, request):
         component = super().render_component(request)
-        count = requests.pending_count(request.user)
+        count = self.pending_count(request.user)
         if count:
             component.label = f"{self.label} ({count})"
         return component
@@ -754,6 +765,94 @@ class RequestViewSet(ReadOnlyViewSetMixin, MunicipalityScopedViewSet):
         return type("RequestMenuItem", (PendingCountMenuItem, super().menu_item_class), {})
 
 
+class BookingLineViewSet(ReadOnlyViewSetMixin, MunicipalityScopedViewSet):
+    """Days of booking and absence requests, for agents to accept or refuse; and the form where
+    an agent books or cancels days for a family."""
+
+    model = BookingLine
+    name = "family_portal_bookings"
+    url_prefix = "family-portal/bookings"
+    icon = "calendar-check"
+    menu_label = _("Bookings to process")
+    actions = ("view", "change")
+    index_view_class = bookings.BookingLineIndexView
+    inspect_view_class = bookings.BookingLineDetailView
+    permission_policy_class = BookingLinePermissionPolicy
+    filterset_class = filters.BookingLineFilterSet
+    search_fields = ["child__first_name", "child__last_name", "request__family__name"]
+
+    def get_common_view_kwargs(self, **kwargs):
+        return super().get_common_view_kwargs(
+            **{
+                "accept_url_name": self.get_url_name("accept"),
+                "refuse_url_name": self.get_url_name("refuse"),
+                **kwargs,
+            }
+        )
+
+    def decide_view(self, decision):
+        return self.construct_view(bookings.DecideLineView, decision=decision)
+
+    @property
+    def book_view(self):
+        return self.construct_view(bookings.AgentBookingView)
+
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path("accept/<int:pk>/", self.decide_view("accept"), name="accept"),
+            path("refuse/<int:pk>/", self.decide_view("refuse"), name="refuse"),
+            path("book/", self.book_view, name="book"),
+            path("book/<int:family_id>/", self.book_view, name="book_family"),
+        ]
+
+    @cached_property
+    def menu_item_class(self):
+        return type(
+            "BookingLineMenuItem",
+            (PendingCountMenuItem, super().menu_item_class),
+            {"pending_count": staticmethod(bookings.pending_count)},
+        )
+
+
+class AttendanceViewSet(ViewSet):
+    """The daily attendance sheets: ``view_childday`` reads them, ``change_childday`` marks
+    presence."""
+
+    model = ChildDay
+    permission_policy_class = ChildDayPermissionPolicy
+    actions = ("view", "change")
+    name = "family_portal_attendance"
+    url_prefix = "family-portal/attendance"
+    icon = "clipboard-list"
+    menu_label = _("Attendance sheets")
+
+    def get_urlpatterns(self):
+        index_url_name = self.get_url_name("index")
+        sheet = self.construct_view(attendance.AttendanceSheetView, index_url_name=index_url_name)
+        return [
+            path("", self.construct_view(attendance.AttendanceIndexView), name="index"),
+            re_path(r"^(?P<activity_id>\d+)/(?P<day>\d{4}-\d{2}-\d{2})/$", sheet, name="sheet"),
+        ]
+
+    @cached_property
+    def menu_item_class(self):
+        def is_shown(item, request):
+            policy = policy_registry.get_by_type(self.model)
+            return policy.user_has_permission(request.user, "view")
+
+        return type("AttendanceMenuItem", (MenuItem,), {"is_shown": is_shown})
+
+    def on_register(self):
+        super().on_register()
+        hooks.register("register_permissions", self.get_permissions_to_register)
+
+    def get_permissions_to_register(self):
+        content_type = ContentType.objects.get_for_model(self.model)
+        codenames = [get_permission_codename(action, self.model._meta) for action in self.actions]
+        return Permission.objects.filter(content_type=content_type, codename__in=codenames)
+
+
 class EmailTemplateViewSet(SnippetViewSet):
     """E-mail texts, for editors (Settings → E-mail texts); not given to the agents' group."""
 
@@ -777,6 +876,8 @@ class FamilyPortalViewSetGroup(ViewSetGroup):
     menu_order = 150
     items = (
         RequestViewSet,
+        BookingLineViewSet,
+        AttendanceViewSet,
         FamilyViewSet,
         ChildViewSet,
         EnrolmentViewSet,
