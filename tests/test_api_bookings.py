@@ -683,7 +683,8 @@ def test_the_list_of_requests_newest_first(client, family, lea, hugo, three_requ
         "last_date": "2026-12-17",
         "unread_messages": 0,
     }
-    assert oldest["summary"] and oldest["created_at"]
+    assert oldest["summary"]
+    assert oldest["created_at"] == client.get(request_url(first.pk)).json()["created_at"]
     change = body["results"][1]
     assert (change["kind"], change["child_ids"], change["first_date"]) == (
         "file_change",
@@ -735,6 +736,24 @@ def test_the_list_of_requests_is_paginated(client, family, three_requests):
     assert [item["id"] for item in second_page["results"]] == [three_requests[0].pk]
     assert second_page["next"] is None and second_page["previous"]
     assert client.get(requests_url(family), {"page": 9}).status_code == 404
+
+
+def test_the_list_of_requests_takes_the_same_number_of_queries_whatever_its_length(
+    client, family, parent, lea, hugo, canteen, morning, three_requests
+):
+    with CaptureQueriesContext(connection) as few:
+        client.get(requests_url(family))
+    for day in (NEXT_MON, NEXT_THU, dt.date(2027, 1, 4)):
+        book(family, hugo, canteen, [day], user=parent)
+    contact = factories.AuthorisedContactFactory(child=lea)
+    dossier.propose_removal(family=family, user=parent, target_type="contact", target_id=contact.pk)
+
+    with CaptureQueriesContext(connection) as more:
+        body = client.get(requests_url(family)).json()
+
+    assert body["count"] == 7
+    assert body["results"][0]["child_ids"] == [lea.pk]
+    assert len(more) == len(few) + 1  # the authorised contacts of the removal
 
 
 @pytest.mark.parametrize(

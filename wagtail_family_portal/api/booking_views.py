@@ -216,7 +216,8 @@ class FamilyRequestsView(FamilyPortalGenericAPIView):
             kinds=data.get("kind"),
         )
         page = self.paginate_queryset(requests)
-        return self.get_paginated_response(request_summaries(page))
+        items = RequestSummarySerializer(request_summaries(page), many=True).data
+        return self.get_paginated_response(items)
 
     @extend_schema(
         operation_id="family_requests_create",
