@@ -425,6 +425,14 @@ def interleaved(calls: dict, iterations: int, warmup: int = 20) -> dict[str, Fig
     return {name: Figures(values) for name, values in times.items()}
 
 
+def machine_note(when: str) -> None:
+    """The load of the machine: figures taken while other programs run are slower."""
+    one, five, _fifteen = os.getloadavg()
+    print(
+        f"(load average {when}: {one:.2f} over 1 min, {five:.2f} over 5 min; {os.cpu_count()} CPUs)"
+    )
+
+
 def print_table(header: list[str], rows: list[list]) -> None:
     widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=True)]
     for n, row in enumerate([header, *rows]):

@@ -16,7 +16,8 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# Run as a script: the repository, not bench/, is where imports start.
+sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from bench import dataset  # noqa: E402
 
@@ -103,6 +104,7 @@ def run(data, repeat: int) -> None:
                 undo(activity)
         return statistics.median(times) * 1000, max(times) * 1000, queries, result
 
+    dataset.machine_note("before")
     rows = []
     for label, activity in (
         ("canteen, validated by an agent", canteen),
@@ -146,6 +148,7 @@ def run(data, repeat: int) -> None:
         ]
     )
 
+    dataset.machine_note("after")
     print(
         f"\nPeriod request: {first:%d/%m/%Y} to {last:%d/%m/%Y}, weekdays Mon Tue Thu Fri "
         f"({len(year)} dates a child), median of {repeat} runs; target: well under 1000 ms\n"
