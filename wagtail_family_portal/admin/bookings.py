@@ -124,11 +124,7 @@ def report_decision(request, decision: bookings.Decision) -> None:
     for reason, lines in failures.items():
         messages.error(
             request,
-            ngettext(
-                "Not decided (%(reason)s): %(days)s",
-                "Not decided (%(reason)s): %(days)s",
-                len(lines),
-            )
+            gettext("Not decided (%(reason)s): %(days)s")
             % {"reason": reason.rstrip("."), "days": "; ".join(line_label(line) for line in lines)},
         )
 
