@@ -35,6 +35,7 @@ NEVER_SHOWN = {
         "name",
         "subscriber_code",
         "subscriber_key",
+        "calendar_token",
         "created_at",
         "updated_at",
     },
