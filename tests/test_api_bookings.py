@@ -280,6 +280,8 @@ def test_the_planning_legend_uses_the_sites_settings(
         ({"start": "07/12/2026"}, "start"),
         ({"start": "2026-02-30"}, "start"),
         ({"end": "demain"}, "end"),
+        ({"start": "0001-01-01"}, "start"),
+        ({"end": "9999-12-31"}, "end"),
         ({"start": "2026-12-10", "end": "2026-12-09"}, "end"),
         ({"start": "2026-12-01", "end": "2027-02-01"}, "end"),
         ({"child": "abc"}, "child"),
@@ -556,6 +558,7 @@ def test_an_absence_on_a_day_not_booked_is_a_409(client, family, lea, canteen):
         ({"dates": ["2026-02-30"]}, "dates"),
         ({"dates": [20261207]}, "dates"),
         ({"dates": []}, "dates"),
+        ({"dates": ["0001-01-05"]}, "dates"),
         ({"dates": ["2026-09-01", "2027-09-02"]}, "dates"),
         ({"dates": ["2026-12-07"] * 400}, "dates"),
         ({"confirm_skipped": "perhaps"}, "confirm_skipped"),
@@ -586,6 +589,7 @@ def test_bad_request_bodies_are_400_on_the_field(client, family, lea, canteen, c
         ({"start": "2026-12-07", "end": "2026-12-18", "weekdays": "0"}, {"weekdays"}),
         ({"start": "2026-12-12", "end": "2026-12-13", "weekdays": [0]}, {"weekdays"}),
         ({"start": "le 7", "end": "2026-12-18", "weekdays": [0]}, {"start"}),
+        ({"start": "1999-12-31", "end": "2000-01-01", "weekdays": [4, 5]}, {"start"}),
         ({}, {"detail"}),
         ({"dates": ["2026-12-07"], "start": "2026-12-07"}, {"detail"}),
     ],
@@ -945,7 +949,7 @@ def test_withdrawing_lines_of_another_request_is_404(
     ] * 3
 
 
-@pytest.mark.parametrize("lines", ["abc", [True], {"id": 1}])
+@pytest.mark.parametrize("lines", ["abc", [True], {"id": 1}, []])
 def test_withdrawing_bad_lines_is_400(client, pending, lines):
     answer = client.post(withdraw_url(pending.request.pk), {"lines": lines}, format="json")
 

@@ -36,10 +36,13 @@ END_BEFORE_START = _("The last day cannot be before the first day.")
 CHOOSE_WEEKDAYS = _("Choose at least one weekday (0 = Monday to 6).")
 DATES_OR_PERIOD = _("Send either dates, or start, end and weekdays.")
 PLANNING_TOO_LONG = _("A planning covers at most %(days)d days.")
+OUT_OF_RANGE = _("Give a date between %(first)d and %(last)d.")
 
 # At most this many days in one planning answer (two months, whole weeks included).
 MAX_PLANNING_DAYS = 62
 _ID = re.compile(r"[0-9]{1,18}")
+# Dates the API accepts: far enough from the calendar's limits for any computation.
+FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
 
 # The state a line gives its day, by operation and line state (DESIGN.md §3). A withdrawn line
 # leaves the day as it was before: enrolled for a booking, booked for an absence.
@@ -62,6 +65,12 @@ SAME_STEP = dt.timedelta(seconds=1)
 
 def day_state(operation: str, line_state: str) -> str:
     return DAY_STATES[operation, line_state].value
+
+
+def check_in_range(day: dt.date) -> dt.date:
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValidationError([OUT_OF_RANGE % {"first": FIRST_DAY.year, "last": LAST_DAY.year}])
+    return day
 
 
 def actor(user, by_agent: bool = False) -> str:
@@ -130,7 +139,7 @@ class DateListField(serializers.Field):
                     day = None
             if day is None:
                 raise ValidationError([INVALID_DATE % {"value": str(value)[:20]}])
-            days.append(day)
+            days.append(check_in_range(day))
         return days
 
     def to_representation(self, value):
@@ -171,8 +180,14 @@ class DaysRequestBodySerializer(serializers.Serializer):
     dates = DateListField(
         required=False, help_text=_("The days, YYYY-MM-DD; or give start, end and weekdays.")
     )
-    start = serializers.DateField(required=False, help_text=_("First day of the period."))
-    end = serializers.DateField(required=False, help_text=_("Last day of the period (included)."))
+    start = serializers.DateField(
+        required=False, validators=[check_in_range], help_text=_("First day of the period.")
+    )
+    end = serializers.DateField(
+        required=False,
+        validators=[check_in_range],
+        help_text=_("Last day of the period (included)."),
+    )
     weekdays = WeekdayListField(
         required=False, help_text=_("The weekdays of the period to request, 0 = Monday.")
     )
@@ -223,10 +238,15 @@ class WithdrawBodySerializer(serializers.Serializer):
         ),
     )
 
+    def validate_lines(self, ids):
+        if not ids:
+            raise ValidationError([NO_DAY])
+        return ids
+
 
 class PlanningQuerySerializer(serializers.Serializer):
-    start = serializers.DateField(required=False)
-    end = serializers.DateField(required=False)
+    start = serializers.DateField(required=False, validators=[check_in_range])
+    end = serializers.DateField(required=False, validators=[check_in_range])
     child = IdListField(required=False)
     activity = IdListField(required=False)
 
