@@ -145,6 +145,45 @@ class FamilyPortalPage(RoutablePageMixin, Page):
     def withdraw_change(self, request, family_id, request_id):
         return self._family_view("withdraw_change", request, family_id, request_id=request_id)
 
+    # The planning, bookings and absences, the list of requests, the calendar feed
+    # (views/planning.py): every route checks the family is the account's.
+    @path("famille/<int:family_id>/planning/", name="planning")
+    def planning(self, request, family_id):
+        return self._planning_view("planning", request, family_id)
+
+    @path("famille/<int:family_id>/planning/jour/", name="planning_day")
+    def planning_day(self, request, family_id):
+        return self._planning_view("planning_day", request, family_id)
+
+    @path("famille/<int:family_id>/reservations/", name="period_request")
+    def period_request(self, request, family_id):
+        return self._planning_view("period_request", request, family_id)
+
+    @path("famille/<int:family_id>/demandes/", name="requests_list")
+    def requests_list(self, request, family_id):
+        return self._planning_view("requests_list", request, family_id)
+
+    @path("famille/<int:family_id>/demandes/<int:request_id>/", name="request_detail")
+    def request_detail(self, request, family_id, request_id):
+        return self._planning_view("request_detail", request, family_id, request_id=request_id)
+
+    @path("famille/<int:family_id>/calendrier/", name="calendar_settings")
+    def calendar_settings(self, request, family_id):
+        return self._planning_view("calendar_settings", request, family_id)
+
+    # No ".ics" at the end: Wagtail's page URLs take letters, digits, "-" and "_" only. The
+    # answer's Content-Type is what calendar programs read.
+    @path("calendrier/<str:token>/", name="calendar_feed")
+    def calendar_feed(self, request, token):
+        from ..views import planning
+
+        return planning.calendar_feed(request, self, token)
+
+    def _planning_view(self, name, request, family_id, **kwargs):
+        from ..views import planning
+
+        return getattr(planning, name)(request, self, family_id, **kwargs)
+
     def _family_view(self, name, request, family_id, **kwargs):
         from ..views import family_file
 

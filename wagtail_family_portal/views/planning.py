@@ -1,0 +1,945 @@
+"""The family's planning pages under the portal page ("Planning", "Mes demandes").
+
+The planning (a month, a week of 7 or of 5 days) shows each child's day for each activity with
+its state, and links every cell a family can act on to a confirmation page (book, report an
+absence, withdraw a request). The "Réservations" form asks for a whole period after a preview
+of the days that will be asked and those skipped. The list of requests, each request with its
+days and the withdrawal of the days still waiting, and the private calendar (.ics) address
+complete them.
+
+Every route takes the family through ``Family.objects.for_account`` (and the site's
+municipality): another family's id, or a child, activity or request that is not the family's,
+is a 404. Nothing here decides whether a day can be asked: ``planning.build_planning`` says what
+the planning shows and ``services.bookings`` makes (or refuses) every change.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import InvalidPage, Paginator
+from django.db.models import Exists, Max, Min, OuterRef
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils.dates import MONTHS, WEEKDAYS, WEEKDAYS_ABBR
+from django.utils.formats import date_format
+from django.utils.html import escape
+from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+
+from .. import calendar_feed as feeds
+from .. import planning as plans
+from ..http import municipality_for_request
+from ..models import Activity, BookingLine, Child, Enrolment, Family, FileChange, Request
+from ..services import bookings
+from ..validators import HEX_COLOUR_RE
+from .planning_forms import (
+    DAY_OPERATIONS,
+    MONTH,
+    VIEWS,
+    WEEK,
+    WEEK5,
+    WITHDRAW,
+    PeriodForm,
+    RequestFilterForm,
+    WithdrawForm,
+    parse_date,
+    parse_id,
+    parse_ids,
+    parse_view,
+)
+from .portal import portal_context, subpage_url
+
+TEMPLATES = "wagtail_family_portal/planning/"
+REQUESTS_PER_PAGE = 20
+DEFAULT_CHILD_COLOUR = "#1d4f91"
+
+Operation = BookingLine.Operation
+LineState = BookingLine.State
+WAITING = (LineState.PENDING, LineState.WAITING_LIST)
+
+# What a planning cell's link does, per action of ``planning``.
+ACTIONS = {
+    plans.BOOK: (Operation.BOOKING, _("Book")),
+    plans.CANCEL: (Operation.ABSENCE, _("Report an absence")),
+    plans.WITHDRAW: (WITHDRAW, _("Withdraw the request")),
+}
+
+
+class FamilyPages:
+    """One family's planning pages for one request: the family, its URLs, the rendering."""
+
+    def __init__(self, request, page, family, context):
+        self.request = request
+        self.page = page
+        self.family = family
+        self.context = context
+        self.base_url = page.get_url(request)
+
+    def url(self, name: str, *args, query=None) -> str:
+        url = self.base_url + self.page.reverse_subpage(name, args=(self.family.pk, *args))
+        query = {key: value for key, value in (query or {}).items() if value not in (None, "", [])}
+        return f"{url}?{urlencode(query, doseq=True)}" if query else url
+
+    def render(self, template: str, context: dict, status: int = 200):
+        context = {
+            **self.context,
+            "family": self.family,
+            "planning_url": self.url("planning"),
+            "requests_url": self.url("requests_list"),
+            "period_url": self.url("period_request"),
+            "calendar_url": self.url("calendar_settings"),
+            **context,
+        }
+        return TemplateResponse(self.request, TEMPLATES + template, context, status=status)
+
+    def children(self) -> list[Child]:
+        return list(Child.objects.filter(family=self.family).order_by("birth_date", "pk"))
+
+    def child(self, child_id: int) -> Child:
+        child = Child.objects.filter(family=self.family, pk=child_id).first()
+        if child is None:
+            raise Http404
+        return child
+
+    def activities(self, *, current=False) -> dict[int, Activity]:
+        """The activities the family's children are (or were) enrolled in, by id.
+
+        An activity of the town that none of the children ever attended is not the family's:
+        the pages answer 404 for it, as for another family's child. ``current`` keeps those
+        whose enrolment has not ended yet (what the family may still ask for).
+        """
+        enrolments = Enrolment.objects.filter(child__family=self.family)
+        if current:
+            enrolments = enrolments.filter(end_date__gte=plans.local_now().date())
+        queryset = (
+            Activity.objects.filter(pk__in=enrolments.values("activity_id"))
+            .select_related("establishment")
+            .order_by("start_time", "name", "pk")
+        )
+        return {activity.pk: activity for activity in queryset}
+
+    def activity(self, activity_id: int) -> Activity:
+        activity = (
+            Activity.objects.filter(
+                pk=activity_id,
+                pk__in=Enrolment.objects.filter(child__family=self.family).values("activity_id"),
+            )
+            .select_related("establishment")
+            .first()
+        )
+        if activity is None:
+            raise Http404
+        return activity
+
+
+def _family_route(view):
+    """Log-in required, then the account's family ``family_id`` (on this site's town) or 404."""
+
+    @wraps(view)
+    def wrapper(request, page, family_id, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), subpage_url(page, "login", request))
+        context = portal_context(request, page)
+        families = Family.objects.for_account(request.user)
+        if context["municipality"] is not None:
+            families = families.filter(municipality=context["municipality"])
+        family = families.select_related("municipality").filter(pk=family_id).first()
+        if family is None:
+            raise Http404
+        return view(FamilyPages(request, page, family, context), **kwargs)
+
+    return wrapper
+
+
+def _only(request, *methods):
+    if request.method not in methods:
+        return HttpResponseNotAllowed(methods)
+    return None
+
+
+def long_date(day: dt.date) -> str:
+    """ "jeudi 12 mars": how the pages name a day in a sentence."""
+    return date_format(day, "l j F")
+
+
+def _colour(value: str, default: str) -> str:
+    return value if HEX_COLOUR_RE.match(value or "") else default
+
+
+# The planning
+
+
+# A planning cell's markup. A month of a large family has hundreds of cells: they are written
+# here with ``str.format`` over values escaped once per page, which is many times faster than
+# template nodes per cell; the template places each day's cells in one piece.
+CELL_HTML = (
+    '<li class="wfp-cell wfp-state--{state} wfp-child-{child_id}">'
+    '<{tag} class="wfp-cell__body"{href}>'
+    '<span class="wfp-cell__child">{child}</span> '
+    '<span class="wfp-cell__activity" title="{title}">{activity}</span> '
+    '<span class="wfp-cell__state">{label}</span>{after}</{tag}></li>'
+)
+CELL_ACTION = (
+    ' <span class="wfp-cell__action">{action}'
+    '<span class="wfp-visually-hidden"> – {day}</span></span>'
+)
+CELL_REASON = ' <span class="wfp-cell__reason">{reason}</span>'
+
+
+@dataclass(slots=True)
+class DayView:
+    date: dt.date
+    label: str
+    short_label: str
+    cells_html: str = ""  # the day's cells, escaped (``CELL_HTML``)
+    outside: bool = False  # a day of the month view's first or last week, not of the month
+    today: bool = False
+
+    @property
+    def iso(self) -> str:
+        return self.date.isoformat()
+
+    @property
+    def classes(self) -> str:
+        classes = ["wfp-day"]
+        if self.outside:
+            classes.append("wfp-day--outside")
+        if self.today:
+            classes.append("wfp-day--today")
+        if not self.cells_html:
+            classes.append("wfp-day--empty")
+        return " ".join(classes)
+
+
+@dataclass
+class Switch:
+    id: int
+    label: str
+    shown: bool
+    colour: str = ""
+
+
+def planning_range(view: str, day: dt.date) -> tuple[dt.date, dt.date]:
+    if view == MONTH:
+        return plans.month_range(day)
+    return plans.week_range(day, VIEWS[view])
+
+
+def _neighbours(view: str, day: dt.date) -> tuple[dt.date, dt.date]:
+    """The date of the previous and of the next page of the planning."""
+    if view == MONTH:
+        first = day.replace(day=1)
+        previous = (first - dt.timedelta(days=1)).replace(day=1)
+        return previous, (first + dt.timedelta(days=31)).replace(day=1)
+    return day - dt.timedelta(days=7), day + dt.timedelta(days=7)
+
+
+def _title(view: str, start: dt.date, end: dt.date, day: dt.date) -> str:
+    if view == MONTH:
+        return date_format(day, "F Y")
+    return gettext("%(start)s to %(end)s") % {
+        "start": date_format(start, "j F Y"),
+        "end": date_format(end, "j F Y"),
+    }
+
+
+class PlanningGrid:
+    """Turns a ``planning.Planning`` into weeks of days with their cells' markup (no query).
+
+    Every text that comes from the database or the CMS (names, labels, closures) is escaped
+    once here, then reused by every cell.
+    """
+
+    def __init__(self, planning, pages, view, day, shown_children, shown_activities):
+        self.planning = planning
+        self.view = view
+        self.day = day
+        self.shown_children = shown_children
+        self.shown_activities = shown_activities
+        self.children = {child.id: escape(str(child.name)) for child in planning.children}
+        self.activities = {
+            activity.id: (
+                escape(str(activity.short_code or activity.name)),
+                escape(f"{activity.name} – {activity.establishment}"),
+            )
+            for activity in planning.activities
+        }
+        self.labels = {state: escape(str(entry.label)) for state, entry in planning.legend.items()}
+        self.reasons = {code: escape(str(text)) for code, text in bookings.REASONS.items()}
+        self.actions = {name: (op, escape(str(label))) for name, (op, label) in ACTIONS.items()}
+        self.waiting_list_action = escape(gettext("Join the waiting list"))
+        back = f"&amp;vue={view}" if view != MONTH else ""
+        self.day_url = (
+            escape(pages.url("planning_day"))
+            + "?enfant={}&amp;activite={}&amp;date={}&amp;operation={}"
+            + back
+        )
+        self.weekdays = [str(name) for name in WEEKDAYS.values()]
+        self.weekdays_abbr = [str(name) for name in WEEKDAYS_ABBR.values()]
+        self.months = {number: str(name) for number, name in MONTHS.items()}
+
+    def cell_html(self, cell, day_label: str) -> str:
+        activity, title = self.activities[cell.activity_id]
+        label = self.labels[cell.state]
+        if cell.rank:
+            label = escape(
+                gettext("%(state)s, rank %(rank)d") % {"state": label, "rank": cell.rank}
+            )
+        tag, href, after = "div", "", ""
+        if cell.actions:
+            operation, action = self.actions[cell.actions[0]]
+            if cell.full and operation == Operation.BOOKING:
+                action = self.waiting_list_action
+            url = self.day_url.format(cell.child_id, cell.activity_id, cell.date, operation)
+            tag, href = "a", f' href="{url}"'
+            after = CELL_ACTION.format(action=action, day=day_label)
+        elif cell.closure:
+            after = CELL_REASON.format(reason=escape(cell.closure))
+        elif cell.reason in self.reasons:
+            after = CELL_REASON.format(reason=self.reasons[cell.reason])
+        return CELL_HTML.format(
+            state=cell.state,
+            child_id=cell.child_id,
+            tag=tag,
+            href=href,
+            child=self.children[cell.child_id],
+            title=title,
+            activity=activity,
+            label=label,
+            after=after,
+        )
+
+    def shown(self, cell) -> bool:
+        return (self.shown_children is None or cell.child_id in self.shown_children) and (
+            self.shown_activities is None or cell.activity_id in self.shown_activities
+        )
+
+    def days(self) -> list[DayView]:
+        today = plans.local_now().date()
+        month = (self.day.year, self.day.month)
+        days = []
+        for date, cells in self.planning.cells_by_day().items():
+            # "Monday 7 December", "Mon 7": the formats "l j F" and "D j", without a
+            # date_format call per day.
+            weekday, name = date.weekday(), self.months[date.month]
+            label = f"{self.weekdays[weekday]} {date.day} {name}"
+            day = DayView(
+                date=date,
+                label=label,
+                short_label=f"{self.weekdays_abbr[weekday]} {date.day}",
+                outside=self.view == MONTH and (date.year, date.month) != month,
+                today=date == today,
+            )
+            escaped_label = escape(label)
+            day.cells_html = mark_safe(
+                "".join(self.cell_html(cell, escaped_label) for cell in cells if self.shown(cell))
+            )
+            days.append(day)
+        return days
+
+    def weeks(self) -> list[list[DayView]]:
+        days = self.days()
+        if self.view == WEEK5:
+            return [days[:5]]
+        return [days[i : i + 7] for i in range(0, len(days), 7)]
+
+
+@_family_route
+def planning(pages: FamilyPages):
+    """The planning: a month (whole weeks), a week, or a school week, with filters."""
+    not_allowed = _only(pages.request, "GET", "HEAD")
+    if not_allowed:
+        return not_allowed
+    params = pages.request.GET
+    today = plans.local_now().date()
+    view = parse_view(params.get("vue"))
+    day = parse_date(params.get("date"), default=today)
+    child_ids = parse_ids(params.getlist("enfant"))
+    activity_ids = parse_ids(params.getlist("activite"))
+    start, end = planning_range(view, day)
+
+    planning_data = plans.build_planning(
+        pages.family, start, end, portal_settings=pages.context["portal_settings"]
+    )
+    if child_ids and not set(child_ids) <= {child.id for child in planning_data.children}:
+        raise Http404
+    known = pages.activities() if activity_ids else {}
+    if activity_ids and not set(activity_ids) <= set(known):
+        raise Http404
+    shown_children = set(child_ids) if child_ids else None
+    shown_activities = set(activity_ids) if activity_ids else None
+
+    grid = PlanningGrid(planning_data, pages, view, day, shown_children, shown_activities)
+    previous, following = _neighbours(view, day)
+    filters = {"enfant": child_ids or [], "activite": activity_ids or []}
+
+    def link(**changes):
+        return pages.url(
+            "planning", query={"vue": view, "date": day.isoformat(), **filters, **changes}
+        )
+
+    in_range = {activity.id for activity in planning_data.activities}
+    activity_switches = [
+        Switch(a.id, _activity_label(a.name, a.short_code), a.id in (shown_activities or {a.id}))
+        for a in planning_data.activities
+    ] + [
+        Switch(pk, _activity_label(known[pk].name, known[pk].short_code), True)
+        for pk in sorted(shown_activities or ())
+        if pk not in in_range
+    ]
+    colours = {
+        child.id: _colour(child.colour, DEFAULT_CHILD_COLOUR) for child in planning_data.children
+    }
+    return pages.render(
+        "planning.html",
+        {
+            "view": view,
+            "day": day,
+            "title": _title(view, start, end, day),
+            "weeks": grid.weeks(),
+            "columns": VIEWS[view] or 7,
+            "weekday_names": [str(WEEKDAYS_ABBR[n]) for n in range(VIEWS[view] or 7)],
+            "legend": list(planning_data.legend.values()),
+            "has_cells": bool(planning_data.cells),
+            "child_switches": [
+                Switch(c.id, c.name, c.id in (shown_children or {c.id}), colours[c.id])
+                for c in planning_data.children
+            ],
+            "activity_switches": activity_switches,
+            "filtered": bool(child_ids or activity_ids),
+            "views": [
+                (MONTH, _("Month"), link(vue=MONTH)),
+                (WEEK, _("Week"), link(vue=WEEK)),
+                (WEEK5, _("Mon–Fri"), link(vue=WEEK5)),
+            ],
+            "previous_url": link(date=previous.isoformat()),
+            "next_url": link(date=following.isoformat()),
+            "today_url": link(date=None),
+            "reset_url": pages.url("planning", query={"vue": view, "date": day.isoformat()}),
+            "period_url": pages.url(
+                "period_request", query={"enfant": child_ids or [], "activite": activity_ids or []}
+            ),
+        },
+    )
+
+
+def _activity_label(name: str, short_code: str) -> str:
+    return f"{name} ({short_code})" if short_code and short_code != name else name
+
+
+# One day: the confirmation page
+
+
+def _waiting_line(family, child, activity, day):
+    """The family's line still waiting on that day (what "withdraw" takes back), if any."""
+    return (
+        BookingLine.objects.filter(
+            request__family=family, child=child, activity=activity, date=day, state__in=WAITING
+        )
+        .order_by("-pk")
+        .first()
+    )
+
+
+def _question(operation: str, activity, child, day) -> str:
+    values = {"activity": activity.name, "child": child.first_name, "day": long_date(day)}
+    if operation == Operation.BOOKING:
+        return gettext("Book %(activity)s for %(child)s on %(day)s?") % values
+    if operation == Operation.ABSENCE:
+        return gettext("Report an absence from %(activity)s for %(child)s on %(day)s?") % values
+    return gettext("Withdraw the request for %(activity)s for %(child)s on %(day)s?") % values
+
+
+def _done_message(line, activity, child, day):
+    """What the family is told after asking for one day: (level, text)."""
+    values = {"activity": activity.name, "child": child.first_name, "day": long_date(day)}
+    if line.state == LineState.ACCEPTED:
+        if line.operation == Operation.BOOKING:
+            text = gettext("Booked: %(activity)s for %(child)s on %(day)s.")
+        else:
+            text = gettext("Absence recorded: %(activity)s for %(child)s on %(day)s.")
+        return messages.SUCCESS, text % values
+    if line.state == LineState.WAITING_LIST:
+        text = gettext(
+            "No place left: %(child)s is on the waiting list for %(activity)s on %(day)s."
+        )
+        return messages.WARNING, text % values
+    if line.state == LineState.REFUSED:
+        text = gettext("No place left: %(activity)s on %(day)s could not be booked.")
+        return messages.ERROR, text % values
+    text = gettext(
+        "Your request for %(activity)s for %(child)s on %(day)s has been sent: it is waiting "
+        "for the service's validation."
+    )
+    return messages.SUCCESS, text % values
+
+
+@_family_route
+def planning_day(pages: FamilyPages):
+    """Confirm one day's booking, absence or withdrawal (GET), then make it (POST)."""
+    request = pages.request
+    not_allowed = _only(request, "GET", "HEAD", "POST")
+    if not_allowed:
+        return not_allowed
+    params = request.GET
+    child = pages.child(parse_id(params.get("enfant")))
+    activity = pages.activity(parse_id(params.get("activite")))
+    day = parse_date(params.get("date"))
+    operation = params.get("operation")
+    if operation not in DAY_OPERATIONS:
+        raise Http404
+    view = parse_view(params.get("vue"))
+    back_query = {"date": day.isoformat()}
+    if view != MONTH:
+        back_query["vue"] = view
+    back_url = pages.url("planning", query=back_query)
+
+    line = None
+    reason, status = "", 200
+    if operation == WITHDRAW:
+        line = _waiting_line(pages.family, child, activity, day)
+        if line is None:
+            reason = gettext("Nothing is waiting for that day any more.")
+    if request.method == "POST" and not reason:
+        if operation == WITHDRAW:
+            try:
+                bookings.withdraw_lines([line], user=request.user)
+            except bookings.BookingError as error:
+                reason = str(error.message)
+            else:
+                messages.success(
+                    request,
+                    gettext("Your request for %(activity)s on %(day)s has been withdrawn.")
+                    % {"activity": activity.name, "day": long_date(day)},
+                )
+                return redirect(back_url)
+        else:
+            try:
+                outcome = bookings.request_days(
+                    family=pages.family,
+                    child_id=child.pk,
+                    activity_id=activity.pk,
+                    operation=operation,
+                    dates=[day],
+                    user=request.user,
+                )
+            except bookings.BookingError as error:
+                if error.code == "not_found":
+                    raise Http404 from None
+                reason = _error_text(error)
+            else:
+                level, text = _done_message(outcome.lines[0], activity, child, day)
+                messages.add_message(request, level, text)
+                return redirect(back_url)
+        status = 409
+    elif request.method == "POST":
+        status = 409
+    elif operation != WITHDRAW:
+        try:
+            _ok, skipped = bookings.preview_days(
+                family=pages.family,
+                child_id=child.pk,
+                activity_id=activity.pk,
+                operation=operation,
+                dates=[day],
+            )
+        except bookings.BookingError as error:
+            if error.code == "not_found":
+                raise Http404 from None
+            reason = str(error.message)
+        else:
+            reason = skipped[0].message if skipped else ""
+
+    cell = None
+    if not reason and operation != WITHDRAW:
+        cells = plans.build_planning(
+            pages.family, day, day, children=[child.pk], activities=[activity.pk]
+        ).cells
+        cell = cells[0] if cells else None
+    return pages.render(
+        "day.html",
+        {
+            "question": _question(operation, activity, child, day),
+            "operation": operation,
+            "child": child,
+            "activity": activity,
+            "day": day,
+            "line": line,
+            "reason": reason,
+            "full": bool(cell and cell.full and operation == Operation.BOOKING),
+            "deadline": cell.deadline if cell else None,
+            "automatic": activity.booking_mode == Activity.BookingMode.AUTOMATIC,
+            "back_url": back_url,
+        },
+        status=status,
+    )
+
+
+def _error_text(error) -> str:
+    """A service error with the reason of the day it skipped, if it names one."""
+    reasons = list(dict.fromkeys(skipped.message for skipped in error.skipped))
+    return " ".join([str(error.message), *reasons])
+
+
+# The period form ("Réservations")
+
+
+@dataclass
+class ChildPreview:
+    child: Child
+    dates: list
+    skipped: list
+    request: Request | None = None
+    error: str = ""
+    request_url: str = ""
+    states: list = field(default_factory=list)
+
+
+def _checked_ids(values, allowed) -> None:
+    """404 when a posted id is not one of ``allowed`` (another family's, or not an id)."""
+    ids = parse_ids([value for value in values if value != ""])
+    if ids and not set(ids) <= set(allowed):
+        raise Http404
+
+
+@_family_route
+def period_request(pages: FamilyPages):
+    """Ask for a period: the form, a preview of the days asked and skipped, then the requests."""
+    request = pages.request
+    not_allowed = _only(request, "GET", "HEAD", "POST")
+    if not_allowed:
+        return not_allowed
+    children = pages.children()
+    current = pages.activities(current=True)
+    data = request.POST if request.method == "POST" else None
+    source = request.POST if data is not None else request.GET
+    child_key, activity_key = (
+        ("children", "activity") if data is not None else ("enfant", "activite")
+    )
+    _checked_ids(source.getlist(child_key), [child.pk for child in children])
+    activity_values = [value for value in source.getlist(activity_key) if value != ""]
+    if not set(activity_values) <= {str(pk) for pk in current}:
+        # Not one the family may ask for now: an ended one is a form error, any other a 404.
+        _checked_ids(activity_values, pages.activities())
+
+    initial = {}
+    if data is None:
+        initial["children"] = request.GET.getlist("enfant") or [str(c.pk) for c in children]
+        if activity_values and activity_values[0] in {str(pk) for pk in current}:
+            initial["activity"] = activity_values[0]
+    form = PeriodForm(data, initial=initial, children=children, activities=current.values())
+    context = {"form": form, "children": children, "has_activities": bool(current)}
+    step = request.POST.get("step", "preview") if data is not None else "form"
+    if data is None or step == "edit" or not form.is_valid():
+        return pages.render("period_form.html", context)
+
+    chosen = [child for child in children if str(child.pk) in form.cleaned_data["children"]]
+    activity = current[int(form.cleaned_data["activity"])]
+    operation = form.cleaned_data["operation"]
+    dates = form.cleaned_data["dates"]
+    context.update(
+        {
+            "activity": activity,
+            "operation": operation,
+            "operation_label": dict(form.fields["operation"].choices)[operation],
+            "start": form.cleaned_data["start"],
+            "end": form.cleaned_data["end"],
+            "weekday_names": [
+                label
+                for value, label in form.fields["weekdays"].choices
+                if value in form.cleaned_data["weekdays"]
+            ],
+            "hidden": _hidden_fields(form),
+        }
+    )
+    if step == "confirm":
+        context["results"] = _submit_period(pages, chosen, activity, operation, dates)
+        return pages.render("period_done.html", context)
+    previews = []
+    for child in chosen:
+        ok, skipped = bookings.preview_days(
+            family=pages.family,
+            child_id=child.pk,
+            activity_id=activity.pk,
+            operation=operation,
+            dates=dates,
+        )
+        previews.append(ChildPreview(child, ok, skipped))
+    context["previews"] = previews
+    context["can_confirm"] = any(preview.dates for preview in previews)
+    context["skips"] = any(preview.skipped for preview in previews)
+    return pages.render("period_preview.html", context)
+
+
+def _hidden_fields(form) -> list[tuple[str, str]]:
+    """The form's values, to post them again from the preview."""
+    data = form.cleaned_data
+    fields = [("children", value) for value in data["children"]]
+    fields += [("activity", data["activity"]), ("operation", data["operation"])]
+    fields += [("start", data["start"].isoformat()), ("end", data["end"].isoformat())]
+    fields += [("weekdays", str(value)) for value in data["weekdays"]]
+    return fields
+
+
+def _submit_period(pages, children, activity, operation, dates) -> list[ChildPreview]:
+    """One request per child, the skipped days confirmed by the preview the family saw."""
+    results = []
+    for child in children:
+        try:
+            outcome = bookings.request_days(
+                family=pages.family,
+                child_id=child.pk,
+                activity_id=activity.pk,
+                operation=operation,
+                dates=dates,
+                user=pages.request.user,
+                confirm_skipped=True,
+            )
+        except bookings.BookingError as error:
+            if error.code == "not_found":
+                raise Http404 from None
+            results.append(ChildPreview(child, [], error.skipped, error=str(error.message)))
+        else:
+            results.append(
+                ChildPreview(
+                    child,
+                    [line.date for line in outcome.lines],
+                    outcome.skipped,
+                    outcome.request,
+                    request_url=pages.url("request_detail", outcome.request.pk),
+                    states=_count_states(outcome.lines),
+                )
+            )
+    return results
+
+
+def _count_states(lines) -> list[tuple[str, int]]:
+    counts = {}
+    for line in lines:
+        label = str(line.get_state_display())
+        counts[label] = counts.get(label, 0) + 1
+    return list(counts.items())
+
+
+# The list of requests ("Mes demandes")
+
+
+@_family_route
+def requests_list(pages: FamilyPages):
+    """Every request of the family, newest first, filtered by child and state, 20 a page."""
+    request = pages.request
+    not_allowed = _only(request, "GET", "HEAD")
+    if not_allowed:
+        return not_allowed
+    children = pages.children()
+    child_values = [value for value in request.GET.getlist("enfant") if value != ""]
+    _checked_ids(child_values, [child.pk for child in children])
+    form = RequestFilterForm(request.GET, children=children)
+    if not form.is_valid():
+        raise Http404
+    queryset = Request.objects.filter(family=pages.family).order_by("-created_at", "-pk")
+    child_id, state = form.cleaned_data["enfant"], form.cleaned_data["etat"]
+    if child_id:
+        # Its bookings and absences, and the changes to its own record in the family file.
+        lines = BookingLine.objects.filter(request=OuterRef("pk"), child_id=child_id)
+        changes = FileChange.objects.filter(
+            request=OuterRef("pk"), target_type=FileChange.Target.CHILD, target_id=child_id
+        )
+        queryset = queryset.filter(Exists(lines) | Exists(changes))
+    if state:
+        queryset = queryset.filter(state=state)
+    paginator = Paginator(queryset, REQUESTS_PER_PAGE)
+    try:
+        page = paginator.page(request.GET.get("page") or 1)
+    except InvalidPage:
+        raise Http404 from None
+    rows = _request_rows(pages, list(page.object_list))
+    filters = {key: value for key, value in (("enfant", child_id), ("etat", state)) if value}
+    return pages.render(
+        "requests.html",
+        {
+            "form": form,
+            "rows": rows,
+            "page_obj": page,
+            "filtered": bool(filters),
+            "previous_url": (
+                pages.url("requests_list", query={**filters, "page": page.previous_page_number()})
+                if page.has_previous()
+                else None
+            ),
+            "next_url": (
+                pages.url("requests_list", query={**filters, "page": page.next_page_number()})
+                if page.has_next()
+                else None
+            ),
+        },
+    )
+
+
+@dataclass
+class RequestRow:
+    request: Request
+    url: str
+    child: str = ""
+    establishment: str = ""
+    activity: str = ""
+    first_day: dt.date | None = None
+    last_day: dt.date | None = None
+
+
+def _request_rows(pages, requests) -> list[RequestRow]:
+    """Each request with its child, activity and first and last day: one query for the page."""
+    summaries = (
+        BookingLine.objects.filter(request_id__in=[r.pk for r in requests])
+        .order_by()
+        .values(
+            "request_id",
+            "child__first_name",
+            "activity__name",
+            "activity__establishment__name",
+        )
+        .annotate(first_day=Min("date"), last_day=Max("date"))
+    )
+    by_request = {}
+    for summary in summaries:
+        by_request.setdefault(summary["request_id"], summary)
+    rows = []
+    for item in requests:
+        row = RequestRow(item, pages.url("request_detail", item.pk))
+        summary = by_request.get(item.pk)
+        if summary:
+            row.child = summary["child__first_name"]
+            row.activity = summary["activity__name"]
+            row.establishment = summary["activity__establishment__name"]
+            row.first_day, row.last_day = summary["first_day"], summary["last_day"]
+        rows.append(row)
+    return rows
+
+
+@_family_route
+def request_detail(pages: FamilyPages, request_id):
+    """One request: its days with their state and the service's message; withdraw those
+    still waiting (all, or the ones chosen)."""
+    request = pages.request
+    not_allowed = _only(request, "GET", "HEAD", "POST")
+    if not_allowed:
+        return not_allowed
+    item = Request.objects.filter(family=pages.family, pk=request_id).first()
+    if item is None:
+        raise Http404
+    detail_url = pages.url("request_detail", item.pk)
+    if item.kind == Request.Kind.FILE_CHANGE:
+        if request.method == "POST":
+            return HttpResponseNotAllowed(["GET", "HEAD"])
+        return pages.render(
+            "request_detail.html",
+            {"item": item, "file_change": True, "family_file_url": pages.url("family_file")},
+        )
+    lines = list(
+        item.booking_lines.select_related("child", "activity__establishment").order_by("date", "pk")
+    )
+    waiting = [line for line in lines if line.state in WAITING]
+    form = WithdrawForm(request.POST or None, lines=waiting)
+    if request.method == "POST":
+        posted = [value for value in request.POST.getlist("lines") if value != ""]
+        _checked_ids(posted, [line.pk for line in lines])
+        chosen = _lines_to_withdraw(request, form, waiting)
+        if chosen:
+            try:
+                bookings.withdraw_lines(chosen, user=request.user)
+            except bookings.BookingError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(
+                    request,
+                    ngettext("%(count)d day withdrawn.", "%(count)d days withdrawn.", len(chosen))
+                    % {"count": len(chosen)},
+                )
+            return redirect(detail_url)
+    return pages.render(
+        "request_detail.html",
+        {
+            "item": item,
+            "lines": lines,
+            "waiting": {line.pk for line in waiting},
+            "form": form,
+            "child": lines[0].child if lines else None,
+            "activity": lines[0].activity if lines else None,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def _lines_to_withdraw(request, form, waiting) -> list:
+    """The lines a withdrawal form asks for ("all", or the chosen ones), or [] with an error."""
+    if not waiting:
+        form.add_error(None, gettext("No day of this request is waiting any more."))
+        return []
+    if request.POST.get("action") == "all":
+        return waiting
+    if not form.is_valid():
+        return []
+    chosen = set(form.cleaned_data["lines"])
+    if not chosen:
+        form.add_error("lines", gettext("Choose at least one day to withdraw."))
+        return []
+    return [line for line in waiting if line.pk in chosen]
+
+
+# The calendar feed
+
+
+@_family_route
+def calendar_settings(pages: FamilyPages):
+    """The family's private calendar address: created on demand, renewed to revoke the old one."""
+    request = pages.request
+    not_allowed = _only(request, "GET", "HEAD", "POST")
+    if not_allowed:
+        return not_allowed
+    family = pages.family
+    if request.method == "POST":
+        renewed = bool(family.calendar_token)
+        family.regenerate_calendar_token()
+        if renewed:
+            messages.success(
+                request,
+                gettext("Your calendar has a new address: the old one no longer works."),
+            )
+        else:
+            messages.success(request, gettext("Your calendar address has been created."))
+        return redirect(pages.url("calendar_settings"))
+    feed_url = webcal_url = ""
+    if family.calendar_token:
+        path = pages.page.reverse_subpage("calendar_feed", args=(family.calendar_token,))
+        feed_url = request.build_absolute_uri(pages.base_url + path)
+        webcal_url = "webcal://" + feed_url.split("://", 1)[1]
+    return pages.render("calendar.html", {"feed_url": feed_url, "webcal_url": webcal_url})
+
+
+def calendar_feed(request, page, token):
+    """The family's booked days as an iCalendar feed; the secret token is the only key."""
+    not_allowed = _only(request, "GET", "HEAD")
+    if not_allowed:
+        return not_allowed
+    families = Family.objects.filter(calendar_token=token).exclude(calendar_token="")
+    municipality = municipality_for_request(request)
+    if municipality is not None:
+        families = families.filter(municipality=municipality)
+    family = families.select_related("municipality").first()
+    if family is None:
+        raise Http404
+    response = HttpResponse(
+        feeds.family_calendar(family, today=plans.local_now().date()),
+        content_type=feeds.CONTENT_TYPE,
+    )
+    response["Content-Disposition"] = 'inline; filename="planning.ics"'
+    response["Cache-Control"] = "private, max-age=300"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Referrer-Policy"] = "no-referrer"
+    return response

@@ -1,0 +1,165 @@
+"""Forms and query-string parsing of the planning pages.
+
+Ids a family passes (a child, an activity, a request line) are checked by the views against the
+family's own records before any form sees them: another family's id is a 404, not a form error.
+The forms check what the family typed; ``services.bookings`` decides whether the days can be
+asked.
+"""
+
+import datetime as dt
+
+from django import forms
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+
+from ..fields import WEEKDAY_CHOICES
+from ..models import BookingLine, Request
+from ..services import bookings
+
+Operation = BookingLine.Operation
+
+# The planning's views (``vue``) and how many days a week shows.
+MONTH, WEEK, WEEK5 = "mois", "semaine", "semaine5"
+VIEWS = {MONTH: None, WEEK: 7, WEEK5: 5}
+# Dates a planning may show: enough for any real school year, and far from the calendar's ends.
+EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
+
+# Operations of the one-day confirmation page: the two of a request, and taking one back.
+WITHDRAW = "withdraw"
+DAY_OPERATIONS = (Operation.BOOKING, Operation.ABSENCE, WITHDRAW)
+
+
+def parse_ids(values) -> list[int] | None:
+    """Ids from the query string (``?enfant=1&enfant=2``); None when none is given."""
+    if not values:
+        return None
+    try:
+        return sorted({int(value) for value in values})
+    except (TypeError, ValueError):
+        raise Http404 from None
+
+
+def parse_id(value) -> int:
+    if value is None:
+        raise Http404
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise Http404 from None
+
+
+def parse_date(value, default=None) -> dt.date:
+    """An ISO date (YYYY-MM-DD) within the dates the portal shows; 404 for anything else."""
+    if not value:
+        if default is None:
+            raise Http404
+        return default
+    try:
+        day = dt.date.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    if not EARLIEST <= day <= LATEST:
+        raise Http404
+    return day
+
+
+def parse_view(value) -> str:
+    if not value:
+        return MONTH
+    if value not in VIEWS:
+        raise Http404
+    return value
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class PeriodForm(forms.Form):
+    """The "Réservations" form: several children, one activity, a period and its weekdays."""
+
+    children = forms.MultipleChoiceField(
+        label=_("Children"),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one child.")},
+    )
+    activity = forms.ChoiceField(label=_("Activity"))
+    operation = forms.ChoiceField(
+        label=_("Request"),
+        choices=[
+            (Operation.BOOKING, _("Book these days")),
+            (Operation.ABSENCE, _("Report an absence on these days")),
+        ],
+        initial=Operation.BOOKING,
+        widget=forms.RadioSelect,
+    )
+    start = forms.DateField(
+        label=_("First day"), widget=DateInput, input_formats=["%Y-%m-%d", "%d/%m/%Y"]
+    )
+    end = forms.DateField(
+        label=_("Last day"), widget=DateInput, input_formats=["%Y-%m-%d", "%d/%m/%Y"]
+    )
+    weekdays = forms.TypedMultipleChoiceField(
+        label=_("Weekdays"),
+        choices=WEEKDAY_CHOICES,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        initial=[0, 1, 3, 4],
+        error_messages={"required": _("Choose at least one weekday.")},
+    )
+
+    def __init__(self, *args, children, activities, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["children"].choices = [(str(child.pk), child.first_name) for child in children]
+        self.fields["activity"].choices = [
+            (str(activity.pk), f"{activity.name} – {activity.establishment.name}")
+            for activity in activities
+        ]
+
+    def clean(self):
+        data = super().clean()
+        start, end, weekdays = data.get("start"), data.get("end"), data.get("weekdays")
+        if start is None or end is None or not weekdays:
+            return data
+        try:
+            dates = bookings.dates_in_period(start, end, weekdays)
+        except bookings.BookingError as error:
+            raise forms.ValidationError(error.message, code=error.code) from None
+        if not dates:
+            raise forms.ValidationError(
+                _("No day of this period falls on the chosen weekdays."), code="no_day"
+            )
+        data["dates"] = dates
+        return data
+
+
+class RequestFilterForm(forms.Form):
+    """The filters of the list of requests (GET): a child and a state."""
+
+    enfant = forms.TypedChoiceField(label=_("Child"), coerce=int, required=False, empty_value=None)
+    etat = forms.ChoiceField(label=_("State"), required=False)
+
+    def __init__(self, *args, children, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["enfant"].choices = [("", _("All children"))] + [
+            (str(child.pk), child.first_name) for child in children
+        ]
+        self.fields["etat"].choices = [("", _("All states"))] + list(Request.State.choices)
+
+
+class WithdrawForm(forms.Form):
+    """Which waiting days of a request to take back (none chosen with "all": every one)."""
+
+    lines = forms.TypedMultipleChoiceField(
+        label=_("Days to withdraw"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, lines, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lines"].choices = [(str(line.pk), str(line.date)) for line in lines]
