@@ -266,6 +266,10 @@ def test_a_day_past_its_deadline_or_closed_says_why_and_links_nowhere(
     closed = day_block(later, THU)
     assert "closed" in closed and "Pont de l&#x27;Avent" in closed
     assert "<a " not in closed
+    # A day gone by is shown as it was, without a link, and without repeating the deadline.
+    gone = day_block(response, dt.date(2026, 12, 1))
+    assert "wfp-day--past" in gone and "enrolled, not booked" in gone
+    assert "<a " not in gone and "deadline" not in gone
 
 
 def test_the_month_shows_whole_weeks_from_monday(parent_client, portal_page, family, lea, canteen):
@@ -275,7 +279,7 @@ def test_the_month_shows_whole_weeks_from_monday(parent_client, portal_page, fam
     assert response.context["title"] == "December 2026"
     days = re.findall(r'<time datetime="(\d{4}-\d\d-\d\d)"', html)
     assert days[0] == "2026-11-30" and days[-1] == "2027-01-03" and len(days) == 35
-    assert 'class="wfp-day wfp-day--outside"' in day_block(response, dt.date(2026, 11, 30))
+    assert "wfp-day--outside" in day_block(response, dt.date(2026, 11, 30))
     assert "wfp-day--outside" not in day_block(response, dt.date(2026, 12, 1))
     assert response.context["previous_url"].endswith("date=2026-11-01")
     assert response.context["next_url"].endswith("date=2027-01-01")

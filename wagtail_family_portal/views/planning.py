@@ -200,6 +200,7 @@ class DayView:
     cells_html: str = ""  # the day's cells, escaped (``CELL_HTML``)
     outside: bool = False  # a day of the month view's first or last week, not of the month
     today: bool = False
+    past: bool = False
 
     @property
     def iso(self) -> str:
@@ -212,6 +213,8 @@ class DayView:
             classes.append("wfp-day--outside")
         if self.today:
             classes.append("wfp-day--today")
+        if self.past:
+            classes.append("wfp-day--past")
         if not self.cells_html:
             classes.append("wfp-day--empty")
         return " ".join(classes)
@@ -284,7 +287,7 @@ class PlanningGrid:
         self.weekdays_abbr = [str(name) for name in WEEKDAYS_ABBR.values()]
         self.months = {number: str(name) for number, name in MONTHS.items()}
 
-    def cell_html(self, cell, day_label: str) -> str:
+    def cell_html(self, cell, day_label: str, past: bool) -> str:
         activity, title = self.activities[cell.activity_id]
         label = self.labels[cell.state]
         if cell.rank:
@@ -301,7 +304,8 @@ class PlanningGrid:
             after = CELL_ACTION.format(action=action, day=day_label)
         elif cell.closure:
             after = CELL_REASON.format(reason=escape(cell.closure))
-        elif cell.reason in self.reasons:
+        elif cell.reason in self.reasons and not (past and cell.reason == plans.DEADLINE_PASSED):
+            # A day gone by needs no "the deadline has passed" under each of its cells.
             after = CELL_REASON.format(reason=self.reasons[cell.reason])
         return CELL_HTML.format(
             state=cell.state,
@@ -335,10 +339,13 @@ class PlanningGrid:
                 short_label=f"{self.weekdays_abbr[weekday]} {date.day}",
                 outside=self.view == MONTH and (date.year, date.month) != month,
                 today=date == today,
+                past=date < today,
             )
-            escaped_label = escape(label)
+            escaped = escape(label)
             day.cells_html = mark_safe(
-                "".join(self.cell_html(cell, escaped_label) for cell in cells if self.shown(cell))
+                "".join(
+                    self.cell_html(cell, escaped, day.past) for cell in cells if self.shown(cell)
+                )
             )
             days.append(day)
         return days
