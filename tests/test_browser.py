@@ -240,3 +240,94 @@ def test_family_file_changes_wait_for_the_agent_who_accepts_or_refuses(
     page.goto(f"{family_url}enfant/{lea.pk}/")
     expect(page.locator("mark.wfp-pending")).to_have_count(0)
     expect(page.locator("main")).not_to_contain_text("kiwi")
+
+
+def test_planning_booking_period_list_and_a_refused_day(browser_page, chromium, live_server):
+    """Issue 5: the demo parent books a day from the planning, requests a period from the form,
+    sees the list view; the agent refuses one day with a message; the parent sees "refusée"."""
+    import datetime as dt
+
+    from django.urls import reverse
+
+    from wagtail_family_portal.models import Activity, BookingLine, Child, Family
+    from wagtail_family_portal.services import bookings
+
+    call_command("load_family_portal_demo", stdout=io.StringIO())
+    martin = Family.objects.get(name="Martin")
+    hugo = Child.objects.get(family=martin, first_name="Hugo")
+    lea = Child.objects.get(family=martin, first_name="Léa")
+    morning = Activity.objects.get(short_code="2/Péri MATIN")
+    evening = Activity.objects.get(short_code="1/Péri SOIR")
+    today = dt.date.today()
+    open_days, _skipped = bookings.preview_days(
+        family=martin,
+        child_id=hugo.pk,
+        activity_id=morning.pk,
+        operation="booking",
+        dates=[today + dt.timedelta(days=n) for n in range(7, 120)],
+    )
+    day = open_days[0]
+    base = f"{live_server.url}/espace-famille/famille/{martin.pk}/"
+
+    page = browser_page
+    page.goto(live_server.url + "/espace-famille/connexion/")
+    page.fill("input[name=username]", "parent@example.org")
+    page.fill("input[name=password]", "demo-parent-2026")
+    page.locator("#wfp-login button[type=submit]").click()
+    page.wait_for_url(live_server.url + "/espace-famille/")
+
+    page.goto(f"{base}planning/?vue=semaine&date={day.isoformat()}")
+    the_day = page.locator("li.wfp-day", has=page.locator(f"time[datetime='{day.isoformat()}']"))
+    cell = the_day.locator(f"li.wfp-cell.wfp-child-{hugo.pk}").filter(has_text="Périscolaire matin")
+    expect(cell).to_contain_text("inscrit")
+    screenshot(page, "planning-week-phone")
+    cell.locator("a").click()
+    expect(page.locator("main")).to_contain_text("Hugo")
+    page.locator("form.wfp-actions button[type=submit]").click()
+    page.wait_for_url(f"{base}planning/**")
+    expect(cell).to_contain_text("réservé")
+
+    start = open_days[5]
+    page.goto(f"{base}reservations/")
+    page.locator(f"input[name=children][value='{lea.pk}']").check()
+    page.select_option("select[name=activity]", str(evening.pk))
+    page.locator("input[name=operation][value=booking]").check()
+    page.fill("input[name=start]", start.isoformat())
+    page.fill("input[name=end]", (start + dt.timedelta(days=13)).isoformat())
+    for weekday in ("0", "1", "3", "4"):
+        page.locator(f"input[name=weekdays][value='{weekday}']").check()
+    page.locator("main form button[type=submit]").last.click()
+    expect(page.locator("main")).to_contain_text("Périscolaire soir")
+    screenshot(page, "period-preview-phone")
+    page.locator("main form button[type=submit]").last.click()
+    expect(page.locator("main")).to_contain_text("Léa")
+
+    page.goto(f"{base}demandes/")
+    expect(page.locator("main")).to_contain_text("Périscolaire soir")
+    screenshot(page, "requests-list-phone")
+
+    line = BookingLine.objects.filter(child=lea, activity=evening, state="pending").first()
+    agent_context = chromium.new_context(viewport=DESKTOP_VIEWPORT, locale="fr-FR")
+    agent_page = agent_context.new_page()
+    agent_page.goto(live_server.url + "/admin/login/")
+    agent_page.fill("input[name=username]", "agent")
+    agent_page.fill("input[name=password]", "agent")
+    agent_page.locator("button[type=submit]").click()
+    agent_page.wait_for_url(live_server.url + "/admin/")
+    agent_page.goto(live_server.url + reverse("family_portal_bookings:index"))
+    expect(agent_page.locator("main")).to_contain_text("Léa")
+    screenshot(agent_page, "admin-bookings-queue")
+    agent_page.goto(live_server.url + reverse("family_portal_bookings:inspect", args=[line.pk]))
+    refuse_url = reverse("family_portal_bookings:refuse", args=[line.pk])
+    form = agent_page.locator(f"form[action='{refuse_url}']")
+    form.locator("textarea").fill("Plus de place ce jour-là au périscolaire du soir.")
+    with agent_page.expect_navigation():
+        form.locator("button[type=submit]").click()
+    agent_context.close()
+    line.refresh_from_db()
+    assert line.state == "refused"
+
+    page.goto(f"{base}demandes/{line.request_id}/")
+    expect(page.locator("main")).to_contain_text("refusée")
+    expect(page.locator("main")).to_contain_text("Plus de place ce jour-là")
+    screenshot(page, "request-refused-phone")
