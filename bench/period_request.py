@@ -1,16 +1,20 @@
 """Benchmark: a whole school year requested at once, validated and saved by services.bookings.
 
-    .venv/bin/python bench/period_request.py [--repeat 5]
+    .venv/bin/python bench/period_request.py [--repeat 5] [--profile]
 
 On a throwaway SQLite database holding the data set of bench/dataset.py (50,000 other booking
 lines), two children ask for 36 weeks × 4 weekdays (a school-holiday fortnight skipped and
 confirmed) of the canteen (lines wait for an agent) and of the evening care (automatic: the
 capacity is locked, counted and decided at once). Each figure is printed next to the same
 request for one day, measured in the same run. Target (issue 5): well under a second.
+``--profile`` runs cProfile over the school year of the evening care and prints what takes the
+time.
 """
 
 import argparse
+import cProfile
 import datetime as dt
+import pstats
 import statistics
 import sys
 import time
@@ -28,15 +32,16 @@ WEEKS = 36
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5, help="runs of each case (median)")
+    parser.add_argument("--profile", action="store_true", help="cProfile the automatic case")
     args = parser.parse_args()
 
     with dataset.throwaway_database() as db_path:
         dataset.start_django(db_path)
         data = dataset.build()
-        run(data, args.repeat)
+        run(data, args.repeat, args.profile)
 
 
-def run(data, repeat: int) -> None:
+def run(data, repeat: int, profile: bool = False) -> None:
     from wagtail_family_portal.models import ChildDay, Request
     from wagtail_family_portal.services import bookings
 
@@ -103,6 +108,16 @@ def run(data, repeat: int) -> None:
             if activity is not None:
                 undo(activity)
         return statistics.median(times) * 1000, max(times) * 1000, queries, result
+
+    if profile:
+        profiler = cProfile.Profile()
+        profiler.enable()
+        ask(evening, year)()
+        profiler.disable()
+        print("\ncProfile of the school year × 2 children (evening care, automatic):\n")
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(20)
+        return
 
     dataset.machine_note("before")
     rows = []
