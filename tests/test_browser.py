@@ -211,7 +211,9 @@ def test_family_file_changes_wait_for_the_agent_who_accepts_or_refuses(
     agent_page.goto(live_server.url + reverse("family_portal_file_changes:index"))
     expect(agent_page.locator("main")).to_contain_text("Martin")
     screenshot(agent_page, "admin-changes-queue")
-    requests = list(Request.objects.filter(family=martin, state="pending").order_by("pk"))
+    requests = list(
+        Request.objects.filter(family=martin, kind="file_change", state="pending").order_by("pk")
+    )
     assert len(requests) == 3
     for request in requests:
         agent_page.goto(
@@ -278,7 +280,7 @@ def test_planning_booking_period_list_and_a_refused_day(browser_page, chromium, 
 
     page.goto(f"{base}planning/?vue=semaine&date={day.isoformat()}")
     the_day = page.locator("li.wfp-day", has=page.locator(f"time[datetime='{day.isoformat()}']"))
-    cell = the_day.locator(f"li.wfp-cell.wfp-child-{hugo.pk}").filter(has_text="Périscolaire matin")
+    cell = the_day.locator(f"li.wfp-cell.wfp-child-{hugo.pk}").filter(has_text="Péri MATIN")
     expect(cell).to_contain_text("inscrit")
     screenshot(page, "planning-week-phone")
     cell.locator("a").click()
@@ -296,14 +298,17 @@ def test_planning_booking_period_list_and_a_refused_day(browser_page, chromium, 
     page.fill("input[name=end]", (start + dt.timedelta(days=13)).isoformat())
     for weekday in ("0", "1", "3", "4"):
         page.locator(f"input[name=weekdays][value='{weekday}']").check()
-    page.locator("main form button[type=submit]").last.click()
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").last.click()
     expect(page.locator("main")).to_contain_text("Périscolaire soir")
     screenshot(page, "period-preview-phone")
-    page.locator("main form button[type=submit]").last.click()
+    with page.expect_navigation():
+        page.locator("button[name=step][value=confirm]").click()
     expect(page.locator("main")).to_contain_text("Léa")
 
     page.goto(f"{base}demandes/")
     expect(page.locator("main")).to_contain_text("Périscolaire soir")
+    expect(page.locator("main")).to_contain_text("En attente de validation")
     screenshot(page, "requests-list-phone")
 
     line = BookingLine.objects.filter(child=lea, activity=evening, state="pending").first()
@@ -328,6 +333,6 @@ def test_planning_booking_period_list_and_a_refused_day(browser_page, chromium, 
     assert line.state == "refused"
 
     page.goto(f"{base}demandes/{line.request_id}/")
-    expect(page.locator("main")).to_contain_text("refusée")
+    expect(page.locator("main")).to_contain_text("Refusée")
     expect(page.locator("main")).to_contain_text("Plus de place ce jour-là")
     screenshot(page, "request-refused-phone")

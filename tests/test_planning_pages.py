@@ -946,7 +946,8 @@ def test_a_request_shows_its_days_with_their_state_and_the_services_message(
 
     assert response.status_code == 200
     page = text(response)
-    assert "Booking of Repas école for Léa: 3 days" in page
+    # The summary is written when the request is saved, in the language of the site (French).
+    assert "Réservation Repas école pour Léa : 3 jours" in page
     html = response.content.decode()
     monday = html[html.index(f'id="wfp-line-{outcome.lines[0].pk}"') :]
     assert "Refused" in monday[:1500] and "Plus de place" in monday[:1500]
