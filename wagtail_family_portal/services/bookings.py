@@ -470,7 +470,10 @@ def _finish(lines, state, agent, message, now, by_agent) -> None:
         line.decided_at = now
         line.decided_by = agent
         line.message = message
-    BookingLine.objects.bulk_update(lines, ["state", "decided_at", "decided_by", "message"])
+    # The same values for every line: one UPDATE (bulk_update would write a CASE per line).
+    BookingLine.objects.filter(pk__in=list(previous)).update(
+        state=state, decided_at=now, decided_by=agent, message=message
+    )
     BookingLineEvent.objects.bulk_create(
         BookingLineEvent(
             line=line,
