@@ -315,8 +315,11 @@ def request_days(
             else:
                 _set_days(lines, _pending_state(operation))
             _refresh_requests([request.pk])
-    except IntegrityError:
-        # Another request for one of these days was saved at the same instant.
+    except IntegrityError as error:
+        # Another request for one of these days was saved at the same instant (the unique
+        # child day); any other integrity error is a bug, not a conflict.
+        if "childday" not in str(error).lower() and "wfp_unique_child_day" not in str(error):
+            raise
         raise BookingError(
             _("Another request for one of these days was just saved. Look at the planning again."),
             code="conflict",
