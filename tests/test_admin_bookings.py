@@ -719,3 +719,70 @@ def test_agent_who_may_only_read_decides_and_marks_nothing(
     line.refresh_from_db()
     assert line.state == "pending"
     assert ChildDay.objects.get(line=booked).presence == ""
+
+
+def test_saving_an_activity_with_more_places_promotes_the_waiting_list(
+    client, municipality, family
+):
+    today = dt.date.today()
+    wednesday = today + dt.timedelta(days=14 + (2 - today.weekday()) % 7)
+    school = factories.EstablishmentFactory(municipality=municipality)
+    centre = factories.ActivityFactory(
+        establishment=school,
+        weekdays=[2],
+        booking_mode=Activity.BookingMode.AUTOMATIC,
+        capacity=1,
+        waiting_list=True,
+        season_start=today - dt.timedelta(days=30),
+        season_end=today + dt.timedelta(days=200),
+    )
+    kids = [factories.ChildFactory(family=family) for _ in range(2)]
+    for kid in kids:
+        factories.EnrolmentFactory(
+            child=kid,
+            activity=centre,
+            start_date=centre.season_start,
+            end_date=centre.season_end,
+        )
+        bookings.request_days(
+            family=family,
+            child_id=kid.pk,
+            activity_id=centre.pk,
+            operation="booking",
+            dates=[wednesday],
+            user=None,
+            now=dt.datetime.combine(today, dt.time(8, 0)),
+        )
+    agent = factories.AgentFactory(municipality=municipality)
+    profile = UserProfile.get_for_user(agent)
+    profile.preferred_language = "en"
+    profile.save()
+    client.force_login(agent)
+
+    response = client.post(
+        reverse("family_portal_activities:edit", args=[centre.pk]),
+        {
+            "establishment": school.pk,
+            "name": centre.name,
+            "short_code": centre.short_code,
+            "kind": centre.kind,
+            "is_active": "on",
+            "start_time": "07:30",
+            "end_time": "18:30",
+            "weekdays": ["2"],
+            "season_start": centre.season_start.isoformat(),
+            "season_end": centre.season_end.isoformat(),
+            "booking_mode": Activity.BookingMode.AUTOMATIC,
+            "booking_deadline_days": "2",
+            "booking_deadline_time": "10:00",
+            "absence_deadline_days": "2",
+            "absence_deadline_time": "10:00",
+            "capacity": "2",
+            "waiting_list": "on",
+        },
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert "1 day on the waiting list got a place." in response.content.decode()
+    assert ChildDay.objects.get(child=kids[1], date=wednesday).state == "booked"

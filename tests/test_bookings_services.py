@@ -308,3 +308,40 @@ def test_a_school_year_is_saved_with_few_queries(
         outcome = ask(family, lea, canteen, year, user=parent)
 
     assert len(outcome.lines) == len(year) > 100
+
+
+def test_more_capacity_gives_the_places_to_the_first_in_line(family, parent, school):
+    """``capacity_changed`` (called when an agent saves an activity) promotes at once."""
+    today = dt.date.today()
+    wednesday = today + dt.timedelta(days=14 + (2 - today.weekday()) % 7)
+    centre = activity(
+        school,
+        weekdays=[2],
+        booking_mode="automatic",
+        capacity=1,
+        waiting_list=True,
+        season_start=today - dt.timedelta(days=30),
+        season_end=today + dt.timedelta(days=200),
+    )
+    kids = [factories.ChildFactory(family=family) for _ in range(3)]
+    for kid in kids:
+        enrol(kid, centre)
+    now = dt.datetime.combine(today, dt.time(8, 0))
+    for kid in kids:
+        ask(family, kid, centre, [wednesday], user=parent, now=now)
+    assert [day_state(kid, centre, wednesday) for kid in kids] == [
+        "booked",
+        "waiting_list",
+        "waiting_list",
+    ]
+
+    centre.capacity = 2
+    centre.save()
+    promoted = bookings.capacity_changed(centre)
+
+    assert len(promoted) == 1
+    assert [day_state(kid, centre, wednesday) for kid in kids] == [
+        "booked",
+        "booked",
+        "waiting_list",
+    ]

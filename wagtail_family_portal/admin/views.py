@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views import View
 from wagtail.admin.utils import get_valid_next_url_from_request
 from wagtail.admin.views import generic
@@ -44,6 +45,27 @@ class ScopedSingleObjectMixin:
 
 class ScopedEditView(ScopedSingleObjectMixin, generic.EditView):
     pass
+
+
+class ActivityEditView(ScopedEditView):
+    """Saving an activity may free places (a higher capacity): the waiting list moves at once."""
+
+    def save_instance(self):
+        from ..services import bookings
+
+        instance = super().save_instance()
+        promoted = bookings.capacity_changed(instance)
+        if promoted:
+            messages.success(
+                self.request,
+                ngettext(
+                    "%(count)d day on the waiting list got a place.",
+                    "%(count)d days on the waiting list got a place.",
+                    len(promoted),
+                )
+                % {"count": len(promoted)},
+            )
+        return instance
 
 
 class ScopedDeleteView(ScopedSingleObjectMixin, generic.DeleteView):

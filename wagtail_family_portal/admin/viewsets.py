@@ -50,6 +50,7 @@ from .scoping import (
     RequestPermissionPolicy,
 )
 from .views import (
+    ActivityEditView,
     PrivatePhotoInput,
     ScopedDeleteView,
     ScopedEditView,
@@ -428,6 +429,7 @@ class EstablishmentViewSet(MunicipalityScopedViewSet):
 
 class ActivityViewSet(MunicipalityScopedViewSet):
     model = Activity
+    edit_view_class = ActivityEditView
     name = "family_portal_activities"
     url_prefix = "family-portal/activities"
     icon = "calendar"

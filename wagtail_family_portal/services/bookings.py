@@ -635,3 +635,17 @@ def _promote(activity: Activity, dates) -> list[BookingLine]:
         _set_days(promoted, DayState.BOOKING_REQUESTED)
     _refresh_requests({line.request_id for line in promoted})
     return promoted
+
+
+def capacity_changed(activity: Activity, *, today: dt.date | None = None) -> list[BookingLine]:
+    """After an agent raised the capacity (or changed the activity): give the new places of every
+    day to come to the first in line."""
+    today = today or timezone.localdate()
+    dates = sorted(
+        set(
+            ChildDay.objects.filter(
+                activity=activity, state=DayState.WAITING_LIST, date__gte=today
+            ).values_list("date", flat=True)
+        )
+    )
+    return promote(activity, dates) if dates else []
