@@ -12,13 +12,14 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db.models import Count, F
 from django.utils import timezone
 
 from .models.activities import Activity, Closure, Enrolment
 from .models.bookings import HOLDS_PLACE, ChildDay, DayState
 from .models.families import CHILD_COLOURS, Child
+from .services import bookings
+from .services.bookings import local_now
 from .validators import HEX_COLOUR_RE
 
 ONE_DAY = dt.timedelta(days=1)
@@ -34,7 +35,6 @@ WITHDRAW = "withdraw"
 # Why a cell offers no action (the skip reason codes of services.bookings).
 DEADLINE_PASSED = "deadline_passed"
 CLOSED = "closed"
-FULL = "full"
 
 # Plain strings, compared once per cell.
 ENROLLED, BOOKED, CLOSED_STATE = (
@@ -42,14 +42,8 @@ ENROLLED, BOOKED, CLOSED_STATE = (
     DayState.BOOKED.value,
     DayState.CLOSED.value,
 )
-BOOKABLE = frozenset({DayState.ENROLLED.value, DayState.ABSENT.value, DayState.REFUSED.value})
-WITHDRAWABLE = frozenset(
-    {
-        DayState.BOOKING_REQUESTED.value,
-        DayState.ABSENCE_REQUESTED.value,
-        DayState.WAITING_LIST.value,
-    }
-)
+# The operation each action asks for (``services.bookings.refusal`` says whether it may).
+OPERATIONS = {BOOK: "booking", CANCEL: "absence"}
 
 # Default legend colours, light enough for black text (contrast above 7:1, WCAG AAA); editors
 # change them in the portal's settings. The label is the state's own (translated) name.
@@ -208,13 +202,6 @@ def month_range(day: dt.date) -> tuple[dt.date, dt.date]:
     return week_range(first)[0], week_range(last)[1]
 
 
-def local_now() -> dt.datetime:
-    """The current naive local time, the frame of ``Deadline.last_moment``."""
-    if settings.USE_TZ:
-        return timezone.localtime().replace(tzinfo=None)
-    return dt.datetime.now()
-
-
 def _naive_local(moment: dt.datetime) -> dt.datetime:
     if timezone.is_aware(moment):
         return timezone.localtime(moment).replace(tzinfo=None)
@@ -231,7 +218,7 @@ def working_day_checker(closures: Iterable) -> Callable[[dt.date], bool]:
     for closure in closures:
         if closure.municipality_wide:
             days_off.update(date_range(closure.start_date, closure.end_date))
-    return lambda day: day.weekday() < 5 and day not in days_off
+    return bookings.working_day_checker(days_off)
 
 
 def relative_luminance(colour: str) -> float:
@@ -500,9 +487,9 @@ class _Planner:
             return cell
         if row is not None:
             cell.state, cell.line_id, cell.request_id = row
-        if cell.state in WITHDRAWABLE:
+        if cell.state in bookings.WAITING_STATES:
             cell.actions.append(WITHDRAW)
-        elif cell.state in BOOKABLE:
+        elif cell.state in bookings.BOOKABLE_STATES:
             self._allow(cell, BOOK, activity)
         elif cell.state == BOOKED:
             self._allow(cell, CANCEL, activity)
@@ -512,12 +499,15 @@ class _Planner:
         cell.deadline = self._last_moment(activity.id, action, cell.date)
         if action == BOOK and activity.capacity is not None:
             cell.full = self.held.get((activity.id, cell.date), 0) >= activity.capacity
-        # The order of services.bookings: a full day is said full before its deadline.
-        if cell.full and not activity.waiting_list:
-            cell.reason = FULL
-        elif self.now > cell.deadline:
-            cell.reason = DEADLINE_PASSED
-        else:
+        cell.reason = bookings.refusal(
+            cell.state,
+            OPERATIONS[action],
+            last_moment=cell.deadline,
+            now=self.now,
+            full=cell.full,
+            waiting_list=activity.waiting_list,
+        )
+        if cell.reason is None:
             cell.actions.append(action)
 
     def _last_moment(self, activity_id, action, day) -> dt.datetime:

@@ -14,8 +14,10 @@ promotes the waiting list at once.
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
@@ -87,7 +89,56 @@ class Decision:
 
 def local_now() -> dt.datetime:
     """Now as a naive local datetime, the way deadlines are expressed."""
-    return timezone.localtime().replace(tzinfo=None)
+    if settings.USE_TZ:
+        return timezone.localtime().replace(tzinfo=None)
+    return dt.datetime.now()
+
+
+# The rule of a day, shared by the requests below and by what the planning offers.
+
+# States in which something asked for the day still waits: it can only be withdrawn.
+WAITING_STATES = frozenset(
+    {DayState.BOOKING_REQUESTED, DayState.ABSENCE_REQUESTED, DayState.WAITING_LIST}
+)
+# States from which a booking can be asked (again).
+BOOKABLE_STATES = frozenset({DayState.ENROLLED, DayState.ABSENT, DayState.REFUSED})
+
+
+def working_day_checker(days_off) -> Callable[[dt.date], bool]:
+    """``is_working_day`` for ``Deadline.last_moment``: Monday to Friday, except ``days_off`` (the
+    days a closure of the whole municipality covers, public holidays and school holidays
+    included)."""
+    days_off = frozenset(days_off)
+    return lambda day: day.weekday() < 5 and day not in days_off
+
+
+def refusal(
+    state: str,
+    operation: str,
+    *,
+    last_moment: dt.datetime,
+    now: dt.datetime,
+    full: bool = False,
+    waiting_list: bool = False,
+    bypass_deadline: bool = False,
+) -> str | None:
+    """Why ``operation`` cannot be asked on an open day in ``state`` (a reason code), or None.
+
+    A full day is said full before its deadline is looked at; a day with a waiting list is never
+    full for a request (the request queues).
+    """
+    if state in WAITING_STATES:
+        return "already_requested"
+    if operation == Operation.BOOKING:
+        if state == DayState.BOOKED:
+            return "already_booked"
+        if full and not waiting_list:
+            return "full"
+    elif state != DayState.BOOKED:
+        return "not_booked"
+    if not bypass_deadline and now > last_moment:
+        return "deadline_passed"
+    return None
 
 
 def dates_in_period(start: dt.date, end: dt.date, weekdays) -> list[dt.date]:
@@ -123,8 +174,8 @@ class _Calendar:
     days: dict[dt.date, ChildDay]
     taken: dict[dt.date, int]
 
-    def is_working_day(self, day: dt.date) -> bool:
-        return day.weekday() < 5 and day not in self.holidays
+    def __post_init__(self):
+        self.is_working_day = working_day_checker(self.holidays)
 
     def reason(self, day: dt.date, operation: str, now: dt.datetime, bypass_deadline: bool):
         activity = self.activity
@@ -135,23 +186,19 @@ class _Calendar:
         if day in self.closed:
             return "closed"
         current = self.days.get(day)
-        state = current.state if current else DayState.ENROLLED
-        if state in (DayState.BOOKING_REQUESTED, DayState.ABSENCE_REQUESTED, DayState.WAITING_LIST):
-            return "already_requested"
         if operation == Operation.BOOKING:
-            if state == DayState.BOOKED:
-                return "already_booked"
-            full = activity.capacity is not None and self.taken.get(day, 0) >= activity.capacity
-            if full and not activity.waiting_list:
-                return "full"
             deadline = activity.booking_deadline
         else:
-            if state != DayState.BOOKED:
-                return "not_booked"
             deadline = activity.absence_deadline
-        if not bypass_deadline and now > deadline.last_moment(day, self.is_working_day):
-            return "deadline_passed"
-        return None
+        return refusal(
+            current.state if current else DayState.ENROLLED,
+            operation,
+            last_moment=deadline.last_moment(day, self.is_working_day),
+            now=now,
+            full=activity.capacity is not None and self.taken.get(day, 0) >= activity.capacity,
+            waiting_list=activity.waiting_list,
+            bypass_deadline=bypass_deadline,
+        )
 
 
 def _calendar(child: Child, activity: Activity, first: dt.date, last: dt.date) -> _Calendar:
