@@ -36,6 +36,7 @@ from ..fields import WEEKDAY_CHOICES
 from ..models import Activity, BookingLine, Child, ChildDay, Enrolment, Family
 from ..models.bookings import HOLDS_PLACE
 from ..services import bookings
+from .forms import AcceptDecisionForm, RefuseDecisionForm
 from .requests import LinkColumn, SubmittedColumn, local_datetime, user_name
 from .scoping import for_agent
 from .views import ScopedIndexView, ScopedInspectView
@@ -224,20 +225,8 @@ class BookingLineIndexView(ScopedIndexView):
 # One line
 
 
-class AcceptForm(forms.Form):
-    message = forms.CharField(
-        label=_("Message to the family (optional)"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-
-
-class RefuseForm(forms.Form):
-    message = forms.CharField(
-        label=_("Message to the family"),
-        help_text=_("Say why the day is refused; the family reads it with the decision."),
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
+class RefuseForm(RefuseDecisionForm):
+    refusal_help = _("Say why the day is refused; the family reads it with the decision.")
 
 
 class BookingLineDetailView(ScopedInspectView):
@@ -320,7 +309,7 @@ class BookingLineDetailView(ScopedInspectView):
         )
         if can_decide:
             context.update(
-                accept_form=accept_form or AcceptForm(prefix="accept"),
+                accept_form=accept_form or AcceptDecisionForm(prefix="accept"),
                 refuse_form=refuse_form or RefuseForm(prefix="refuse"),
                 accept_url=reverse(self.accept_url_name, args=[quote(line.pk)]),
                 refuse_url=reverse(self.refuse_url_name, args=[quote(line.pk)]),
@@ -339,7 +328,7 @@ class DecideLineView(BookingLineDetailView):
 
     def post(self, request, *args, **kwargs):
         accept = self.decision == "accept"
-        form = (AcceptForm if accept else RefuseForm)(request.POST, prefix=self.decision)
+        form = (AcceptDecisionForm if accept else RefuseForm)(request.POST, prefix=self.decision)
         if not form.is_valid():
             messages.error(request, _("The day was not decided: correct the message."))
             return self.render_detail(form, status=400)
@@ -432,7 +421,7 @@ class AcceptLinesBulkAction(LineDecisionBulkAction):
     action_type = "accept_booking_lines"
     aria_label = _("Accept the selected days")
     action_priority = 10
-    form_class = AcceptForm
+    form_class = AcceptDecisionForm
     decision = "accept"
     confirm_label = _("Accept")
 

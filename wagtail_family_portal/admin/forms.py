@@ -5,6 +5,7 @@ Django refuse a forged POST that names one ("Select a valid choice").
 """
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.forms.models import WagtailAdminModelFormMetaclass
 
@@ -41,3 +42,29 @@ class MunicipalityScopedForm(
     ScopedChoicesMixin, WagtailAdminModelForm, metaclass=MunicipalityScopedFormMetaclass
 ):
     pass
+
+
+class AcceptDecisionForm(forms.Form):
+    """The agent's optional message with an acceptance (a file change, a booking day…)."""
+
+    message = forms.CharField(
+        label=_("Message to the family (optional)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class RefuseDecisionForm(forms.Form):
+    """The agent's message with a refusal: required, the family must know why.
+
+    Subclasses say what is refused in ``refusal_help``.
+    """
+
+    refusal_help = ""
+    message = forms.CharField(
+        label=_("Message to the family"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["message"].help_text = self.refusal_help

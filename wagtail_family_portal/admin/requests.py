@@ -12,7 +12,6 @@ health information, and cannot decide it.
 
 from dataclasses import dataclass, field
 
-from django import forms
 from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import models
@@ -23,7 +22,7 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.functional import cached_property
 from django.utils.text import capfirst
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from wagtail.admin import messages
@@ -39,6 +38,7 @@ from ..models import Child, ChildHealth, Family, FileChange, Request
 from ..services import dossier
 from ..storage import private_file_response
 from .audit import log_health_viewed, may_view_health
+from .forms import AcceptDecisionForm, RefuseDecisionForm
 from .scoping import for_agent
 from .views import ScopedIndexView, ScopedInspectView
 
@@ -312,20 +312,8 @@ class RequestIndexView(ScopedIndexView):
 # One request
 
 
-class AcceptForm(forms.Form):
-    message = forms.CharField(
-        label=_("Message to the family (optional)"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-
-
-class RefuseForm(forms.Form):
-    message = forms.CharField(
-        label=_("Message to the family"),
-        help_text=_("Say why the change is refused; the family reads it with the decision."),
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
+class RefuseForm(RefuseDecisionForm):
+    refusal_help = _("Say why the change is refused; the family reads it with the decision.")
 
 
 class RequestDetailView(ScopedInspectView):
@@ -396,7 +384,7 @@ class RequestDetailView(ScopedInspectView):
         )
         if can_decide:
             context.update(
-                accept_form=accept_form or AcceptForm(prefix="accept"),
+                accept_form=accept_form or AcceptDecisionForm(prefix="accept"),
                 refuse_form=refuse_form or RefuseForm(prefix="refuse"),
                 accept_url=reverse(self.accept_url_name, args=[quote(request.pk)]),
                 refuse_url=reverse(self.refuse_url_name, args=[quote(request.pk)]),
@@ -417,7 +405,7 @@ class DecideRequestView(RequestDetailView):
         if not may_decide(request.user, self.object):
             messages.error(request, HEALTH_RESTRICTED)
             return self.render_detail(status=403)
-        form_class = AcceptForm if self.decision == "accept" else RefuseForm
+        form_class = AcceptDecisionForm if self.decision == "accept" else RefuseForm
         form = form_class(request.POST, prefix=self.decision)
         if not form.is_valid():
             messages.error(request, _("The request was not decided: correct the message."))
@@ -544,7 +532,7 @@ class DecisionBulkAction(BulkAction):
             else:
                 decided += 1
         if decided:
-            messages.success(self.request, self.success_message(decided))
+            messages.success(self.request, self.success_message % {"count": decided})
         for request, message in failures:
             messages.error(
                 self.request,
@@ -553,8 +541,8 @@ class DecisionBulkAction(BulkAction):
             )
         return redirect(self.next_url)
 
-    def success_message(self, count: int) -> str:
-        raise NotImplementedError
+    # "%(count)d change accepted." and its plural, set by each action.
+    success_message = None
 
 
 class AcceptRequestsBulkAction(DecisionBulkAction):
@@ -562,14 +550,13 @@ class AcceptRequestsBulkAction(DecisionBulkAction):
     action_type = "accept_file_changes"
     aria_label = _("Accept the selected changes")
     action_priority = 10
-    form_class = AcceptForm
+    form_class = AcceptDecisionForm
     decision = "accept"
     confirm_label = _("Accept")
 
-    def success_message(self, count):
-        return ngettext("%(count)d change accepted.", "%(count)d changes accepted.", count) % {
-            "count": count
-        }
+    success_message = ngettext_lazy(
+        "%(count)d change accepted.", "%(count)d changes accepted.", "count"
+    )
 
 
 class RefuseRequestsBulkAction(DecisionBulkAction):
@@ -582,7 +569,6 @@ class RefuseRequestsBulkAction(DecisionBulkAction):
     decision = "refuse"
     confirm_label = _("Refuse")
 
-    def success_message(self, count):
-        return ngettext("%(count)d change refused.", "%(count)d changes refused.", count) % {
-            "count": count
-        }
+    success_message = ngettext_lazy(
+        "%(count)d change refused.", "%(count)d changes refused.", "count"
+    )

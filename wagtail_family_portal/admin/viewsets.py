@@ -722,7 +722,30 @@ class PendingCountMenuItem(MenuItem):
         return component
 
 
-class RequestViewSet(ReadOnlyViewSetMixin, MunicipalityScopedViewSet):
+class DecisionViewSetMixin:
+    """Accept and refuse views (POST) for rows that agents decide: requests, booking days."""
+
+    decide_view_class = None
+
+    def get_common_view_kwargs(self, **kwargs):
+        return super().get_common_view_kwargs(
+            accept_url_name=self.get_url_name("accept"),
+            refuse_url_name=self.get_url_name("refuse"),
+            **kwargs,
+        )
+
+    def decide_view(self, decision):
+        return self.construct_view(self.decide_view_class, decision=decision)
+
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path("accept/<int:pk>/", self.decide_view("accept"), name="accept"),
+            path("refuse/<int:pk>/", self.decide_view("refuse"), name="refuse"),
+        ]
+
+
+class RequestViewSet(DecisionViewSetMixin, ReadOnlyViewSetMixin, MunicipalityScopedViewSet):
     """Changes to the family file asked by families, for agents to accept or refuse."""
 
     model = Request
@@ -737,18 +760,10 @@ class RequestViewSet(ReadOnlyViewSetMixin, MunicipalityScopedViewSet):
     filterset_class = filters.RequestFilterSet
     search_fields = ["summary", "family__name"]
 
-    def get_common_view_kwargs(self, **kwargs):
-        return super().get_common_view_kwargs(
-            **{
-                "accept_url_name": self.get_url_name("accept"),
-                "refuse_url_name": self.get_url_name("refuse"),
-                "photo_url_name": self.get_url_name("photo"),
-                **kwargs,
-            }
-        )
+    decide_view_class = requests.DecideRequestView
 
-    def decide_view(self, decision):
-        return self.construct_view(requests.DecideRequestView, decision=decision)
+    def get_common_view_kwargs(self, **kwargs):
+        return super().get_common_view_kwargs(photo_url_name=self.get_url_name("photo"), **kwargs)
 
     @property
     def photo_view(self):
@@ -757,8 +772,6 @@ class RequestViewSet(ReadOnlyViewSetMixin, MunicipalityScopedViewSet):
     def get_urlpatterns(self):
         return [
             *super().get_urlpatterns(),
-            path("accept/<int:pk>/", self.decide_view("accept"), name="accept"),
-            path("refuse/<int:pk>/", self.decide_view("refuse"), name="refuse"),
             path("photo/<int:pk>/<int:line_pk>/", self.photo_view, name="photo"),
         ]
 
@@ -767,7 +780,7 @@ class RequestViewSet(ReadOnlyViewSetMixin, MunicipalityScopedViewSet):
         return type("RequestMenuItem", (PendingCountMenuItem, super().menu_item_class), {})
 
 
-class BookingLineViewSet(ReadOnlyViewSetMixin, MunicipalityScopedViewSet):
+class BookingLineViewSet(DecisionViewSetMixin, ReadOnlyViewSetMixin, MunicipalityScopedViewSet):
     """Days of booking and absence requests, for agents to accept or refuse; and the form where
     an agent books or cancels days for a family."""
 
@@ -783,17 +796,7 @@ class BookingLineViewSet(ReadOnlyViewSetMixin, MunicipalityScopedViewSet):
     filterset_class = filters.BookingLineFilterSet
     search_fields = ["child__first_name", "child__last_name", "request__family__name"]
 
-    def get_common_view_kwargs(self, **kwargs):
-        return super().get_common_view_kwargs(
-            **{
-                "accept_url_name": self.get_url_name("accept"),
-                "refuse_url_name": self.get_url_name("refuse"),
-                **kwargs,
-            }
-        )
-
-    def decide_view(self, decision):
-        return self.construct_view(bookings.DecideLineView, decision=decision)
+    decide_view_class = bookings.DecideLineView
 
     @property
     def book_view(self):
@@ -802,8 +805,6 @@ class BookingLineViewSet(ReadOnlyViewSetMixin, MunicipalityScopedViewSet):
     def get_urlpatterns(self):
         return [
             *super().get_urlpatterns(),
-            path("accept/<int:pk>/", self.decide_view("accept"), name="accept"),
-            path("refuse/<int:pk>/", self.decide_view("refuse"), name="refuse"),
             path("book/", self.book_view, name="book"),
             path("book/<int:family_id>/", self.book_view, name="book_family"),
         ]
