@@ -589,8 +589,14 @@ def _clear_days(lines) -> None:
 def _refresh_requests(request_ids) -> None:
     """A request's state follows its lines: pending while any waits, then accepted, refused,
     partially accepted, or withdrawn when the family took every line back."""
-    for request in Request.objects.filter(pk__in=list(request_ids)):
-        states = set(request.booking_lines.values_list("state", flat=True))
+    request_ids = list(request_ids)
+    states_of = defaultdict(set)
+    for request_id, state in BookingLine.objects.filter(request_id__in=request_ids).values_list(
+        "request_id", "state"
+    ):
+        states_of[request_id].add(state)
+    for request in Request.objects.filter(pk__in=request_ids):
+        states = states_of[request.pk]
         if states & {LineState.PENDING, LineState.WAITING_LIST}:
             new = Request.State.PENDING
         elif states <= {LineState.WITHDRAWN}:
