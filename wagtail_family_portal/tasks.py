@@ -37,50 +37,46 @@ def _portal_link(portal_url: str, route: str, **kwargs) -> str:
     return portal_url.rstrip("/") + "/" + FamilyPortalPage().reverse_subpage(route, kwargs=kwargs)
 
 
+def _send(kind, user, site, portal_url, action_url, language, **values) -> int:
+    """Render ``kind`` for ``user`` in ``language`` and send it; 0 when there is no address."""
+    if user is None or not _email_of(user):
+        return 0
+    with translation.override(language):
+        email = render_email(
+            kind.key,
+            to=_email_of(user),
+            site=site,
+            values={**_values(user), "portal_url": portal_url, **values},
+            action_url=action_url() if callable(action_url) else action_url,
+        )
+        return email.send()
+
+
 def send_activation_email(user_id, site_id, portal_url, language=None):
     """The activation e-mail; the link is made now, so that its validity starts at sending."""
     from .services.accounts import activation_timeout, make_activation_token
 
     user, site = _load(user_id, site_id)
-    if user is None or user.is_active or not _email_of(user):
+    if user is not None and user.is_active:
         return 0
-    with translation.override(language):
-        link = _portal_link(portal_url, "activate", token=make_activation_token(user))
-        values = {**_values(user), "portal_url": portal_url}
-        values["expiry_days"] = max(1, round(activation_timeout() / 86400))
-        email = render_email(
-            kinds.ACTIVATION.key, to=_email_of(user), site=site, values=values, action_url=link
-        )
-        return email.send()
+    return _send(
+        kinds.ACTIVATION,
+        user,
+        site,
+        portal_url,
+        lambda: _portal_link(portal_url, "activate", token=make_activation_token(user)),
+        language,
+        expiry_days=max(1, round(activation_timeout() / 86400)),
+    )
 
 
 def send_already_registered_email(user_id, site_id, portal_url, language=None):
     """Told to an address that signs up again: log in, or choose a new password."""
     user, site = _load(user_id, site_id)
-    if user is None or not _email_of(user):
-        return 0
-    with translation.override(language):
-        link = _portal_link(portal_url, "password_reset")
-        email = render_email(
-            kinds.ALREADY_REGISTERED.key,
-            to=_email_of(user),
-            site=site,
-            values={**_values(user), "portal_url": portal_url},
-            action_url=link,
-        )
-        return email.send()
+    link = _portal_link(portal_url, "password_reset")
+    return _send(kinds.ALREADY_REGISTERED, user, site, portal_url, link, language)
 
 
 def send_password_reset_email(user_id, site_id, portal_url, reset_url, language=None):
     user, site = _load(user_id, site_id)
-    if user is None or not _email_of(user):
-        return 0
-    with translation.override(language):
-        email = render_email(
-            kinds.PASSWORD_RESET.key,
-            to=_email_of(user),
-            site=site,
-            values={**_values(user), "portal_url": portal_url},
-            action_url=reset_url,
-        )
-        return email.send()
+    return _send(kinds.PASSWORD_RESET, user, site, portal_url, reset_url, language)
