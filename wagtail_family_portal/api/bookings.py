@@ -2,8 +2,9 @@
 is shown to its family.
 
 A booking line has a state of its own (pending, accepted…); families read the state of the day
-it gives (DESIGN.md §3): ``day_state`` maps one to the other. The history of a request merges
-its own events and the events of its lines, the lines changed together shown as one entry.
+it gives (DESIGN.md §3): ``services.bookings.day_state`` maps one to the other. The history of a
+request merges its own events and the events of its lines, the lines changed together shown as
+one entry.
 """
 
 import datetime as dt
@@ -44,27 +45,10 @@ _ID = re.compile(r"[0-9]{1,18}")
 # Dates the API accepts: far enough from the calendar's limits for any computation.
 FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
 
-# The state a line gives its day, by operation and line state (DESIGN.md §3). A withdrawn line
-# leaves the day as it was before: enrolled for a booking, booked for an absence.
-DAY_STATES = {
-    (Operation.BOOKING, LineState.PENDING): DayState.BOOKING_REQUESTED,
-    (Operation.BOOKING, LineState.ACCEPTED): DayState.BOOKED,
-    (Operation.BOOKING, LineState.WAITING_LIST): DayState.WAITING_LIST,
-    (Operation.BOOKING, LineState.REFUSED): DayState.REFUSED,
-    (Operation.BOOKING, LineState.WITHDRAWN): DayState.ENROLLED,
-    (Operation.ABSENCE, LineState.PENDING): DayState.ABSENCE_REQUESTED,
-    (Operation.ABSENCE, LineState.ACCEPTED): DayState.ABSENT,
-    (Operation.ABSENCE, LineState.REFUSED): DayState.BOOKED,
-    (Operation.ABSENCE, LineState.WITHDRAWN): DayState.BOOKED,
-}
 WAITING = (LineState.PENDING, LineState.WAITING_LIST)
 ACTORS = ["family", "agent", "system"]
 # Events of lines changed within this time by the same person are one step of the history.
 SAME_STEP = dt.timedelta(seconds=1)
-
-
-def day_state(operation: str, line_state: str) -> str:
-    return DAY_STATES[operation, line_state].value
 
 
 def check_in_range(day: dt.date) -> dt.date:
@@ -317,7 +301,7 @@ class BookingLineSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.ChoiceField(choices=DayState.choices))
     def get_state(self, line) -> str:
-        return day_state(line.operation, line.state)
+        return bookings.day_state(line.operation, line.state)
 
 
 class HistoryEntrySerializer(serializers.Serializer):
@@ -378,7 +362,7 @@ def booking_history(family_request: Request, lines) -> list[dict]:
                 "at": event.created_at,
                 "by": actor(event.user, event.by_agent_for_family),
                 "action": event.to_state,
-                "state": day_state(line.operation, event.to_state),
+                "state": bookings.day_state(line.operation, event.to_state),
                 "message": event.message,
                 "line_ids": [],
                 "dates": [],

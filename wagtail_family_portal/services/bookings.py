@@ -104,6 +104,26 @@ WAITING_STATES = frozenset(
 BOOKABLE_STATES = frozenset({DayState.ENROLLED, DayState.ABSENT, DayState.REFUSED})
 
 
+# The state a line gives its day, by operation and line state (DESIGN.md §3). A withdrawn line
+# leaves the day as it was before: enrolled for a booking, booked for an absence.
+DAY_STATES = {
+    (Operation.BOOKING, LineState.PENDING): DayState.BOOKING_REQUESTED,
+    (Operation.BOOKING, LineState.ACCEPTED): DayState.BOOKED,
+    (Operation.BOOKING, LineState.WAITING_LIST): DayState.WAITING_LIST,
+    (Operation.BOOKING, LineState.REFUSED): DayState.REFUSED,
+    (Operation.BOOKING, LineState.WITHDRAWN): DayState.ENROLLED,
+    (Operation.ABSENCE, LineState.PENDING): DayState.ABSENCE_REQUESTED,
+    (Operation.ABSENCE, LineState.ACCEPTED): DayState.ABSENT,
+    (Operation.ABSENCE, LineState.REFUSED): DayState.BOOKED,
+    (Operation.ABSENCE, LineState.WITHDRAWN): DayState.BOOKED,
+}
+
+
+def day_state(operation: str, line_state: str) -> str:
+    """The state a line in ``line_state`` gives its day."""
+    return DAY_STATES[operation, line_state].value
+
+
 def working_day_checker(days_off) -> Callable[[dt.date], bool]:
     """``is_working_day`` for ``Deadline.last_moment``: Monday to Friday, except ``days_off`` (the
     days a closure of the whole municipality covers, public holidays and school holidays
