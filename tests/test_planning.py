@@ -403,9 +403,9 @@ def test_to_json_gives_the_apis_planning_answer(family, lea, canteen):
     cell |= {"end_time": "13:30", "rank": None}
     assert answer["cells"] == [
         {**cell, "date": "2026-11-19", "state": "enrolled", "actions": ["book"], "reason": None}
-        | {"request_id": None},
+        | {"request_id": None, "line_id": None},
         {**cell, "date": "2026-11-20", "state": "booking_requested", "actions": ["withdraw"]}
-        | {"reason": None, "request_id": request.pk},
+        | {"reason": None, "request_id": request.pk, "line_id": line.pk},
     ]
 
 

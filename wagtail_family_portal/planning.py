@@ -8,16 +8,19 @@ in plain Python over those rows. It never writes; ``services.bookings`` changes 
 """
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F
+from django.db import connection
 from django.utils import timezone
 
-from .models.activities import Activity, Closure, Enrolment
-from .models.bookings import HOLDS_PLACE, ChildDay, DayState
-from .models.families import CHILD_COLOURS, Child
+from .models.activities import Activity, Closure, Enrolment, Establishment
+from .models.bookings import HOLDS_PLACE, BookingLine, ChildDay, DayState
+from .models.families import CHILD_COLOURS, Child, Family, Subscription
+from .models.municipality import Municipality
+from .models.settings import FamilyPortalSettings
 from .services import bookings
 from .services.bookings import local_now
 from .validators import HEX_COLOUR_RE
@@ -132,7 +135,8 @@ class Planning:
 
     def to_json(self) -> dict:
         """The planning answer of the API (CONTRACT.md)."""
-        times = {}  # each time formatted once, not once per cell
+        times = {}  # each time and date formatted once, not once per cell
+        dates = {day: day.isoformat() for day in date_range(self.start, self.end)}
 
         def hhmm(value: dt.time) -> str:
             if value not in times:
@@ -163,7 +167,7 @@ class Planning:
             ],
             "cells": [
                 {
-                    "date": cell.date.isoformat(),
+                    "date": dates[cell.date],
                     "child_id": cell.child_id,
                     "activity_id": cell.activity_id,
                     "state": cell.state,
@@ -173,6 +177,7 @@ class Planning:
                     "reason": cell.reason,
                     "rank": cell.rank,
                     "request_id": cell.request_id,
+                    "line_id": cell.line_id,
                 }
                 for cell in self.cells
             ],
@@ -235,6 +240,7 @@ def contrast_ratio(first: str, second: str) -> float:
     return (lighter + 0.05) / (darker + 0.05)
 
 
+@functools.lru_cache(maxsize=256)
 def readable_text_colour(background: str) -> str:
     """Black or white, whichever contrasts more with ``background`` (#RRGGBB)."""
     if contrast_ratio(background, "#000000") >= contrast_ratio(background, "#FFFFFF"):
@@ -244,15 +250,24 @@ def readable_text_colour(background: str) -> str:
 
 def build_legend(portal_settings=None) -> dict[str, LegendEntry]:
     """Every state with its label and colour: the portal's settings where an editor set them
-    (``legend_<state>_label`` / ``legend_<state>_colour``), the defaults otherwise."""
+    (``legend_<state>_label`` / ``legend_<state>_colour``), the defaults otherwise.
+    ``portal_settings`` is a ``FamilyPortalSettings`` or a mapping of those fields."""
+    if portal_settings is not None and not isinstance(portal_settings, dict):
+        portal_settings = {name: getattr(portal_settings, name, None) for name in LEGEND_FIELDS}
+    portal_settings = portal_settings or {}
     legend = {}
     for state in DayState:
-        label = getattr(portal_settings, f"legend_{state.value}_label", None) or state.label
-        colour = getattr(portal_settings, f"legend_{state.value}_colour", None)
+        label = portal_settings.get(f"legend_{state.value}_label") or state.label
+        colour = portal_settings.get(f"legend_{state.value}_colour")
         if not HEX_COLOUR_RE.match(colour or ""):
             colour = DEFAULT_LEGEND_COLOURS[state]
         legend[state.value] = LegendEntry(state.value, label, colour, readable_text_colour(colour))
     return legend
+
+
+LEGEND_FIELDS = tuple(
+    f"legend_{state.value}_{part}" for state in DayState for part in ("label", "colour")
+)
 
 
 @dataclass(slots=True)
@@ -276,22 +291,27 @@ def build_planning(
     activities: Iterable[int] | None = None,
     now: dt.datetime | None = None,
     portal_settings=None,
+    legend: dict[str, LegendEntry] | None = None,
 ) -> Planning:
     """The planning of ``family`` from ``start`` to ``end`` (both included).
 
     ``children`` and ``activities`` restrict it to those ids (ids of another family match
     nothing). ``now`` (default: the current local time) decides which deadlines have passed.
-    At most 6 queries, whatever the number of children, activities and days.
+    The legend is ``legend`` if given, else built from ``portal_settings``.
+    At most 4 queries, whatever the number of children, activities and days.
     """
     if end < start:
         raise ValueError("The planning cannot end before it starts.")
     if (end - start).days >= MAX_DAYS:
         raise ValueError(f"A planning covers at most {MAX_DAYS} days.")
     now = _naive_local(now) if now is not None else local_now()
-    legend = build_legend(portal_settings)
+    legend = legend if legend is not None else build_legend(portal_settings)
+    child_ids = None if children is None else {int(pk) for pk in children}
+    activity_ids = None if activities is None else {int(pk) for pk in activities}
 
-    child_infos = _load_children(family, children)
-    periods, activity_models = _load_enrolments(child_infos, start, end, activities)
+    child_infos, periods, activity_models = _load_enrolments(
+        family.pk, start, end, child_ids, activity_ids
+    )
     activity_infos = sorted(
         (_activity_info(activity) for activity in activity_models.values()),
         key=lambda a: (a.start_time, a.name, a.id),
@@ -301,54 +321,145 @@ def build_planning(
 
     closures = _load_closures(family.municipality_id, activity_models.values(), start, end)
     planner = _Planner(start, end, now, activity_models, closures)
-    days = _load_child_days(periods, activity_models, start, end)
+    days = _load_child_days(family.pk, start, end)
     planner.held = _load_places_held(activity_models.values(), start, end)
 
     cells = planner.cells(periods, days)
-    waiting = [cell for cell in cells if cell.state == DayState.WAITING_LIST]
-    if waiting:
-        ranks = _load_waiting_ranks(waiting)
-        for cell in waiting:
-            cell.rank = ranks.get((cell.child_id, cell.activity_id, cell.date))
-
     child_order = {child.id: index for index, child in enumerate(child_infos)}
     activity_order = {activity.id: index for index, activity in enumerate(activity_infos)}
     cells.sort(key=lambda c: (c.date, child_order[c.child_id], activity_order[c.activity_id]))
     return Planning(start, end, now, child_infos, activity_infos, cells, legend)
 
 
-def _load_children(family, ids) -> list[ChildInfo]:
-    queryset = Child.objects.filter(family_id=family.pk)
-    if ids is not None:
-        queryset = queryset.filter(pk__in=[int(pk) for pk in ids])
-    rows = queryset.order_by("birth_date", "pk").values_list(
-        "pk", "first_name", "last_name", "colour"
-    )
-    return [
-        ChildInfo(pk, first, f"{first} {last}", colour or CHILD_COLOURS[i % len(CHILD_COLOURS)])
-        for i, (pk, first, last, colour) in enumerate(rows)
-    ]
+# The loaders below run hand-written SQL rather than ORM querysets: families open the planning
+# more than any other page, and building a queryset costs far more than running it (the
+# indexes make the SQL itself a fraction of a millisecond; bench/README.md). The SQL is plain
+# enough for SQLite and PostgreSQL alike; the tables are named from the models.
 
 
-def _load_enrolments(child_infos, start, end, activity_ids):
-    """Periods of enrolment by (child, activity) overlapping the range, and their activities."""
-    periods = defaultdict(list)
-    activities = {}
-    if not child_infos:
-        return periods, activities
-    queryset = Enrolment.objects.filter(
-        child_id__in=[child.id for child in child_infos],
-        start_date__lte=end,
-        end_date__gte=start,
-    )
-    if activity_ids is not None:
-        queryset = queryset.filter(activity_id__in=[int(pk) for pk in activity_ids])
-    for enrolment in queryset.select_related("activity__establishment").order_by():
-        activities[enrolment.activity_id] = enrolment.activity
-        periods[enrolment.child_id, enrolment.activity_id].append(
-            (enrolment.start_date, enrolment.end_date)
-        )
-    return periods, activities
+@functools.cache
+def _tables() -> dict[str, str]:
+    quote = connection.ops.quote_name
+    return {
+        "child": quote(Child._meta.db_table),
+        "enrolment": quote(Enrolment._meta.db_table),
+        "activity": quote(Activity._meta.db_table),
+        "establishment": quote(Establishment._meta.db_table),
+        "closure": quote(Closure._meta.db_table),
+        "closure_activities": quote(Closure.activities.through._meta.db_table),
+        "childday": quote(ChildDay._meta.db_table),
+        "bookingline": quote(BookingLine._meta.db_table),
+        "family": quote(Family._meta.db_table),
+        "municipality": quote(Municipality._meta.db_table),
+        "subscription": quote(Subscription._meta.db_table),
+        "settings": quote(FamilyPortalSettings._meta.db_table),
+    }
+
+
+def _fetch(sql: str, params) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql.format(**_tables()), params)
+        return cursor.fetchall()
+
+
+def _placeholders(values) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+@dataclass(frozen=True, slots=True)
+class FamilyRef:
+    """What the planning needs of a family: ``build_planning`` takes it as well as a ``Family``."""
+
+    pk: int
+    municipality_id: int
+    site_id: int | None  # the site of the family's town, if it has one
+
+
+# ``Family.objects.for_account``, for the one family the planning API asks: a family of another
+# account is not found, like an unknown id.
+ACCOUNT_FAMILY_SQL = """
+    SELECT f.id, f.municipality_id, m.site_id
+    FROM {family} f
+    JOIN {municipality} m ON m.id = f.municipality_id
+    WHERE f.id = %s AND f.id IN (SELECT family_id FROM {subscription} WHERE user_id = %s)
+"""
+
+
+def account_family(user, family_id: int) -> FamilyRef | None:
+    """The family ``family_id`` if ``user`` is subscribed to it, else None."""
+    if not user.is_authenticated:
+        return None
+    rows = _fetch(ACCOUNT_FAMILY_SQL, [family_id, user.pk])
+    return FamilyRef(*rows[0]) if rows else None
+
+
+LEGEND_SQL = "SELECT {columns} FROM {{settings}} WHERE site_id = %s".format(
+    columns=", ".join(LEGEND_FIELDS)
+)
+
+
+def site_legend(site_id: int | None) -> dict[str, LegendEntry]:
+    """The legend as the portal settings of ``site_id`` set it (the defaults if none saved)."""
+    rows = _fetch(LEGEND_SQL, [site_id]) if site_id is not None else []
+    return build_legend(dict(zip(LEGEND_FIELDS, rows[0], strict=True)) if rows else None)
+
+
+# The activity fields the planning reads, in the order of the SELECT below.
+ACTIVITY_FIELDS = (
+    "id",
+    "name",
+    "short_code",
+    "start_time",
+    "end_time",
+    "weekdays",
+    "season_start",
+    "season_end",
+    "booking_mode",
+    "booking_deadline_days",
+    "booking_deadline_time",
+    "absence_deadline_days",
+    "absence_deadline_time",
+    "deadline_working_days",
+    "capacity",
+    "waiting_list",
+)
+ENROLMENTS_SQL = """
+    SELECT c.id, c.first_name, c.last_name, c.colour, e.start_date, e.end_date, s.name,
+           {activity_columns}
+    FROM {{child}} c
+    LEFT JOIN {{enrolment}} e ON e.child_id = c.id AND e.start_date <= %s AND e.end_date >= %s
+    LEFT JOIN {{activity}} a ON a.id = e.activity_id
+    LEFT JOIN {{establishment}} s ON s.id = a.establishment_id
+    WHERE c.family_id = %s
+    ORDER BY c.birth_date, c.id
+""".format(activity_columns=", ".join(f"a.{name}" for name in ACTIVITY_FIELDS))
+
+
+def _load_enrolments(family_id, start, end, child_ids, activity_ids):
+    """The family's children, their periods of enrolment by (child, activity) overlapping the
+    range and those activities (unsaved-looking ``Activity`` instances with the fields the
+    planning reads), in one query."""
+    children, periods, activities = [], defaultdict(list), {}
+    weekdays = Activity._meta.get_field("weekdays")
+    for row in _fetch(ENROLMENTS_SQL, [end, start, family_id]):
+        child_id, first_name, last_name, colour, first, last, establishment, *activity = row
+        if child_ids is not None and child_id not in child_ids:
+            continue
+        if not children or children[-1].id != child_id:
+            default = CHILD_COLOURS[len(children) % len(CHILD_COLOURS)]
+            children.append(
+                ChildInfo(child_id, first_name, f"{first_name} {last_name}", colour or default)
+            )
+        activity_id = activity[0]
+        if activity_id is None or (activity_ids is not None and activity_id not in activity_ids):
+            continue
+        if activity_id not in activities:
+            values = dict(zip(ACTIVITY_FIELDS, activity, strict=True))
+            values["weekdays"] = weekdays.from_db_value(values["weekdays"], None, connection)
+            loaded = activities[activity_id] = Activity(**values)
+            loaded.establishment_name = establishment
+        periods[child_id, activity_id].append((first, last))
+    return children, periods, activities
 
 
 def _activity_info(activity: Activity) -> ActivityInfo:
@@ -358,46 +469,65 @@ def _activity_info(activity: Activity) -> ActivityInfo:
         activity.short_code,
         activity.start_time,
         activity.end_time,
-        activity.establishment.name,
+        activity.establishment_name,
         activity.booking_mode,
     )
+
+
+CLOSURES_SQL = """
+    SELECT cl.id, cl.start_date, cl.end_date, cl.label, ca.activity_id
+    FROM {closure} cl
+    LEFT JOIN {closure_activities} ca ON ca.closure_id = cl.id
+    WHERE cl.municipality_id = %s AND cl.start_date <= %s AND cl.end_date >= %s
+"""
 
 
 def _load_closures(municipality_id, activities, start, end) -> list[_LoadedClosure]:
     """The municipality's closures over the range, and far enough before it to count deadlines in
     working days; with their activities in the same query (one row per closure and activity)."""
     lookback = max(
-        (a.booking_deadline_days for a in activities if a.deadline_working_days), default=0
-    )
-    lookback = max(
-        lookback,
-        max((a.absence_deadline_days for a in activities if a.deadline_working_days), default=0),
+        (
+            max(a.booking_deadline_days, a.absence_deadline_days)
+            for a in activities
+            if a.deadline_working_days
+        ),
+        default=0,
     )
     # N working days span at most 7/5·N calendar days, plus the closures in between.
     since = start - dt.timedelta(days=2 * lookback + 31) if lookback else start
-    rows = (
-        Closure.objects.filter(municipality_id=municipality_id)
-        .overlapping(since, end)
-        .order_by()
-        .values_list("pk", "start_date", "end_date", "label", "activities")
-    )
     closures = {}
-    for pk, first, last, label, activity_id in rows:
+    for pk, first, last, label, activity_id in _fetch(CLOSURES_SQL, [municipality_id, end, since]):
         closure = closures.setdefault(pk, _LoadedClosure(first, last, label))
         if activity_id is not None:
             closure.activity_ids.add(activity_id)
     return list(closures.values())
 
 
-def _load_child_days(periods, activities, start, end) -> dict:
-    child_ids = {child_id for child_id, _activity_id in periods}
-    rows = (
-        ChildDay.objects.filter(
-            child_id__in=child_ids, activity_id__in=list(activities), date__range=(start, end)
-        )
-        .order_by()
-        .values_list("child_id", "activity_id", "date", "state", "line_id", "line__request_id")
-    )
+# The days of the family's children, with the request of the line that set each one and, for a
+# day on a waiting list, its rank: 1 + the days queued before it on the same activity and date
+# (by time of queueing, the days without one last, then by id), every family included.
+CHILD_DAYS_SQL = """
+    SELECT d.child_id, d.activity_id, d.date, d.state, d.line_id, l.request_id,
+           CASE WHEN d.state = %s THEN 1 + (
+               SELECT COUNT(*) FROM {childday} w
+               WHERE w.activity_id = d.activity_id AND w.date = d.date AND w.state = %s
+                 AND (w.queued_at < d.queued_at
+                      OR (w.queued_at IS NOT NULL AND d.queued_at IS NULL)
+                      OR ((w.queued_at = d.queued_at
+                           OR (w.queued_at IS NULL AND d.queued_at IS NULL))
+                          AND w.id < d.id))
+           ) END
+    FROM {childday} d
+    LEFT JOIN {bookingline} l ON l.id = d.line_id
+    WHERE d.child_id IN (SELECT id FROM {child} WHERE family_id = %s)
+      AND d.date >= %s AND d.date <= %s
+"""
+
+
+def _load_child_days(family_id, start, end) -> dict:
+    """(state, line id, request id, waiting rank) by (child, activity, date) over the range."""
+    waiting = DayState.WAITING_LIST.value
+    rows = _fetch(CHILD_DAYS_SQL, [waiting, waiting, family_id, start, end])
     return {(child, activity, day): rest for child, activity, day, *rest in rows}
 
 
@@ -406,35 +536,15 @@ def _load_places_held(activities, start, end) -> dict[tuple[int, dt.date], int]:
     limited = [activity.pk for activity in activities if activity.capacity is not None]
     if not limited:
         return {}
-    rows = (
-        ChildDay.objects.filter(
-            activity_id__in=limited, date__range=(start, end), state__in=HOLDS_PLACE
-        )
-        .order_by()
-        .values("activity_id", "date")
-        .annotate(held=Count("pk"))
-        .values_list("activity_id", "date", "held")
-    )
+    states = [state.value for state in HOLDS_PLACE]
+    sql = f"""
+        SELECT activity_id, date, COUNT(*) FROM {{childday}}
+        WHERE activity_id IN ({_placeholders(limited)}) AND date >= %s AND date <= %s
+          AND state IN ({_placeholders(states)})
+        GROUP BY activity_id, date
+    """
+    rows = _fetch(sql, [*limited, start, end, *states])
     return {(activity, day): held for activity, day, held in rows}
-
-
-def _load_waiting_ranks(cells: list[Cell]) -> dict[tuple[int, int, dt.date], int]:
-    """Rank of each waiting child on the activity days of ``cells``, by time of queueing."""
-    rows = (
-        ChildDay.objects.filter(
-            state=DayState.WAITING_LIST,
-            activity_id__in={cell.activity_id for cell in cells},
-            date__in={cell.date for cell in cells},
-        )
-        .order_by("activity_id", "date", F("queued_at").asc(nulls_last=True), "pk")
-        .values_list("activity_id", "date", "child_id")
-    )
-    ranks = {}
-    positions = defaultdict(int)
-    for activity, day, child in rows:
-        positions[activity, day] += 1
-        ranks[child, activity, day] = positions[activity, day]
-    return ranks
 
 
 class _Planner:
@@ -462,53 +572,64 @@ class _Planner:
                         self.closed_activity.setdefault((activity_id, day), closure.label)
 
     def cells(self, periods, days) -> list[Cell]:
+        """One cell per child enrolled on each day its activity runs, in the range."""
         cells = []
-        seen = set()
-        running = {}  # the days of the range each activity runs
-        for (child_id, activity_id), child_periods in periods.items():
+        spans_by_activity = defaultdict(list)  # activity id: [(child id, its periods)]
+        for (child_id, activity_id), spans in periods.items():
+            spans_by_activity[activity_id].append((child_id, spans))
+        for activity_id, children in spans_by_activity.items():
             activity = self.activities[activity_id]
-            if activity_id not in running:
-                in_range = date_range(self.start, self.end)
-                running[activity_id] = [day for day in in_range if activity.runs_on(day)]
-            for first, last in child_periods:
-                for day in running[activity_id]:
-                    key = (child_id, activity_id, day)
-                    if first <= day <= last and key not in seen:
-                        seen.add(key)
-                        cells.append(self.cell(activity, child_id, day, days.get(key)))
+            start, end = activity.start_time, activity.end_time
+            for day in date_range(max(self.start, activity.season_start), self.end):
+                if not activity.runs_on(day):
+                    continue
+                closure = self.closed_everywhere.get(day) or self.closed_activity.get(
+                    (activity_id, day)
+                )
+                decisions = {}  # what the day offers in each state, the same for every child
+                for child_id, spans in children:
+                    if not any(first <= day <= last for first, last in spans):
+                        continue
+                    cell = Cell(day, child_id, activity_id, ENROLLED, start, end)
+                    cells.append(cell)
+                    if closure is not None:
+                        cell.state, cell.reason, cell.closure = CLOSED_STATE, CLOSED, closure
+                        continue
+                    row = days.get((child_id, activity_id, day))
+                    if row is not None:
+                        cell.state, cell.line_id, cell.request_id, cell.rank = row
+                    decision = decisions.get(cell.state)
+                    if decision is None:
+                        decision = decisions[cell.state] = self._decide(cell.state, activity, day)
+                    actions, cell.reason, cell.deadline, cell.full = decision
+                    cell.actions.extend(actions)
         return cells
 
-    def cell(self, activity, child_id, day, row) -> Cell:
-        activity_id = activity.id
-        cell = Cell(day, child_id, activity_id, ENROLLED, activity.start_time, activity.end_time)
-        closure = self.closed_everywhere.get(day) or self.closed_activity.get((activity_id, day))
-        if closure is not None:
-            cell.state, cell.reason, cell.closure = CLOSED_STATE, CLOSED, closure
-            return cell
-        if row is not None:
-            cell.state, cell.line_id, cell.request_id = row
-        if cell.state in bookings.WAITING_STATES:
-            cell.actions.append(WITHDRAW)
-        elif cell.state in bookings.BOOKABLE_STATES:
-            self._allow(cell, BOOK, activity)
-        elif cell.state == BOOKED:
-            self._allow(cell, CANCEL, activity)
-        return cell
-
-    def _allow(self, cell, action, activity) -> None:
-        cell.deadline = self._last_moment(activity.id, action, cell.date)
-        if action == BOOK and activity.capacity is not None:
-            cell.full = self.held.get((activity.id, cell.date), 0) >= activity.capacity
-        cell.reason = bookings.refusal(
-            cell.state,
+    def _decide(self, state, activity, day) -> tuple[tuple[str, ...], str | None, object, bool]:
+        """(actions, reason, deadline, full) of a day of ``activity`` in ``state``."""
+        if state in bookings.WAITING_STATES:
+            return (WITHDRAW,), None, None, False
+        if state in bookings.BOOKABLE_STATES:
+            action = BOOK
+        elif state == BOOKED:
+            action = CANCEL
+        else:
+            return (), None, None, False
+        deadline = self._last_moment(activity.id, action, day)
+        full = (
+            action == BOOK
+            and activity.capacity is not None
+            and self.held.get((activity.id, day), 0) >= activity.capacity
+        )
+        reason = bookings.refusal(
+            state,
             OPERATIONS[action],
-            last_moment=cell.deadline,
+            last_moment=deadline,
             now=self.now,
-            full=cell.full,
+            full=full,
             waiting_list=activity.waiting_list,
         )
-        if cell.reason is None:
-            cell.actions.append(action)
+        return ((action,) if reason is None else ()), reason, deadline, full
 
     def _last_moment(self, activity_id, action, day) -> dt.datetime:
         key = (activity_id, action, day)

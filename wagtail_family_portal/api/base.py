@@ -8,7 +8,7 @@ pagination and error format by inheriting from these classes.
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.openapi import AutoSchema
 from rest_framework import parsers
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import ParseError
 from rest_framework.generics import GenericAPIView
 from rest_framework.pagination import PageNumberPagination
@@ -16,6 +16,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
+from .authentication import TokenAuthentication
 from .exceptions import exception_handler
 from .throttling import AnonRateThrottle, UserRateThrottle
 
