@@ -175,36 +175,20 @@ def _colour(value: str, default: str) -> str:
 # The planning
 
 
-# A planning cell's markup. A month of a large family has hundreds of cells: they are written
-# here with ``str.format`` over values escaped once per page, which is many times faster than
+# A planning cell's markup. A month of a large family has hundreds of cells: ``cell_html``
+# writes them with f-strings over values escaped once per page, which is many times faster than
 # template nodes per cell; the template places each day's cells in one piece.
-CELL_HTML = (
-    '<li class="wfp-cell wfp-state--{state} wfp-child-{child_id}">'
-    '<{tag} class="wfp-cell__body"{href}>'
-    '<span class="wfp-cell__child">{child}</span> '
-    '<span class="wfp-cell__activity" title="{title}">{activity}</span> '
-    '<span class="wfp-cell__state">{label}</span>{after}</{tag}></li>'
-)
-CELL_ACTION = (
-    ' <span class="wfp-cell__action">{action}'
-    '<span class="wfp-visually-hidden"> – {day}</span></span>'
-)
-CELL_REASON = ' <span class="wfp-cell__reason">{reason}</span>'
 
 
 @dataclass(slots=True)
 class DayView:
     date: dt.date
-    label: str
-    short_label: str
-    cells_html: str = ""  # the day's cells, escaped (``CELL_HTML``)
+    label: str  # "lundi 7 décembre", escaped
+    short_label: str  # "lun. 7", escaped
+    cells_html: str = ""  # the day's cells, escaped (``PlanningGrid.cell_html``)
     outside: bool = False  # a day of the month view's first or last week, not of the month
     today: bool = False
     past: bool = False
-
-    @property
-    def iso(self) -> str:
-        return self.date.isoformat()
 
     @property
     def classes(self) -> str:
@@ -218,6 +202,16 @@ class DayView:
         if not self.cells_html:
             classes.append("wfp-day--empty")
         return " ".join(classes)
+
+    def html(self, today_label: str) -> str:
+        today = f' <span class="wfp-day__today">{today_label}</span>' if self.today else ""
+        cells = f'<ul class="wfp-day__cells">{self.cells_html}</ul>' if self.cells_html else ""
+        return (
+            f'<li class="{self.classes}"><h3 class="wfp-day__title">'
+            f'<time datetime="{self.date.isoformat()}"><span class="wfp-day__long">{self.label}'
+            f'</span><span class="wfp-day__short" aria-hidden="true">{self.short_label}</span>'
+            f"</time>{today}</h3>{cells}</li>"
+        )
 
 
 @dataclass
@@ -252,6 +246,10 @@ def _title(view: str, start: dt.date, end: dt.date, day: dt.date) -> str:
     }
 
 
+def _escaped(text) -> str:
+    return str.__str__(escape(str(text)))
+
+
 class PlanningGrid:
     """Turns a ``planning.Planning`` into weeks of days with their cells' markup (no query).
 
@@ -265,24 +263,27 @@ class PlanningGrid:
         self.day = day
         self.shown_children = shown_children
         self.shown_activities = shown_activities
-        self.children = {child.id: escape(str(child.name)) for child in planning.children}
+        # Plain ``str``, not SafeString: formatting a str subclass costs several times more, and
+        # the day's markup is marked safe as a whole.
+        self.children = {child.id: _escaped(child.name) for child in planning.children}
         self.activities = {
             activity.id: (
-                escape(str(activity.short_code or activity.name)),
-                escape(f"{activity.name} – {activity.establishment}"),
+                _escaped(activity.short_code or activity.name),
+                _escaped(f"{activity.name} – {activity.establishment}"),
             )
             for activity in planning.activities
         }
-        self.labels = {state: escape(str(entry.label)) for state, entry in planning.legend.items()}
-        self.reasons = {code: escape(str(text)) for code, text in bookings.REASONS.items()}
-        self.actions = {name: (op, escape(str(label))) for name, (op, label) in ACTIONS.items()}
-        self.waiting_list_action = escape(gettext("Join the waiting list"))
+        self.labels = {state: _escaped(entry.label) for state, entry in planning.legend.items()}
+        self.reasons = {code: _escaped(text) for code, text in bookings.REASONS.items()}
+        self.actions = {name: (op, _escaped(label)) for name, (op, label) in ACTIONS.items()}
+        self.waiting_list_action = _escaped(gettext("Join the waiting list"))
         back = f"&amp;vue={view}" if view != MONTH else ""
         self.day_url = (
-            escape(pages.url("planning_day"))
+            _escaped(pages.url("planning_day"))
             + "?enfant={}&amp;activite={}&amp;date={}&amp;operation={}"
             + back
         )
+        self.rank_label = _escaped(gettext("%(state)s, rank %(rank)d"))
         self.weekdays = [str(name) for name in WEEKDAYS.values()]
         self.weekdays_abbr = [str(name) for name in WEEKDAYS_ABBR.values()]
         self.months = {number: str(name) for number, name in MONTHS.items()}
@@ -291,9 +292,7 @@ class PlanningGrid:
         activity, title = self.activities[cell.activity_id]
         label = self.labels[cell.state]
         if cell.rank:
-            label = escape(
-                gettext("%(state)s, rank %(rank)d") % {"state": label, "rank": cell.rank}
-            )
+            label = self.rank_label % {"state": label, "rank": cell.rank}
         tag, href, after = "div", "", ""
         if cell.actions:
             operation, action = self.actions[cell.actions[0]]
@@ -301,22 +300,27 @@ class PlanningGrid:
                 action = self.waiting_list_action
             url = self.day_url.format(cell.child_id, cell.activity_id, cell.date, operation)
             tag, href = "a", f' href="{url}"'
-            after = CELL_ACTION.format(action=action, day=day_label)
-        elif cell.closure:
-            after = CELL_REASON.format(reason=escape(cell.closure))
-        elif cell.reason in self.reasons and not (past and cell.reason == plans.DEADLINE_PASSED):
-            # A day gone by needs no "the deadline has passed" under each of its cells.
-            after = CELL_REASON.format(reason=self.reasons[cell.reason])
-        return CELL_HTML.format(
-            state=cell.state,
-            child_id=cell.child_id,
-            tag=tag,
-            href=href,
-            child=self.children[cell.child_id],
-            title=title,
-            activity=activity,
-            label=label,
-            after=after,
+            after = (
+                f' <span class="wfp-cell__action">{action}'
+                f'<span class="wfp-visually-hidden"> – {day_label}</span></span>'
+            )
+        else:
+            reason = None
+            if cell.closure:
+                reason = _escaped(cell.closure)
+            elif cell.reason in self.reasons and not (
+                past and cell.reason == plans.DEADLINE_PASSED
+            ):
+                # A day gone by needs no "the deadline has passed" under each of its cells.
+                reason = self.reasons[cell.reason]
+            if reason:
+                after = f' <span class="wfp-cell__reason">{reason}</span>'
+        return (
+            f'<li class="wfp-cell wfp-state--{cell.state} wfp-child-{cell.child_id}">'
+            f'<{tag} class="wfp-cell__body"{href}>'
+            f'<span class="wfp-cell__child">{self.children[cell.child_id]}</span> '
+            f'<span class="wfp-cell__activity" title="{title}">{activity}</span> '
+            f'<span class="wfp-cell__state">{label}</span>{after}</{tag}></li>'
         )
 
     def shown(self, cell) -> bool:
@@ -332,22 +336,21 @@ class PlanningGrid:
             # "Monday 7 December", "Mon 7": the formats "l j F" and "D j", without a
             # date_format call per day.
             weekday, name = date.weekday(), self.months[date.month]
-            label = f"{self.weekdays[weekday]} {date.day} {name}"
-            day = DayView(
-                date=date,
-                label=label,
-                short_label=f"{self.weekdays_abbr[weekday]} {date.day}",
-                outside=self.view == MONTH and (date.year, date.month) != month,
-                today=date == today,
-                past=date < today,
-            )
-            escaped = escape(label)
-            day.cells_html = mark_safe(
-                "".join(
-                    self.cell_html(cell, escaped, day.past) for cell in cells if self.shown(cell)
+            label = _escaped(f"{self.weekdays[weekday]} {date.day} {name}")
+            past = date < today
+            days.append(
+                DayView(
+                    date=date,
+                    label=label,
+                    short_label=_escaped(f"{self.weekdays_abbr[weekday]} {date.day}"),
+                    cells_html="".join(
+                        self.cell_html(cell, label, past) for cell in cells if self.shown(cell)
+                    ),
+                    outside=self.view == MONTH and (date.year, date.month) != month,
+                    today=date == today,
+                    past=past,
                 )
             )
-            days.append(day)
         return days
 
     def weeks(self) -> list[list[DayView]]:
@@ -355,6 +358,17 @@ class PlanningGrid:
         if self.view == WEEK5:
             return [days[:5]]
         return [days[i : i + 7] for i in range(0, len(days), 7)]
+
+    def html(self) -> str:
+        """The calendar's weeks, each an ``<ol>`` of its days: one piece for the template."""
+        today = _escaped(gettext("today"))
+        # Every text in it was escaped above.
+        return mark_safe(
+            "".join(
+                '<ol class="wfp-week">' + "".join(day.html(today) for day in week) + "</ol>"
+                for week in self.weeks()
+            )
+        )
 
 
 @_family_route
@@ -409,7 +423,7 @@ def planning(pages: FamilyPages):
             "view": view,
             "day": day,
             "title": _title(view, start, end, day),
-            "weeks": grid.weeks(),
+            "calendar_html": grid.html(),
             "columns": VIEWS[view] or 7,
             "weekday_names": [str(WEEKDAYS_ABBR[n]) for n in range(VIEWS[view] or 7)],
             "legend": list(planning_data.legend.values()),
