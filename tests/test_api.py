@@ -278,7 +278,7 @@ def test_me_with_unknown_token_is_401(client, db):
     response = client.get(ME_URL)
 
     assert response.status_code == 401
-    assert "detail" in response.json()
+    assert response.json()["detail"] == "Jeton non valide."
 
 
 def test_me_with_token_of_an_inactive_account_is_401(client, parent):
@@ -287,7 +287,10 @@ def test_me_with_token_of_an_inactive_account_is_401(client, parent):
     parent.save()
     client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
 
-    assert client.get(ME_URL).status_code == 401
+    response = client.get(ME_URL)
+
+    assert response.status_code == 401
+    assert response.json()["detail"] == "Compte inactif ou supprimé."
 
 
 def test_api_ignores_the_hosts_rest_framework_settings(client, db, settings):
