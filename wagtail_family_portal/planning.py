@@ -1,10 +1,10 @@
 """What the planning shows: the state of each child's day for each activity, and what the family
 may do with it (DESIGN.md §3).
 
-``build_planning`` reads everything a family's planning needs for a date range in a constant
-number of SQL queries — children, enrolments with their activities, closures with their
-activities, the children's days, the places held and the waiting lists — and computes the cells
-in plain Python over those rows. It never writes; ``services.bookings`` changes the days.
+``build_planning`` reads everything a family's planning needs for a date range in four SQL
+queries — children with their enrolments and activities, closures with their activities, the
+children's days with their waiting-list ranks, the places held — and computes the cells in
+plain Python over those rows. It never writes; ``services.bookings`` changes the days.
 """
 
 import datetime as dt
