@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from wagtail_family_portal.models import BookingLine, ChildDay, Closure, DayState, Request
 from wagtail_family_portal.planning import (
     DEFAULT_LEGEND_COLOURS,
+    build_legend,
     build_planning,
     contrast_ratio,
     month_range,
@@ -419,7 +420,7 @@ def test_legend_defaults_and_edited_labels_and_colours(family):
     )
 
     default = build_planning(family, MONDAY, SUNDAY, now=EARLY).legend
-    legend = build_planning(family, MONDAY, SUNDAY, now=EARLY, portal_settings=edited).legend
+    legend = build_planning(family, MONDAY, SUNDAY, now=EARLY, legend=build_legend(edited)).legend
 
     assert list(default) == list(DayState.values)
     assert [str(entry.label) for entry in default.values()] == [

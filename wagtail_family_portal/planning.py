@@ -12,6 +12,7 @@ import functools
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 from django.db import connection
 from django.utils import timezone
@@ -250,15 +251,11 @@ def readable_text_colour(background: str) -> str:
 
 def build_legend(portal_settings=None) -> dict[str, LegendEntry]:
     """Every state with its label and colour: the portal's settings where an editor set them
-    (``legend_<state>_label`` / ``legend_<state>_colour``), the defaults otherwise.
-    ``portal_settings`` is a ``FamilyPortalSettings`` or a mapping of those fields."""
-    if portal_settings is not None and not isinstance(portal_settings, dict):
-        portal_settings = {name: getattr(portal_settings, name, None) for name in LEGEND_FIELDS}
-    portal_settings = portal_settings or {}
+    (``legend_<state>_label`` / ``legend_<state>_colour``), the defaults otherwise."""
     legend = {}
     for state in DayState:
-        label = portal_settings.get(f"legend_{state.value}_label") or state.label
-        colour = portal_settings.get(f"legend_{state.value}_colour")
+        label = getattr(portal_settings, f"legend_{state.value}_label", None) or state.label
+        colour = getattr(portal_settings, f"legend_{state.value}_colour", None)
         if not HEX_COLOUR_RE.match(colour or ""):
             colour = DEFAULT_LEGEND_COLOURS[state]
         legend[state.value] = LegendEntry(state.value, label, colour, readable_text_colour(colour))
@@ -290,14 +287,13 @@ def build_planning(
     children: Iterable[int] | None = None,
     activities: Iterable[int] | None = None,
     now: dt.datetime | None = None,
-    portal_settings=None,
     legend: dict[str, LegendEntry] | None = None,
 ) -> Planning:
     """The planning of ``family`` from ``start`` to ``end`` (both included).
 
     ``children`` and ``activities`` restrict it to those ids (ids of another family match
     nothing). ``now`` (default: the current local time) decides which deadlines have passed.
-    The legend is ``legend`` if given, else built from ``portal_settings``.
+    ``legend`` (``build_legend``'s) defaults to the default labels and colours.
     At most 4 queries, whatever the number of children, activities and days.
     """
     if end < start:
@@ -305,7 +301,7 @@ def build_planning(
     if (end - start).days >= MAX_DAYS:
         raise ValueError(f"A planning covers at most {MAX_DAYS} days.")
     now = _naive_local(now) if now is not None else local_now()
-    legend = legend if legend is not None else build_legend(portal_settings)
+    legend = legend if legend is not None else build_legend()
     child_ids = None if children is None else {int(pk) for pk in children}
     activity_ids = None if activities is None else {int(pk) for pk in activities}
 
@@ -375,8 +371,8 @@ class FamilyRef:
     site_id: int | None  # the site of the family's town, if it has one
 
 
-# ``Family.objects.for_account``, for the one family the planning API asks: a family of another
-# account is not found, like an unknown id.
+# ``Family.objects.for_account`` (keep the two alike), for the one family the planning API asks:
+# a family of another account is not found, like an unknown id.
 ACCOUNT_FAMILY_SQL = """
     SELECT f.id, f.municipality_id, m.site_id
     FROM {family} f
@@ -401,7 +397,9 @@ LEGEND_SQL = "SELECT {columns} FROM {{settings}} WHERE site_id = %s".format(
 def site_legend(site_id: int | None) -> dict[str, LegendEntry]:
     """The legend as the portal settings of ``site_id`` set it (the defaults if none saved)."""
     rows = _fetch(LEGEND_SQL, [site_id]) if site_id is not None else []
-    return build_legend(dict(zip(LEGEND_FIELDS, rows[0], strict=True)) if rows else None)
+    return build_legend(
+        SimpleNamespace(**dict(zip(LEGEND_FIELDS, rows[0], strict=True))) if rows else None
+    )
 
 
 # The activity fields the planning reads, in the order of the SELECT below.

@@ -56,7 +56,10 @@ class Address(models.Model):
 
 class FamilyQuerySet(ScopedQuerySet):
     def for_account(self, user):
-        """Families the account is subscribed to: the only ones a family-side view may show."""
+        """Families the account is subscribed to: the only ones a family-side view may show.
+
+        ``planning.account_family`` is the same rule in SQL for the planning API: keep them alike.
+        """
         if not user.is_authenticated:
             return self.none()
         return self.filter(subscriptions__user=user)

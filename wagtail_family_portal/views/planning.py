@@ -386,7 +386,7 @@ def planning(pages: FamilyPages):
     start, end = planning_range(view, day)
 
     planning_data = plans.build_planning(
-        pages.family, start, end, portal_settings=pages.context["portal_settings"]
+        pages.family, start, end, legend=plans.build_legend(pages.context["portal_settings"])
     )
     if child_ids and not set(child_ids) <= {child.id for child in planning_data.children}:
         raise Http404
