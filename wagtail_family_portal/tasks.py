@@ -80,3 +80,29 @@ def send_already_registered_email(user_id, site_id, portal_url, language=None):
 def send_password_reset_email(user_id, site_id, portal_url, reset_url, language=None):
     user, site = _load(user_id, site_id)
     return _send(kinds.PASSWORD_RESET, user, site, portal_url, reset_url, language)
+
+
+def send_receipt_email(request_id, language=None):
+    """The receipt of a request ("Accusé d'enregistrement électronique") to its author."""
+    from .services.receipts import receipt_email
+
+    with translation.override(language):
+        email = receipt_email(request_id)
+        return email.send() if email is not None else 0
+
+
+def send_digests(site_id):
+    """The digest of the site's latest slot (django-q2 schedule); queues its own continuation
+    when the run stops at its time budget, and puts the schedules back on their times."""
+    from django_q.tasks import async_task
+
+    from .services import notifications
+
+    site = Site.objects.filter(pk=site_id).first()
+    if site is None:
+        return None
+    run = notifications.run_digests(site, time_budget=notifications.TIME_BUDGET)
+    if not run.complete:
+        async_task("wagtail_family_portal.tasks.send_digests", site_id)
+    notifications.sync_schedules()
+    return {"slot": run.slot.isoformat(), "sent": run.sent, "failed": len(run.failed)}

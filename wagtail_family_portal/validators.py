@@ -1,5 +1,6 @@
 """Field validators shared by the models, forms and API."""
 
+import datetime as dt
 import re
 
 from django.core.exceptions import ValidationError
@@ -58,3 +59,33 @@ def mask_iban(value: str) -> str:
         return IBAN_MASK
     hidden_groups = -(-(len(iban) - 4) // 4)
     return " ".join([IBAN_MASK] * hidden_groups + [iban[-4:]])
+
+
+_TIME = re.compile(r"^([01]?\d|2[0-3])[:hH]([0-5]\d)$")
+
+
+def parse_digest_times(value: str) -> list[dt.time]:
+    """ "13:00, 18h00" → [13:00, 18:00], sorted and without repeats; ValueError names a bad one."""
+    times = set()
+    for part in (value or "").replace(";", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        match = _TIME.match(part)
+        if match is None:
+            raise ValueError(part)
+        times.add(dt.time(int(match.group(1)), int(match.group(2))))
+    return sorted(times)
+
+
+def validate_digest_times(value: str) -> None:
+    try:
+        times = parse_digest_times(value)
+    except ValueError as error:
+        raise ValidationError(
+            _("“%(value)s” is not a time: write hours and minutes, e.g. 13:00, 18:00."),
+            code="invalid",
+            params={"value": str(error)},
+        ) from None
+    if not times:
+        raise ValidationError(_("Give at least one time, e.g. 13:00, 18:00."), code="required")

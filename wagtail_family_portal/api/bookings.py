@@ -22,6 +22,7 @@ from ..models import AuthorisedContact, Request
 from ..models.bookings import BookingLine, DayState
 from ..models.requests import FileChange
 from ..services import bookings
+from ..services import requests as requests_service
 
 Operation = BookingLine.Operation
 LineState = BookingLine.State
@@ -47,23 +48,12 @@ FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
 
 WAITING = (LineState.PENDING, LineState.WAITING_LIST)
 ACTORS = ["family", "agent", "system"]
-# Events of lines changed within this time by the same person are one step of the history.
-SAME_STEP = dt.timedelta(seconds=1)
 
 
 def check_in_range(day: dt.date) -> dt.date:
     if not FIRST_DAY <= day <= LAST_DAY:
         raise ValidationError([OUT_OF_RANGE % {"first": FIRST_DAY.year, "last": LAST_DAY.year}])
     return day
-
-
-def actor(user, by_agent: bool = False) -> str:
-    """Who did it, as the family sees it: ``family``, ``agent`` or ``system`` (nobody)."""
-    if user is None:
-        return "system"
-    if by_agent or user.is_staff or user.is_superuser:
-        return "agent"
-    return "family"
 
 
 # Input fields
@@ -324,54 +314,19 @@ class HistoryEntrySerializer(serializers.Serializer):
 
 
 def booking_history(family_request: Request, lines) -> list[dict]:
-    """The request's events and its lines' events, oldest first; lines changed together (same
-    person, same change, same message, within a second) are one entry."""
-    entries = [
-        (
-            event.created_at,
-            0,
-            event.pk,
-            {
-                "at": event.created_at,
-                "by": actor(event.user),
-                "action": event.action,
-                "state": event.to_state,
-                "message": event.message,
-                "line_ids": [],
-                "dates": [],
-            },
-        )
-        for event in family_request.events.all()
+    """The request's history (``services.requests.history``) in the API's words."""
+    return [
+        {
+            "at": entry.at,
+            "by": entry.by,
+            "action": entry.action,
+            "state": entry.state,
+            "message": entry.message,
+            "line_ids": entry.line_ids,
+            "dates": entry.dates,
+        }
+        for entry in requests_service.history(family_request, lines)
     ]
-    events = sorted(
-        ((event, line) for line in lines for event in line.events.all()),
-        key=lambda pair: (pair[0].created_at, pair[0].pk),
-    )
-    group, first, key = None, None, None
-    for event, line in events:
-        event_key = (
-            event.from_state,
-            event.to_state,
-            event.user_id,
-            event.by_agent_for_family,
-            event.message,
-        )
-        if group is None or event_key != key or event.created_at - first.created_at > SAME_STEP:
-            first, key = event, event_key
-            group = {
-                "at": event.created_at,
-                "by": actor(event.user, event.by_agent_for_family),
-                "action": event.to_state,
-                "state": bookings.day_state(line.operation, event.to_state),
-                "message": event.message,
-                "line_ids": [],
-                "dates": [],
-            }
-            entries.append((event.created_at, 1, event.pk, group))
-        group["line_ids"].append(line.pk)
-        group["dates"].append(line.date)
-    entries.sort(key=lambda entry: entry[:3])
-    return [entry[3] for entry in entries]
 
 
 class BookingRequestSerializer(serializers.ModelSerializer):

@@ -8,7 +8,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 
 from ..models.requests import FileChange, Request, RequestEvent
 from ..services.dossier import DossierError
-from .bookings import ACTORS, actor
+from .bookings import ACTORS
 from .exceptions import ConflictError
 from .family_file import FileChangeLineSerializer, present_line
 
@@ -99,7 +99,7 @@ class RequestEventSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.ChoiceField(choices=ACTORS))
     def get_by(self, event) -> str:
-        return actor(event.user)
+        return event.actor
 
 
 class RequestSerializer(serializers.ModelSerializer):

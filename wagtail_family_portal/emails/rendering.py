@@ -1,13 +1,19 @@
-"""Rendering of an e-mail: the editors' wording in the portal's HTML and plain-text layout."""
+"""Rendering of an e-mail: the editors' wording in the portal's HTML and plain-text layout.
 
-import string
-from dataclasses import dataclass
+Both layouts are rendered from the same ``context`` (paragraphs, table, messages, common text,
+button, signature, municipality, footer), so the two parts of a message always say the same.
+``EmailRenderer`` loads a site's templates, settings and municipality once and renders any
+number of e-mails with them (the digest job renders thousands per run).
+"""
+
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
+from django.template.loader import get_template
 
 from .kinds import KINDS
+from .placeholders import fill
 
 
 @dataclass(frozen=True)
@@ -17,95 +23,120 @@ class RenderedEmail:
     html: str
     from_email: str
     to: tuple[str, ...]
+    headers: dict = field(default_factory=dict)
 
-    def send(self) -> int:
-        """Send through Django's mail API, so that any backend (django-anymail…) delivers it."""
+    def message(self, connection=None) -> EmailMultiAlternatives:
         message = EmailMultiAlternatives(
-            subject=self.subject, body=self.text, from_email=self.from_email, to=list(self.to)
+            subject=self.subject,
+            body=self.text,
+            from_email=self.from_email,
+            to=list(self.to),
+            headers=self.headers or None,
+            connection=connection,
         )
         message.attach_alternative(self.html, "text/html")
-        return message.send()
+        return message
+
+    def send(self, connection=None) -> int:
+        """Send through Django's mail API, so that any backend (django-anymail…) delivers it."""
+        return self.message(connection).send()
 
 
-class _Placeholders(string.Formatter):
-    """``str.format`` for editors' texts: unknown or malformed placeholders are left as typed.
+@dataclass(frozen=True)
+class Table:
+    """A table of the e-mail (the days of a receipt or a digest): headers and rows of text."""
 
-    Only plain names are replaced (no attribute or index access), so a text cannot reach into
-    the objects behind the values.
-    """
-
-    def __init__(self, values: dict):
-        self.values = values
-
-    def fill(self, text: str) -> str:
-        out = []
-        try:
-            parsed = list(self.parse(text))
-        except ValueError:  # a lone "{" or "}": show the text as it was typed
-            return text
-        for literal, field, spec, conversion in parsed:
-            out.append(literal)
-            if field is None:
-                continue
-            if field in self.values and not spec and not conversion:
-                out.append(str(self.values[field]))
-            else:
-                rebuilt = field + (f"!{conversion}" if conversion else "")
-                rebuilt += f":{spec}" if spec else ""
-                out.append("{" + rebuilt + "}")
-        return "".join(out)
+    headers: tuple
+    rows: list
 
 
-def email_template_for(site, kind_key: str):
-    from ..models.notifications import EmailTemplate
+def paragraphs(text: str) -> list[str]:
+    return [p.strip() for p in (text or "").replace("\r\n", "\n").split("\n\n") if p.strip()]
 
-    if site is None:
-        return None
-    return EmailTemplate.objects.filter(site=site, kind=kind_key).first()
+
+class EmailRenderer:
+    """Renders the e-mails of one site (``site`` may be None: default wording, no municipality)."""
+
+    def __init__(self, site, *, templates=None):
+        from ..models import FamilyPortalSettings, Municipality
+        from ..models.notifications import EmailTemplate
+
+        self.site = site
+        self.municipality = Municipality.objects.filter(site=site).first() if site else None
+        self.settings = FamilyPortalSettings.for_site(site) if site else None
+        if templates is None:
+            templates = {t.kind: t for t in EmailTemplate.objects.filter(site=site)} if site else {}
+        self.templates = templates
+        self.html_layout = get_template("wagtail_family_portal/emails/message.html")
+        self.text_layout = get_template("wagtail_family_portal/emails/message.txt")
+        municipality = self.municipality
+        if municipality and municipality.sender_email:
+            self.from_email = f'"{municipality.name}" <{municipality.sender_email}>'
+        else:
+            self.from_email = settings.DEFAULT_FROM_EMAIL
+
+    def _text(self, custom, kind, name: str) -> str:
+        value = getattr(custom, name, "") if custom is not None else ""
+        if value and value.strip():
+            return value
+        if name in ("signature", "footer"):
+            return getattr(self.settings, f"email_{name}", "") if self.settings else ""
+        return str(getattr(kind, name))
+
+    def render(
+        self,
+        kind_key: str,
+        *,
+        to: str,
+        values: dict,
+        action_url: str = "",
+        table: Table | None = None,
+        messages=(),
+        headers=None,
+        custom=False,
+    ) -> RenderedEmail:
+        """Render the e-mail ``kind_key`` to ``to``.
+
+        ``values`` fill the placeholders; ``action_url`` is shown as a button and as a plain
+        link (some mail clients hide buttons); ``table`` and ``messages`` (pairs of a title and
+        a text) come between the introduction and the common text. ``custom`` replaces the
+        site's saved template (the admin's preview of unsaved changes).
+        """
+        kind = KINDS[kind_key]
+        template = self.templates.get(kind_key) if custom is False else custom
+        values = {"municipality": self.municipality.name if self.municipality else "", **values}
+        def text(name):
+            return fill(self._text(template, kind, name), values)
+
+        subject = text("subject")
+        context = {
+            "subject": subject,
+            "paragraphs": paragraphs(text("intro")),
+            "table": table,
+            "messages": list(messages),
+            "common_paragraphs": paragraphs(
+                fill(self._text(template, kind, "common_text"), values)
+            ),
+            "action_url": action_url,
+            "button_label": text("button_label"),
+            "municipality": self.municipality,
+            "signature": text("signature"),
+            "footer": text("footer"),
+        }
+        return RenderedEmail(
+            subject=" ".join(subject.split()),  # a header: no line breaks
+            text=self.text_layout.render(context).strip() + "\n",
+            html=self.html_layout.render(context),
+            from_email=self.from_email,
+            to=(to,),
+            headers=headers or {},
+        )
 
 
 def render_email(
-    kind_key: str,
-    *,
-    to: str,
-    site,
-    values: dict,
-    action_url: str = "",
+    kind_key: str, *, to: str, site, values: dict, action_url: str = "", **extra
 ) -> RenderedEmail:
-    """Render the e-mail ``kind_key`` for ``site``.
-
-    ``values`` fill the placeholders of the subject and text; ``action_url`` is shown as a
-    button and as a plain link (some mail clients hide buttons). The municipality's contact
-    details, the signature and the footer come from the site's settings.
-    """
-    from ..models import FamilyPortalSettings, Municipality
-
-    kind = KINDS[kind_key]
-    custom = email_template_for(site, kind_key)
-    municipality = Municipality.objects.filter(site=site).first() if site else None
-    portal_settings = FamilyPortalSettings.for_site(site) if site else None
-    values = {"municipality": municipality.name if municipality else "", **values}
-    fill = _Placeholders(values).fill
-
-    subject = fill((custom and custom.subject) or str(kind.subject))
-    body = fill((custom and custom.body) or str(kind.body))
-    paragraphs = [p.strip() for p in body.replace("\r\n", "\n").split("\n\n") if p.strip()]
-    context = {
-        "subject": subject,
-        "paragraphs": paragraphs,
-        "action_url": action_url,
-        "button_label": (custom and custom.button_label) or str(kind.button_label),
-        "municipality": municipality,
-        "signature": portal_settings.email_signature if portal_settings else "",
-        "footer": portal_settings.email_footer if portal_settings else "",
-    }
-    from_email = (municipality and municipality.sender_email) or settings.DEFAULT_FROM_EMAIL
-    if municipality and municipality.sender_email:
-        from_email = f'"{municipality.name}" <{municipality.sender_email}>'
-    return RenderedEmail(
-        subject=" ".join(subject.split()),  # a header: no line breaks
-        text=render_to_string("wagtail_family_portal/emails/message.txt", context).strip() + "\n",
-        html=render_to_string("wagtail_family_portal/emails/message.html", context),
-        from_email=from_email,
-        to=(to,),
+    """Render one e-mail of ``site`` (see ``EmailRenderer.render``)."""
+    return EmailRenderer(site).render(
+        kind_key, to=to, values=values, action_url=action_url, **extra
     )

@@ -34,6 +34,10 @@ class AccountProfileQuerySet(ScopedQuerySet):
 class AccountProfile(models.Model):
     """A family account's portal data: identity details, terms, activation and pending link."""
 
+    class DecisionEmails(models.TextChoices):
+        DIGEST = "digest", _("a summary at set times of the day")
+        NONE = "none", _("no e-mail")
+
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         verbose_name=_("account"),
@@ -64,6 +68,13 @@ class AccountProfile(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         help_text=_("The family of the subscriber code given at sign-up."),
+    )
+    decision_emails = models.CharField(
+        _("e-mails about decisions"),
+        max_length=10,
+        choices=DecisionEmails.choices,
+        default=DecisionEmails.DIGEST,
+        help_text=_("Receipts of requests are always sent."),
     )
 
     objects = AccountProfileQuerySet.as_manager()

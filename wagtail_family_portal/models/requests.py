@@ -32,6 +32,19 @@ class Request(models.Model):
         BOOKING = "booking", _("booking")
         ABSENCE = "absence", _("absence")
 
+    class Topic(models.TextChoices):
+        """What the request is about, as families name it in "Mes demandes"."""
+
+        BOOKING = "booking", _("Booking request")
+        ABSENCE = "absence", _("Absence notice")
+        FAMILY = "family", _("Change of the family")
+        GUARDIAN = "guardian", _("Change of a guardian")
+        CHILD = "child", _("Change of a child")
+        HEALTH = "health", _("Change of health information")
+        CONTACT = "contact", _("Change of authorised contacts")
+        NEW_GUARDIAN = "new_guardian", _("New guardian")
+        NEW_CHILD = "new_child", _("New child")
+
     class State(models.TextChoices):
         PENDING = "pending", _("waiting for validation")
         ACCEPTED = "accepted", _("accepted")
@@ -43,6 +56,7 @@ class Request(models.Model):
         Family, verbose_name=_("family"), on_delete=models.CASCADE, related_name="requests"
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    topic = models.CharField(_("type"), max_length=20, choices=Topic.choices, db_index=True)
     state = models.CharField(
         _("state"), max_length=20, choices=State.choices, default=State.PENDING, db_index=True
     )
@@ -87,6 +101,19 @@ class Request(models.Model):
         return self.state == self.State.PENDING
 
 
+class RequestEventQuerySet(models.QuerySet):
+    def messages(self):
+        """What the municipality wrote to the family (what "N nouveau(x) message(s)" counts)."""
+        return self.exclude(message="").exclude(actor=RequestEvent.Actor.FAMILY)
+
+    def unread_by(self, user):
+        """Messages the account has not seen: written after its last opening of the request."""
+        read = RequestRead.objects.filter(
+            request=models.OuterRef("request"), user=user, last_event_id__gte=models.OuterRef("pk")
+        )
+        return self.messages().exclude(models.Exists(read))
+
+
 class RequestEvent(models.Model):
     """One step in a request's history: who did what, when, from which state, with what words."""
 
@@ -95,6 +122,12 @@ class RequestEvent(models.Model):
         WITHDRAWN = "withdrawn", _("withdrawn by the family")
         ACCEPTED = "accepted", _("accepted")
         REFUSED = "refused", _("refused")
+        MESSAGE = "message", _("message from the service")
+
+    class Actor(models.TextChoices):
+        FAMILY = "family", _("the family")
+        AGENT = "agent", _("the service")
+        SYSTEM = "system", _("automatic")
 
     request = models.ForeignKey(
         Request, verbose_name=_("request"), on_delete=models.CASCADE, related_name="events"
@@ -108,12 +141,15 @@ class RequestEvent(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    actor = models.CharField(_("who"), max_length=10, choices=Actor.choices, default=Actor.SYSTEM)
     action = models.CharField(_("action"), max_length=20, choices=Action.choices)
     from_state = models.CharField(
         _("from"), max_length=20, choices=Request.State.choices, blank=True
     )
     to_state = models.CharField(_("to"), max_length=20, choices=Request.State.choices)
     message = models.TextField(_("message"), blank=True)
+
+    objects = RequestEventQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("request history entry")
@@ -122,6 +158,32 @@ class RequestEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_action_display()} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class RequestRead(models.Model):
+    """How far one account has read a request's history (its messages up to ``last_event_id``)."""
+
+    request = models.ForeignKey(
+        Request, verbose_name=_("request"), on_delete=models.CASCADE, related_name="reads"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    last_event_id = models.PositiveBigIntegerField(_("read up to the history entry"))
+    read_at = models.DateTimeField(_("read at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("request read")
+        verbose_name_plural = _("requests read")
+        constraints = [
+            models.UniqueConstraint(fields=["request", "user"], name="wfp_unique_request_read")
+        ]
+
+    def __str__(self):
+        return f"{self.user} {self.request_id}"
 
 
 class FileChange(models.Model):

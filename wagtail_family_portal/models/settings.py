@@ -6,7 +6,7 @@ from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField
 
-from ..validators import validate_hex_colour
+from ..validators import validate_digest_times, validate_hex_colour
 
 LEGEND_STATES = (
     "booking_requested",
@@ -19,6 +19,7 @@ LEGEND_STATES = (
     "closed",
 )
 DEFAULT_EMAIL_FOOTER = _("This is an automatic message, please do not reply to it.")
+DEFAULT_DIGEST_TIMES = "13:00, 18:00"
 
 
 @register_setting(icon="group")
@@ -123,6 +124,17 @@ class FamilyPortalSettings(BaseSiteSetting):
         blank=True,
         default=DEFAULT_EMAIL_FOOTER,
     )
+    digest_times = models.CharField(
+        _("times of the decision e-mails"),
+        max_length=200,
+        default=DEFAULT_DIGEST_TIMES,
+        validators=[validate_digest_times],
+        help_text=_(
+            "Decisions are gathered and mailed to families at these times (Paris time), "
+            "separated by commas, e.g. 13:00, 18:00. Each e-mail covers the decisions made "
+            "since the previous time."
+        ),
+    )
 
     panels = [
         MultiFieldPanel(
@@ -151,7 +163,11 @@ class FamilyPortalSettings(BaseSiteSetting):
             ),
         ),
         MultiFieldPanel(
-            [FieldPanel("email_signature"), FieldPanel("email_footer")],
+            [
+                FieldPanel("email_signature"),
+                FieldPanel("email_footer"),
+                FieldPanel("digest_times"),
+            ],
             heading=_("E-mails"),
         ),
     ]

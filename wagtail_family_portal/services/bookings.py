@@ -33,9 +33,12 @@ from ..models.bookings import (
     ChildDay,
     DayState,
 )
+from . import notifications
 
 Operation = BookingLine.Operation
 LineState = BookingLine.State
+# The line states a family hears about in its digest.
+NOTIFIED_STATES = (LineState.ACCEPTED, LineState.REFUSED, LineState.WAITING_LIST)
 # A request covers at most a school year (and a little more for a year that starts late).
 MAX_PERIOD_DAYS = 366
 
@@ -353,12 +356,14 @@ def request_days(
             request = Request.objects.create(
                 family=family,
                 kind=operation,
+                topic=operation,
                 created_by=user,
                 summary=_summary(operation, activity, child, len(ok)),
             )
             RequestEvent.objects.create(
                 request=request,
                 user=user,
+                actor=RequestEvent.Actor.AGENT if by_agent else RequestEvent.Actor.FAMILY,
                 action=RequestEvent.Action.SUBMITTED,
                 to_state=Request.State.PENDING,
             )
@@ -378,10 +383,15 @@ def request_days(
                     message="",
                     by_agent=by_agent,
                     activity=activity,
+                    # What the family asked and got at once is in its receipt; what an agent
+                    # did for it comes in the digest.
+                    notify=by_agent,
                 )
             else:
                 _set_days(lines, _pending_state(operation))
-            _refresh_requests([request.pk])
+            _refresh_requests([request.pk], user=user if by_agent else None)
+            if not by_agent:
+                notifications.request_received(request)
     except IntegrityError as error:
         # Another request for one of these days was saved at the same instant (the unique
         # child day); any other integrity error is a bug, not a conflict.
@@ -457,7 +467,9 @@ def decide_lines(lines, *, agent, accept: bool, message: str = "") -> Decision:
             decision.refused += result.refused
             decision.waiting += result.waiting
             decision.failed += result.failed
-        _refresh_requests({line.request_id for line in locked})
+        _refresh_requests(
+            {line.request_id for line in locked}, user=agent, message=(message or "").strip()
+        )
     return decision
 
 
@@ -484,14 +496,17 @@ def _places_taken(activity: Activity, dates) -> dict[dt.date, int]:
     return {row["date"]: row["taken"] for row in rows}
 
 
-def _decide(lines, *, agent, accept, message, by_agent, activity) -> Decision:
-    """Decide lines of one activity; the caller holds the transaction."""
+def _decide(lines, *, agent, accept, message, by_agent, activity, notify=True) -> Decision:
+    """Decide lines of one activity; the caller holds the transaction.
+
+    With ``notify``, each decision goes to the outbox of the family's next digest.
+    """
     decision = Decision()
     now = timezone.now()
     bookings = [line for line in lines if line.operation == Operation.BOOKING]
     absences = [line for line in lines if line.operation == Operation.ABSENCE]
     if not accept:
-        _finish(lines, LineState.REFUSED, agent, message, now, by_agent)
+        _finish(lines, LineState.REFUSED, agent, message, now, by_agent, notify)
         _set_days([line for line in bookings], DayState.REFUSED)
         _set_days([line for line in absences], DayState.BOOKED, keep_line=True)
         decision.refused += lines
@@ -509,10 +524,10 @@ def _decide(lines, *, agent, accept, message, by_agent, activity) -> Decision:
                 queued.append(line)
             else:
                 decision.failed.append((line, str(REASONS["full"])))
-        _finish(placed, LineState.ACCEPTED, agent, message, now, by_agent)
+        _finish(placed, LineState.ACCEPTED, agent, message, now, by_agent, notify)
         _set_days(placed, DayState.BOOKED)
         waiting = [line for line in queued if line.state != LineState.WAITING_LIST]
-        _finish(waiting, LineState.WAITING_LIST, None, "", now, by_agent)
+        _finish(waiting, LineState.WAITING_LIST, None, "", now, by_agent, notify)
         _set_days(waiting, DayState.WAITING_LIST, queued_at=now)
         decision.accepted += placed
         decision.waiting += queued
@@ -520,18 +535,20 @@ def _decide(lines, *, agent, accept, message, by_agent, activity) -> Decision:
         # Decided by the system (automatic activity) or by an agent booking for the family:
         # a day found full is refused at once. An agent deciding a request keeps it pending.
         if unplaced and (by_agent or agent is None):
-            _finish(unplaced, LineState.REFUSED, agent, str(REASONS["full"]), now, by_agent)
+            _finish(unplaced, LineState.REFUSED, agent, str(REASONS["full"]), now, by_agent, notify)
             _set_days(unplaced, DayState.REFUSED)
     if absences:
         _lock_days(activity, [line.date for line in absences])
-        _finish(absences, LineState.ACCEPTED, agent, message, now, by_agent)
+        _finish(absences, LineState.ACCEPTED, agent, message, now, by_agent, notify)
         _set_days(absences, DayState.ABSENT)
         decision.accepted += absences
         _promote(activity, [line.date for line in absences])
     return decision
 
 
-def _finish(lines, state, agent, message, now, by_agent) -> None:
+def _finish(lines, state, agent, message, now, by_agent, notify=False) -> None:
+    """Give ``lines`` their new state, with history; ``notify`` puts the decisions (accepted,
+    refused, waiting list) in the outbox of the families' digests."""
     if not lines:
         return
     previous = {line.pk: line.state for line in lines}
@@ -556,6 +573,8 @@ def _finish(lines, state, agent, message, now, by_agent) -> None:
         )
         for line in lines
     )
+    if notify and state in NOTIFIED_STATES:
+        notifications.record_decisions(lines, state, message, now)
 
 
 def _record(lines, from_state, *, user, by_agent) -> None:
@@ -606,9 +625,16 @@ def _clear_days(lines) -> None:
         ChildDay.objects.filter(line__in=[line.pk for line in lines]).delete()
 
 
-def _refresh_requests(request_ids) -> None:
+def _refresh_requests(request_ids, *, user=None, actor=None, message: str = "") -> None:
     """A request's state follows its lines: pending while any waits, then accepted, refused,
-    partially accepted, or withdrawn when the family took every line back."""
+    partially accepted, or withdrawn when the family took every line back.
+
+    The change is written in the request's history as done by ``user`` (an agent, else the
+    system, unless ``actor`` says otherwise), with the agent's ``message``; a message that
+    changes no state is written on its own, so that the family reads it in "Mes demandes".
+    """
+    if actor is None:
+        actor = RequestEvent.Actor.AGENT if user is not None else RequestEvent.Actor.SYSTEM
     request_ids = list(request_ids)
     states_of = defaultdict(set)
     for request_id, state in BookingLine.objects.filter(request_id__in=request_ids).values_list(
@@ -630,13 +656,26 @@ def _refresh_requests(request_ids) -> None:
         if new != request.state:
             RequestEvent.objects.create(
                 request=request,
+                user=user,
+                actor=actor,
                 action=_request_action(new),
                 from_state=request.state,
                 to_state=new,
+                message=message,
             )
             request.state = new
             request.decided_at = None if new == Request.State.PENDING else timezone.now()
             request.save(update_fields=["state", "decided_at"])
+        elif message:
+            RequestEvent.objects.create(
+                request=request,
+                user=user,
+                actor=actor,
+                action=RequestEvent.Action.MESSAGE,
+                from_state=request.state,
+                to_state=request.state,
+                message=message,
+            )
 
 
 def _request_action(state: str) -> str:
@@ -669,7 +708,9 @@ def withdraw_lines(lines, *, user) -> list[BookingLine]:
         absences = [line for line in locked if line.operation == Operation.ABSENCE]
         _clear_days(bookings)
         _set_days(absences, DayState.BOOKED, keep_line=True)
-        _refresh_requests({line.request_id for line in locked})
+        _refresh_requests(
+            {line.request_id for line in locked}, user=user, actor=RequestEvent.Actor.FAMILY
+        )
     return locked
 
 
@@ -700,7 +741,7 @@ def _promote(activity: Activity, dates) -> list[BookingLine]:
         return []
     now = timezone.now()
     if activity.booking_mode == Activity.BookingMode.AUTOMATIC:
-        _finish(promoted, LineState.ACCEPTED, None, "", now, False)
+        _finish(promoted, LineState.ACCEPTED, None, "", now, False, notify=True)
         _set_days(promoted, DayState.BOOKED)
     else:
         # Proposed to the agents: the line waits for a decision again, its place kept.

@@ -27,6 +27,7 @@ from ..images import clean_child_photo
 from ..models import AuthorisedContact, Child, ChildHealth, Family, Guardian
 from ..models.requests import FileChange, Request, RequestEvent
 from ..storage import private_storage
+from . import notifications
 
 Target = FileChange.Target
 Operation = FileChange.Operation
@@ -227,7 +228,7 @@ def propose_change(
         "fields": _labels(model, changed),
     }
     with transaction.atomic():
-        request = _create_request(family, user, summary)
+        request = _create_request(family, user, summary, TOPICS[target_type])
         FileChange.objects.bulk_create(
             FileChange(
                 request=request,
@@ -269,7 +270,10 @@ def propose_photo(*, family: Family, user, child_id, uploaded, rules=None) -> Re
     with transaction.atomic():
         name = storage.save(PENDING_PHOTOS + content.name, content)
         request = _create_request(
-            family, user, _("Photo of %(child)s") % {"child": child.first_name}
+            family,
+            user,
+            _("Photo of %(child)s") % {"child": child.first_name},
+            Request.Topic.CHILD,
         )
         FileChange.objects.create(
             request=request,
@@ -324,7 +328,7 @@ def propose_addition(
         "name": _display_name(record),
     }
     with transaction.atomic():
-        request = _create_request(family, user, summary)
+        request = _create_request(family, user, summary, ADDITION_TOPICS[target_type])
         FileChange.objects.create(
             request=request,
             target_type=target_type,
@@ -352,7 +356,7 @@ def propose_removal(*, family: Family, user, target_type: str, target_id) -> Req
         "name": _display_name(record),
     }
     with transaction.atomic():
-        request = _create_request(family, user, summary)
+        request = _create_request(family, user, summary, TOPICS[target_type])
         FileChange.objects.create(
             request=request,
             target_type=target_type,
@@ -377,18 +381,40 @@ def _record_name(target_type: str, record) -> str:
     return capfirst(_display_name(record))
 
 
-def _create_request(family, user, summary) -> Request:
+# What a change to a record is called in "Mes demandes"; additions have their own names.
+TOPICS = {
+    Target.FAMILY: Request.Topic.FAMILY,
+    Target.GUARDIAN: Request.Topic.GUARDIAN,
+    Target.CHILD: Request.Topic.CHILD,
+    Target.HEALTH: Request.Topic.HEALTH,
+    Target.CONTACT: Request.Topic.CONTACT,
+}
+ADDITION_TOPICS = {
+    Target.GUARDIAN: Request.Topic.NEW_GUARDIAN,
+    Target.CHILD: Request.Topic.NEW_CHILD,
+    Target.CONTACT: Request.Topic.CONTACT,
+}
+
+
+def _create_request(family, user, summary, topic) -> Request:
     request = Request.objects.create(
-        family=family, kind=Request.Kind.FILE_CHANGE, created_by=user, summary=str(summary)[:255]
+        family=family,
+        kind=Request.Kind.FILE_CHANGE,
+        topic=topic,
+        created_by=user,
+        summary=str(summary)[:255],
     )
     _event(request, user, RequestEvent.Action.SUBMITTED, "", State.PENDING)
+    notifications.request_received(request)
     return request
 
 
 def _event(request, user, action, from_state, to_state, message=""):
+    decided = action in (RequestEvent.Action.ACCEPTED, RequestEvent.Action.REFUSED)
     return RequestEvent.objects.create(
         request=request,
         user=user,
+        actor=RequestEvent.Actor.AGENT if decided else RequestEvent.Actor.FAMILY,
         action=action,
         from_state=from_state,
         to_state=to_state,
@@ -455,6 +481,7 @@ def _decide(request: Request, agent, state: str, message: str) -> Request:
         accepted = state == State.ACCEPTED
         action = RequestEvent.Action.ACCEPTED if accepted else RequestEvent.Action.REFUSED
         _event(locked, agent, action, State.PENDING, state, message)
+        notifications.record_request_decision(locked, state, message, locked.decided_at)
         log(
             locked.family,
             f"wagtail_family_portal.file_change_{state}",

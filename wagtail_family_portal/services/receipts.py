@@ -1,0 +1,141 @@
+"""The receipt of a request ("Accusé d'enregistrement électronique"), built from the database.
+
+One e-mail per request, to the account that submitted it: what was asked, when, and whether it
+waits for the service or (an automatic activity) is already decided.
+"""
+
+from django.utils import formats
+from django.utils.translation import gettext, ngettext
+
+from ..emails import kinds
+from ..emails.rendering import EmailRenderer, Table
+from ..models import FamilyPortalPage, Request
+from ..models.bookings import BookingLine
+from .notifications import _account_values, _decision_label, portal_time_zone
+
+
+def _summary(request, lines, activity, date, time) -> str:
+    count = len(lines)
+    values = {"count": count, "activity": activity, "date": date, "time": time}
+    booking = request.kind == Request.Kind.BOOKING
+    if request.kind == Request.Kind.FILE_CHANGE:
+        return gettext(
+            "Your request “%(summary)s” made on %(date)s at %(time)s is being processed."
+        ) % {"summary": request.summary, "date": date, "time": time}
+    if request.state != Request.State.PENDING:
+        if booking:
+            text = ngettext(
+                "Your booking for %(activity)s made on %(date)s at %(time)s has been processed:",
+                "Your %(count)d bookings for %(activity)s made on %(date)s at %(time)s have been "
+                "processed:",
+                count,
+            )
+        else:
+            text = ngettext(
+                "Your absence from %(activity)s made on %(date)s at %(time)s has been processed:",
+                "Your %(count)d absences from %(activity)s made on %(date)s at %(time)s have "
+                "been processed:",
+                count,
+            )
+        return text % values
+    if booking:
+        text = ngettext(
+            "Your booking request for %(activity)s made on %(date)s at %(time)s is being "
+            "processed:",
+            "Your %(count)d booking requests for %(activity)s made on %(date)s at %(time)s are "
+            "being processed:",
+            count,
+        )
+    else:
+        text = ngettext(
+            "Your absence notice for %(activity)s made on %(date)s at %(time)s is being processed:",
+            "Your %(count)d absence notices for %(activity)s made on %(date)s at %(time)s are "
+            "being processed:",
+            count,
+        )
+    return text % values
+
+
+def _table(request, lines, moment) -> Table:
+    headers = [
+        gettext("Day"),
+        gettext("Time"),
+        gettext("Type of request"),
+        gettext("Child"),
+        gettext("Activity"),
+    ]
+    if request.kind == Request.Kind.FILE_CHANGE:
+        headers[-1] = gettext("Detail")
+        row = (
+            formats.date_format(moment.date(), "d/m/Y"),
+            moment.strftime("%H:%M"),
+            Request.Topic(request.topic).label,
+            "",
+            request.summary,
+        )
+        return Table(tuple(headers), [row])
+    decided = request.state != Request.State.PENDING
+    if decided:
+        headers.append(gettext("Decision"))
+    rows = []
+    for line in lines:
+        activity = line.activity
+        row = [
+            formats.date_format(line.date, "d/m/Y"),
+            activity.start_time.strftime("%H:%M") if activity.start_time else "",
+            gettext("Booking")
+            if line.operation == BookingLine.Operation.BOOKING
+            else gettext("Absence"),
+            f"{line.child.first_name} {line.child.last_name}",
+            activity.name,
+        ]
+        if decided:
+            row.append(_decision_label(line.state))
+        rows.append(tuple(row))
+    return Table(tuple(headers), rows)
+
+
+def receipt_email(request_id):
+    """The receipt of request ``request_id``, or None (no such request, no address)."""
+    request = (
+        Request.objects.select_related("family__municipality__site", "created_by")
+        .filter(pk=request_id)
+        .first()
+    )
+    user = request.created_by if request else None
+    address = getattr(user, user.get_email_field_name(), "") if user else ""
+    if not address:
+        return None
+    site = request.family.municipality.site
+    lines = list(request.booking_lines.select_related("child", "activity").order_by("date", "pk"))
+    moment = request.created_at.astimezone(portal_time_zone())
+    date = formats.date_format(moment.date(), "d/m/Y")
+    time = moment.strftime("%H:%M")
+    activity = lines[0].activity.name if lines else ""
+    page = FamilyPortalPage.for_site(site)
+    portal_url = page.get_full_url() if page else ""
+    action_url = ""
+    if page:
+        route = page.reverse_subpage("requests_list", kwargs={"family_id": request.family_id})
+        action_url = portal_url.rstrip("/") + "/" + route.lstrip("/")
+    count = len(lines) or 1
+    values = {
+        **_account_values(user),
+        "portal_url": portal_url,
+        "family_name": request.family.name,
+        "count": count,
+        "summary": _summary(request, lines, activity, date, time),
+        "request_type": Request.Topic(request.topic).label if request.topic else "",
+        "activity": activity,
+        "date": date,
+        "time": time,
+    }
+    domain = site.hostname if site else "localhost"
+    return EmailRenderer(site).render(
+        kinds.RECEIPT.key,
+        to=address,
+        values=values,
+        action_url=action_url,
+        table=_table(request, lines, moment),
+        headers={"Message-ID": f"<receipt-{request.pk}@{domain}>"},
+    )

@@ -1,0 +1,187 @@
+"""Reading requests ("Mes demandes"): history, messages and what each account has read.
+
+A *message* is what the municipality wrote to the family: a ``RequestEvent`` with text, by an
+agent (a decision's answer or a message on its own). Each account has its own read mark per
+request (``RequestRead.last_event_id``): opening the request marks everything up to its latest
+event as read for that account only; the other accounts of the family still see "N nouveau(x)
+message(s)".
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Max
+from django.utils import timezone
+from django.utils.translation import ngettext
+
+from ..models import Request, RequestEvent
+from ..models.bookings import BookingLine
+from ..models.requests import RequestRead
+
+LineState = BookingLine.State
+
+
+def unread_counts(user, request_ids) -> dict[int, int]:
+    """Unread messages per request for ``user``: one query."""
+    rows = (
+        RequestEvent.objects.filter(request_id__in=list(request_ids))
+        .unread_by(user)
+        .values("request_id")
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+    return {row["request_id"]: row["count"] for row in rows}
+
+
+def unread_total(user, families) -> int:
+    """Unread messages of ``user`` in the requests of ``families`` (a queryset or ids)."""
+    return RequestEvent.objects.filter(request__family__in=families).unread_by(user).count()
+
+
+def unread_event_ids(request, user) -> set[int]:
+    return set(
+        RequestEvent.objects.filter(request=request).unread_by(user).values_list("pk", flat=True)
+    )
+
+
+def mark_read(request, user) -> None:
+    """Everything in ``request``'s history up to now is read by ``user``."""
+    if not getattr(user, "is_authenticated", False):
+        return
+    last = RequestEvent.objects.filter(request=request).aggregate(last=Max("pk"))["last"]
+    if last is None:
+        return
+    RequestRead.objects.update_or_create(
+        request=request,
+        user=user,
+        defaults={"last_event_id": last, "read_at": timezone.now()},
+    )
+
+
+@dataclass
+class HistoryEntry:
+    """One step of a request's history: of the request itself (no ``line_ids``) or of some of
+    its days changed together."""
+
+    at: dt.datetime
+    by: str  # RequestEvent.Actor: family, agent or system
+    action: str  # a RequestEvent.Action, or the days' new line state
+    state: str  # the request's new state, or the state of the days (DESIGN.md §3)
+    message: str = ""
+    line_ids: list = field(default_factory=list)
+    dates: list = field(default_factory=list)
+    event_id: int | None = None  # the request event carrying the message, if any
+    new: bool = False  # a message the account had not read
+
+    @property
+    def by_label(self) -> str:
+        return str(RequestEvent.Actor(self.by).label)
+
+    @property
+    def label(self) -> str:
+        if not self.line_ids:
+            return str(RequestEvent.Action(self.action).label)
+        count = len(self.line_ids)
+        texts = {
+            LineState.PENDING: ngettext("%(count)d day asked", "%(count)d days asked", count),
+            LineState.ACCEPTED: ngettext(
+                "%(count)d day accepted", "%(count)d days accepted", count
+            ),
+            LineState.REFUSED: ngettext("%(count)d day refused", "%(count)d days refused", count),
+            LineState.WAITING_LIST: ngettext(
+                "%(count)d day on the waiting list", "%(count)d days on the waiting list", count
+            ),
+            LineState.WITHDRAWN: ngettext(
+                "%(count)d day withdrawn", "%(count)d days withdrawn", count
+            ),
+        }
+        return texts.get(self.action, self.action) % {"count": count}
+
+
+# Events of lines changed within this time by the same person are one step of the history.
+SAME_STEP = dt.timedelta(seconds=1)
+# An agent's message is written on the days it decides and in the request's history (what
+# "N nouveau(x) message(s)" counts); within this time they are one step.
+SAME_MESSAGE = dt.timedelta(seconds=5)
+
+
+def _line_actor(event) -> str:
+    if event.user_id is None:
+        return RequestEvent.Actor.SYSTEM
+    if event.by_agent_for_family or event.to_state not in (LineState.PENDING, LineState.WITHDRAWN):
+        return RequestEvent.Actor.AGENT
+    return RequestEvent.Actor.FAMILY
+
+
+def history(request: Request, lines=None, *, unread=frozenset()) -> list[HistoryEntry]:
+    """The request's history, oldest first: its own events and its days' events, the days
+    changed together (same person, same change, same message, within a second) in one entry.
+
+    ``lines`` may come with their ``events`` prefetched (and the request with its ``events``);
+    otherwise they are read here. ``unread`` are the ids of the request events the account has
+    not read, marked ``new``.
+    """
+    from .bookings import day_state
+
+    if lines is None:
+        lines = list(request.booking_lines.prefetch_related("events").order_by("date", "pk"))
+    entries = []
+    messages = []
+    for event in request.events.all():
+        entry = HistoryEntry(
+            at=event.created_at,
+            by=event.actor,
+            action=event.action,
+            state=event.to_state,
+            message=event.message,
+            event_id=event.pk,
+            new=event.pk in unread,
+        )
+        if event.action == RequestEvent.Action.MESSAGE:
+            messages.append(entry)
+        else:
+            entries.append((event.created_at, 0, event.pk, entry))
+    events = sorted(
+        ((event, line) for line in lines for event in line.events.all()),
+        key=lambda pair: (pair[0].created_at, pair[0].pk),
+    )
+    group, first, key = None, None, None
+    for event, line in events:
+        event_key = (
+            event.from_state,
+            event.to_state,
+            event.user_id,
+            event.by_agent_for_family,
+            event.message,
+        )
+        if group is None or event_key != key or event.created_at - first.created_at > SAME_STEP:
+            first, key = event, event_key
+            group = HistoryEntry(
+                at=event.created_at,
+                by=_line_actor(event),
+                action=event.to_state,
+                state=day_state(line.operation, event.to_state),
+                message=event.message,
+            )
+            entries.append((event.created_at, 1, event.pk, group))
+        group.line_ids.append(line.pk)
+        group.dates.append(line.date)
+    # A message event written with days decided at the same moment is that step's message.
+    for message in messages:
+        twin = next(
+            (
+                entry
+                for _at, _order, _pk, entry in entries
+                if entry.line_ids
+                and entry.message == message.message
+                and entry.event_id is None
+                and abs(entry.at - message.at) <= SAME_MESSAGE
+            ),
+            None,
+        )
+        if twin is not None:
+            twin.event_id, twin.new = message.event_id, message.new
+        else:
+            entries.append((message.at, 0, message.event_id, message))
+    entries.sort(key=lambda entry: entry[:3])
+    return [entry[3] for entry in entries]
