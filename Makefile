@@ -18,6 +18,7 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(MANAGE) migrate --noinput
 	$(MANAGE) load_family_portal_demo
+	$(MANAGE) sync_family_portal_schedules
 	@echo "Starting the django-q2 cluster and the development server on http://127.0.0.1:8000/ (Ctrl-C stops both)"
 	@echo "E-mails (account activation, password reset) are printed below, in this terminal."
 	@trap 'kill 0' INT TERM EXIT; \

@@ -10,3 +10,4 @@ class FamilyPortalConfig(AppConfig):
 
     def ready(self):
         from . import checks  # noqa: F401  (registers the system checks)
+        from . import signals  # noqa: F401  (the digest schedules follow the settings)

@@ -105,6 +105,7 @@ class EmailRenderer:
         kind = KINDS[kind_key]
         template = self.templates.get(kind_key) if custom is False else custom
         values = {"municipality": self.municipality.name if self.municipality else "", **values}
+
         def text(name):
             return fill(self._text(template, kind, name), values)
 

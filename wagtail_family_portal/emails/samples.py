@@ -11,13 +11,13 @@ def sample_values(kind_key: str) -> dict:
     count = int(SAMPLE_VALUES["count"])
     if kind_key == RECEIPT.key:
         values["summary"] = ngettext(
-            "Your %(type)s for %(activity)s made on %(date)s at %(time)s is being processed:",
-            "Your %(count)d %(type)s for %(activity)s made on %(date)s at %(time)s are being "
+            "Your booking request for %(activity)s made on %(date)s at %(time)s is being "
             "processed:",
+            "Your %(count)d booking requests for %(activity)s made on %(date)s at %(time)s are "
+            "being processed:",
             count,
         ) % {
             "count": count,
-            "type": gettext("booking requests") if count > 1 else gettext("booking request"),
             "activity": SAMPLE_VALUES["activity"],
             "date": SAMPLE_VALUES["date"],
             "time": SAMPLE_VALUES["time"],

@@ -1,0 +1,40 @@
+"""Create or update the django-q2 schedules of the decision digests from the sites' settings."""
+
+from django.core.management.base import BaseCommand
+
+from ...services.notifications import portal_time_zone, sync_schedules
+
+
+class Command(BaseCommand):
+    help = (
+        "Create, update or delete the django-q2 schedules that send the decision digests, one "
+        "per site and time of Settings → Family portal. Safe to run again: it changes only "
+        "what differs."
+    )
+
+    def handle(self, *args, **options):
+        from django_q.conf import Conf
+
+        result = sync_schedules()
+        for label, names in (
+            ("created", result.created),
+            ("updated", result.updated),
+            ("unchanged", result.unchanged),
+            ("deleted", result.deleted),
+        ):
+            for name in names:
+                self.stdout.write(f"{label}: {name}")
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Digest schedules: {len(result.created)} created, {len(result.updated)} "
+                f"updated, {len(result.unchanged)} unchanged, {len(result.deleted)} deleted."
+            )
+        )
+        if str(Conf.TIME_ZONE) != str(portal_time_zone()):
+            self.stdout.write(
+                self.style.WARNING(
+                    f"The django-q2 cluster counts days in {Conf.TIME_ZONE}, the digests' times "
+                    f"are in {portal_time_zone()}: each run sets the next one again, but a run "
+                    "may come an hour early or late on the day the clocks change."
+                )
+            )
