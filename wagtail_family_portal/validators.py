@@ -61,7 +61,7 @@ def mask_iban(value: str) -> str:
     return " ".join([IBAN_MASK] * hidden_groups + [iban[-4:]])
 
 
-_TIME = re.compile(r"^([01]?\d|2[0-3])[:hH]([0-5]\d)$")
+_TIME = re.compile(r"^([01]?\d|2[0-3])(?:[:hH]([0-5]\d)?)?$")
 
 
 def parse_digest_times(value: str) -> list[dt.time]:
@@ -74,7 +74,7 @@ def parse_digest_times(value: str) -> list[dt.time]:
         match = _TIME.match(part)
         if match is None:
             raise ValueError(part)
-        times.add(dt.time(int(match.group(1)), int(match.group(2))))
+        times.add(dt.time(int(match.group(1)), int(match.group(2) or 0)))
     return sorted(times)
 
 

@@ -110,6 +110,11 @@ class EmailRenderer:
             return fill(self._text(template, kind, name), values)
 
         subject = text("subject")
+        if table is not None:  # plain strings: the layouts join the cells
+            table = Table(
+                tuple(str(cell) for cell in table.headers),
+                [tuple(str(cell) for cell in row) for row in table.rows],
+            )
         context = {
             "subject": subject,
             "paragraphs": paragraphs(text("intro")),

@@ -247,31 +247,39 @@ def _deliver_batch(site, run: DigestRun, writer, now, batch_size: int) -> bool:
 
 
 def _failed(delivery, error, run: DigestRun) -> None:
-    attempts = delivery.attempts + 1
-    given_up = attempts >= MAX_ATTEMPTS
+    delivery.attempts += 1
+    delivery.last_error = f"{type(error).__name__}: {error}"[:1000]
+    given_up = delivery.attempts >= MAX_ATTEMPTS
     DigestDelivery.objects.filter(pk=delivery.pk).update(
-        attempts=attempts,
-        last_error=f"{type(error).__name__}: {error}"[:1000],
+        attempts=delivery.attempts,
+        last_error=delivery.last_error,
         state=DigestDelivery.State.FAILED if given_up else DigestDelivery.State.PENDING,
     )
-    logger.warning("Digest e-mail %s failed (attempt %s): %s", delivery.pk, attempts, error)
+    logger.warning(
+        "Digest e-mail %s failed (attempt %s): %s", delivery.pk, delivery.attempts, error
+    )
     run.failed.append(delivery)
     if given_up:
         run.given_up.append(delivery)
 
 
 def _report_failures(site, deliveries) -> None:
-    lines = [
-        f"- {delivery.user.get_username()} ({delivery.family}, "
-        f"{delivery.slot.astimezone(portal_time_zone()):%d/%m/%Y %H:%M})"
-        for delivery in deliveries
-    ]
+    """Tell the site's administrators (``ADMINS``) which digests will not be tried again."""
+    tz = portal_time_zone()
+    lines = []
+    for delivery in deliveries:
+        user = delivery.user
+        address = getattr(user, user.get_email_field_name(), "") or user.get_username()
+        lines.append(
+            f"- {address} ({delivery.family}, {delivery.slot.astimezone(tz):%d/%m/%Y %H:%M}): "
+            f"{delivery.last_error}"
+        )
     mail_admins(
         gettext("Family portal: decision e-mails not delivered"),
         gettext(
             "These decision e-mails of %(site)s failed %(count)d times and will not be tried again:"
         )
-        % {"site": site, "count": MAX_ATTEMPTS}
+        % {"site": site.site_name or site.hostname, "count": MAX_ATTEMPTS}
         + "\n\n"
         + "\n".join(lines)
         + "\n",
