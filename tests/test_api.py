@@ -195,6 +195,7 @@ def test_me_with_token(client, parent, family):
                 },
             }
         ],
+        "unread_messages": 0,
     }
 
 
@@ -234,15 +235,16 @@ def test_me_lists_only_the_accounts_own_subscriptions(client, parent, family, ot
     assert stranger_family.pk not in {s["family_id"] for s in subscriptions}
 
 
-def test_me_runs_two_queries_whatever_the_number_of_subscriptions(
+def test_me_runs_three_queries_whatever_the_number_of_subscriptions(
     client, parent, django_assert_num_queries
 ):
     for name in ["Bernard", "Durand", "Petit"]:
         factories.SubscriptionFactory(user=parent, family__name=name)
     client.force_authenticate(parent)
 
-    # The account profile, then the subscriptions with their families and municipalities.
-    with django_assert_num_queries(2):
+    # The account profile, the subscriptions with their families and municipalities, and the
+    # number of unread messages.
+    with django_assert_num_queries(3):
         response = client.get(ME_URL)
 
     assert len(response.json()["subscriptions"]) == 4
@@ -357,6 +359,7 @@ def test_schema_is_openapi_3(client, db):
         BASE + "auth/activate/",
         BASE + "auth/activate/resend/",
         ME_URL,
+        BASE + "me/notifications/",
         BASE + "subscriptions/",
         BASE + "families/{family_id}/",
         BASE + "families/{family_id}/changes/",

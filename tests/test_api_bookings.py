@@ -676,6 +676,8 @@ def test_the_list_of_requests_newest_first(client, family, lea, hugo, three_requ
     assert {key: oldest[key] for key in oldest if key not in ("summary", "created_at")} == {
         "id": first.pk,
         "kind": "booking",
+        "topic": "booking",
+        "topic_label": "Booking request",
         "state": "pending",
         "child_ids": [lea.pk],
         "activities": [

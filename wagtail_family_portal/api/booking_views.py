@@ -185,13 +185,22 @@ class FamilyRequestsView(FamilyPortalGenericAPIView):
                 explode=True,
                 description="booking, absence, file_change; repeated or separated by commas.",
             ),
+            OpenApiParameter(
+                "topic",
+                {"type": "array", "items": {"type": "string", "enum": Request.Topic.values}},
+                explode=True,
+                description="The type of the request ("
+                + ", ".join(Request.Topic.values)
+                + "); repeated or separated by commas.",
+            ),
             OpenApiParameter("page", OpenApiTypes.INT),
             OpenApiParameter("page_size", OpenApiTypes.INT, description="At most 200."),
         ],
         responses={
             200: RequestSummarySerializer(many=True),
             400: OpenApiResponse(
-                ErrorSerializer, description="{child|state|kind: [message]}: an unknown value."
+                ErrorSerializer,
+                description="{child|state|kind|topic: [message]}: an unknown value.",
             ),
             401: ERROR_401,
             404: OpenApiResponse(
@@ -213,9 +222,10 @@ class FamilyRequestsView(FamilyPortalGenericAPIView):
             child_ids=data.get("child"),
             states=data.get("state"),
             kinds=data.get("kind"),
+            topics=data.get("topic"),
         )
         page = self.paginate_queryset(requests)
-        items = RequestSummarySerializer(request_summaries(page), many=True).data
+        items = RequestSummarySerializer(request_summaries(page, request.user), many=True).data
         return self.get_paginated_response(items)
 
     @extend_schema(

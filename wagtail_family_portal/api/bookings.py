@@ -23,6 +23,13 @@ from ..models.bookings import BookingLine, DayState
 from ..models.requests import FileChange
 from ..services import bookings
 from ..services import requests as requests_service
+from .messages import (
+    MessageSerializer,
+    get_topic_label,
+    request_messages,
+    topic_field,
+    topic_label_field,
+)
 
 Operation = BookingLine.Operation
 LineState = BookingLine.State
@@ -238,12 +245,13 @@ class RequestListQuerySerializer(serializers.Serializer):
     child = IdListField(required=False)
     state = serializers.MultipleChoiceField(choices=Request.State.choices, required=False)
     kind = serializers.MultipleChoiceField(choices=Request.Kind.choices, required=False)
+    topic = serializers.MultipleChoiceField(choices=Request.Topic.choices, required=False)
 
     def to_internal_value(self, data):
         # ``?state=pending,refused`` as well as ``?state=pending&state=refused``.
         if hasattr(data, "getlist"):
             data = data.copy()
-            for name in ("state", "kind"):
+            for name in ("state", "kind", "topic"):
                 values = [v.strip() for value in data.getlist(name) for v in value.split(",")]
                 data.setlist(name, [value for value in values if value])
         return super().to_internal_value(data)
@@ -311,10 +319,14 @@ class HistoryEntrySerializer(serializers.Serializer):
     message = serializers.CharField(allow_blank=True)
     line_ids = serializers.ListField(child=serializers.IntegerField())
     dates = serializers.ListField(child=serializers.DateField())
+    new = serializers.BooleanField(
+        help_text=_("A message of the municipality this account had not read before this answer.")
+    )
 
 
-def booking_history(family_request: Request, lines) -> list[dict]:
-    """The request's history (``services.requests.history``) in the API's words."""
+def booking_history(family_request: Request, lines, unread=frozenset()) -> list[dict]:
+    """The request's history (``services.requests.history``) in the API's words; ``unread``
+    are the ids of the request's events the account has not read."""
     return [
         {
             "at": entry.at,
@@ -324,22 +336,40 @@ def booking_history(family_request: Request, lines) -> list[dict]:
             "message": entry.message,
             "line_ids": entry.line_ids,
             "dates": entry.dates,
+            "new": entry.new,
         }
-        for entry in requests_service.history(family_request, lines)
+        for entry in requests_service.history(family_request, lines, unread=unread)
     ]
 
 
 class BookingRequestSerializer(serializers.ModelSerializer):
-    """A booking or absence request, with its days and its history."""
+    """A booking or absence request, with its days, its history and the municipality's
+    messages (``context["unread"]``: the ids of the events the account has not read)."""
 
     # booking or absence: the same values as the lines' operation.
     kind = serializers.ChoiceField(choices=Operation.choices, read_only=True)
+    topic = topic_field()
+    topic_label = topic_label_field()
     lines = serializers.SerializerMethodField()
     history = serializers.SerializerMethodField()
+    messages = serializers.SerializerMethodField()
+    get_topic_label = get_topic_label
 
     class Meta:
         model = Request
-        fields = ["id", "kind", "state", "summary", "created_at", "answer", "lines", "history"]
+        fields = [
+            "id",
+            "kind",
+            "topic",
+            "topic_label",
+            "state",
+            "summary",
+            "created_at",
+            "answer",
+            "lines",
+            "history",
+            "messages",
+        ]
         read_only_fields = fields
 
     @extend_schema_field(BookingLineSerializer(many=True))
@@ -348,8 +378,14 @@ class BookingRequestSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(HistoryEntrySerializer(many=True))
     def get_history(self, family_request) -> list[dict]:
-        entries = booking_history(family_request, self._lines(family_request))
+        unread = self.context.get("unread", frozenset())
+        entries = booking_history(family_request, self._lines(family_request), unread)
         return HistoryEntrySerializer(entries, many=True).data
+
+    @extend_schema_field(MessageSerializer(many=True))
+    def get_messages(self, family_request) -> list[dict]:
+        unread = self.context.get("unread", frozenset())
+        return MessageSerializer(request_messages(family_request, unread), many=True).data
 
     @staticmethod
     def _lines(family_request):
@@ -396,6 +432,8 @@ class RequestSummarySerializer(serializers.Serializer):
 
     id = serializers.IntegerField()
     kind = serializers.ChoiceField(choices=Request.Kind.choices)
+    topic = topic_field()
+    topic_label = topic_label_field()
     state = serializers.ChoiceField(choices=Request.State.choices)
     summary = serializers.CharField()
     created_at = serializers.DateTimeField()
@@ -406,17 +444,24 @@ class RequestSummarySerializer(serializers.Serializer):
     first_date = serializers.DateField(allow_null=True, help_text=_("Bookings and absences."))
     last_date = serializers.DateField(allow_null=True, help_text=_("Bookings and absences."))
     unread_messages = serializers.IntegerField(
-        help_text=_("Messages of the service not read yet (always 0 until messages exist).")
+        help_text=_(
+            "Messages of the municipality this account has not read yet (opening the request "
+            "reads them)."
+        )
     )
 
+    get_topic_label = get_topic_label
 
-def family_requests(family, *, child_ids=None, states=None, kinds=None):
+
+def family_requests(family, *, child_ids=None, states=None, kinds=None, topics=None):
     """The family's requests, newest first, with the first and last day of their lines."""
     requests = Request.objects.filter(family=family)
     if states:
         requests = requests.filter(state__in=states)
     if kinds:
         requests = requests.filter(kind__in=kinds)
+    if topics:
+        requests = requests.filter(topic__in=topics)
     if child_ids:
         requests = requests.filter(concerns_children(child_ids))
     lines = BookingLine.objects.filter(request=OuterRef("pk"))
@@ -460,10 +505,13 @@ def concerns_children(child_ids) -> Q:
     )
 
 
-def request_summaries(page) -> list[dict]:
-    """The list's items for ``page`` (requests annotated by ``family_requests``): three
-    queries whatever the number of requests and lines."""
+def request_summaries(page, user) -> list[dict]:
+    """The list's items for ``page`` (requests annotated by ``family_requests``), with the
+    number of messages ``user`` has not read: three queries (the unread counts, the days, the
+    changes) whatever the number of requests and lines, a fourth when a change concerns
+    existing authorised contacts."""
     ids = [item.pk for item in page]
+    unread = requests_service.unread_counts(user, ids) if ids else {}
     children = {pk: [] for pk in ids}
     activities = {pk: [] for pk in ids}
     rows = (
@@ -515,6 +563,7 @@ def request_summaries(page) -> list[dict]:
         {
             "id": item.pk,
             "kind": item.kind,
+            "topic": item.topic,
             "state": item.state,
             "summary": item.summary,
             "created_at": item.created_at,
@@ -522,7 +571,7 @@ def request_summaries(page) -> list[dict]:
             "activities": activities[item.pk],
             "first_date": item.first_date,
             "last_date": item.last_date,
-            "unread_messages": 0,
+            "unread_messages": unread.get(item.pk, 0),
         }
         for item in page
     ]

@@ -11,6 +11,13 @@ from ..services.dossier import DossierError
 from .bookings import ACTORS
 from .exceptions import ConflictError
 from .family_file import FileChangeLineSerializer, present_line
+from .messages import (
+    MessageSerializer,
+    get_topic_label,
+    request_messages,
+    topic_field,
+    topic_label_field,
+)
 
 Target = FileChange.Target
 Operation = FileChange.Operation
@@ -89,28 +96,54 @@ class PhotoUploadSerializer(serializers.Serializer):
 
 
 class RequestEventSerializer(serializers.ModelSerializer):
+    """One step of a change request's history (``context["unread"]``: the ids of the events
+    the account has not read)."""
+
     at = serializers.DateTimeField(source="created_at", read_only=True)
     by = serializers.SerializerMethodField()
+    new = serializers.SerializerMethodField(
+        help_text=_("A message of the municipality this account had not read before this answer.")
+    )
 
     class Meta:
         model = RequestEvent
-        fields = ["action", "at", "by", "message"]
+        fields = ["action", "at", "by", "message", "new"]
         read_only_fields = fields
 
     @extend_schema_field(serializers.ChoiceField(choices=ACTORS))
     def get_by(self, event) -> str:
         return event.actor
 
+    def get_new(self, event) -> bool:
+        return event.pk in self.context.get("unread", frozenset())
+
 
 class RequestSerializer(serializers.ModelSerializer):
-    """A request with its lines and history; the lines obey the site's field rules."""
+    """A request with its lines, history and the municipality's messages; the lines obey the
+    site's field rules (``context["rules"]``)."""
 
+    topic = topic_field()
+    topic_label = topic_label_field()
     lines = serializers.SerializerMethodField()
     history = RequestEventSerializer(source="events", many=True, read_only=True)
+    messages = serializers.SerializerMethodField()
+    get_topic_label = get_topic_label
 
     class Meta:
         model = Request
-        fields = ["id", "kind", "state", "summary", "created_at", "answer", "lines", "history"]
+        fields = [
+            "id",
+            "kind",
+            "topic",
+            "topic_label",
+            "state",
+            "summary",
+            "created_at",
+            "answer",
+            "lines",
+            "history",
+            "messages",
+        ]
         read_only_fields = fields
 
     @extend_schema_field(FileChangeLineSerializer(many=True))
@@ -118,6 +151,11 @@ class RequestSerializer(serializers.ModelSerializer):
         rules = self.context["rules"]
         shown = (present_line(line, rules) for line in request.file_changes.all())
         return [line for line in shown if line is not None]
+
+    @extend_schema_field(MessageSerializer(many=True))
+    def get_messages(self, request) -> list[dict]:
+        unread = self.context.get("unread", frozenset())
+        return MessageSerializer(request_messages(request, unread), many=True).data
 
 
 def api_error(error: DossierError) -> Exception:

@@ -25,6 +25,7 @@ from ..http import request_site
 from ..models import Family, Request, RequestEvent
 from ..models.bookings import BookingLine, BookingLineEvent
 from ..services import bookings, dossier
+from ..services import requests as requests_service
 from .base import FamilyPortalAPIView
 from .bookings import WAITING, BookingRequestSerializer, WithdrawBodySerializer
 from .change_requests import (
@@ -96,12 +97,14 @@ def account_request(request, request_id) -> Request:
 
 
 def request_answer(request, family_request: Request, status_code=status.HTTP_200_OK) -> Response:
+    """The request as the account sees it: its messages not read yet are ``new``."""
+    context = {"unread": requests_service.unread_event_ids(family_request, request.user)}
     if family_request.kind != Request.Kind.FILE_CHANGE:
-        return Response(BookingRequestSerializer(family_request).data, status=status_code)
-    rules = rules_for_site(family_site(family_request.family, request))
-    return Response(
-        RequestSerializer(family_request, context={"rules": rules}).data, status=status_code
-    )
+        return Response(
+            BookingRequestSerializer(family_request, context=context).data, status=status_code
+        )
+    context["rules"] = rules_for_site(family_site(family_request.family, request))
+    return Response(RequestSerializer(family_request, context=context).data, status=status_code)
 
 
 def created(request, family_request: Request) -> Response:
@@ -254,15 +257,22 @@ class ChildPhotoView(FamilyPortalAPIView):
 
 
 class RequestDetailView(FamilyPortalAPIView):
-    """One request of the account's families: its lines and its history."""
+    """One request of the account's families: its lines, its history and the municipality's
+    messages. Reading it marks its messages read for this account (not for the family's other
+    accounts): they are ``new`` in this answer, no longer in the next one."""
 
     @extend_schema(
         operation_id="request_retrieve",
         tags=["requests"],
+        description="Marks the request's messages read for this account: new is true in this "
+        "answer for the messages not read before, and unread_messages of the list drops to 0.",
         responses={200: ANY_REQUEST, 401: ERROR_401, 404: ERROR_404, 429: ERROR_429},
     )
     def get(self, request, id):
-        return request_answer(request, account_request(request, id))
+        family_request = account_request(request, id)
+        answer = request_answer(request, family_request)
+        requests_service.mark_read(family_request, request.user)
+        return answer
 
 
 class RequestWithdrawView(FamilyPortalAPIView):

@@ -5,11 +5,15 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ..models import Guardian, Municipality, Subscription
+from ..models import AccountProfile, Guardian, Municipality, Subscription
 
 # The machine codes of an activation link that cannot be used (services.accounts.AccountError).
 ACTIVATION_ERROR_CODES = ["expired", "invalid", "already_active"]
 TERMS_REQUIRED = _("You must accept the terms of use to create an account.")
+DECISION_EMAILS_CHOICE = _(
+    "Choose “digest” (a summary of the decisions at set times of the day) or “none” (no e-mail "
+    "about decisions)."
+)
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -132,14 +136,30 @@ class AccountSerializer(serializers.ModelSerializer):
     phone = serializers.SerializerMethodField()
     civility = serializers.SerializerMethodField()
     subscriptions = serializers.SerializerMethodField()
+    unread_messages = serializers.SerializerMethodField(
+        help_text=_(
+            "Messages of the municipality this account has not read yet, in the requests of "
+            "all its families."
+        )
+    )
 
     class Meta:
         model = get_user_model()
-        fields = ["id", "email", "first_name", "last_name", "phone", "civility", "subscriptions"]
+        fields = [
+            "id",
+            "email",
+            "first_name",
+            "last_name",
+            "phone",
+            "civility",
+            "subscriptions",
+            "unread_messages",
+        ]
         read_only_fields = fields
 
     # The view passes the account's profile (None for an account made outside the portal, such
-    # as an agent's) and its subscriptions, each loaded in one query.
+    # as an agent's), its subscriptions and its number of unread messages, each loaded in one
+    # query.
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_phone(self, user):
@@ -156,3 +176,19 @@ class AccountSerializer(serializers.ModelSerializer):
     @extend_schema_field(SubscriptionSerializer(many=True))
     def get_subscriptions(self, user):
         return SubscriptionSerializer(self.context["subscriptions"], many=True).data
+
+    def get_unread_messages(self, user) -> int:
+        return self.context["unread_messages"]
+
+
+class NotificationPreferencesSerializer(serializers.Serializer):
+    """What the account receives by e-mail. Receipts of its requests are always sent."""
+
+    decision_emails = serializers.ChoiceField(
+        choices=AccountProfile.DecisionEmails.choices,
+        error_messages={"invalid_choice": DECISION_EMAILS_CHOICE, "null": DECISION_EMAILS_CHOICE},
+        help_text=_(
+            "digest (the default): the decisions on the families' requests in one e-mail at set "
+            "times of the day; none: no e-mail about decisions."
+        ),
+    )

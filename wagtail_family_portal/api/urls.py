@@ -22,6 +22,7 @@ urlpatterns = [
         name="auth-activate-resend",
     ),
     path("me/", views.MeView.as_view(), name="me"),
+    path("me/notifications/", views.NotificationsView.as_view(), name="me-notifications"),
     path("subscriptions/", views.SubscriptionsView.as_view(), name="subscriptions"),
     path("families/<int:family_id>/", family_views.FamilyFileView.as_view(), name="family"),
     path(

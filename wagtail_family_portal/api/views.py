@@ -22,9 +22,10 @@ from ..http import (
     portal_page_for_request,
     request_site,
 )
-from ..models import AccountProfile, Subscription
+from ..models import AccountProfile, Family, Subscription
 from ..models.accounts import SubscriptionAttempt
 from ..services import accounts, subscriptions
+from ..services import requests as requests_service
 from .base import FamilyPortalAPIView
 from .exceptions import InvalidCredentials
 from .serializers import (
@@ -35,6 +36,7 @@ from .serializers import (
     EmailRequestSerializer,
     ErrorSerializer,
     LinkedSubscriptionSerializer,
+    NotificationPreferencesSerializer,
     SignUpRequestSerializer,
     SubscribeRequestSerializer,
     TokenRequestSerializer,
@@ -49,6 +51,15 @@ ERROR_401 = OpenApiResponse(ErrorSerializer, description="Not logged in.")
 ERROR_429 = OpenApiResponse(
     ErrorSerializer, description="Too many attempts; the Retry-After header says when to retry."
 )
+PREFERENCE_ANSWERS = {
+    200: NotificationPreferencesSerializer,
+    400: OpenApiResponse(
+        ErrorSerializer,
+        description="{decision_emails: [message]}: missing (PUT), or neither digest nor none.",
+    ),
+    401: ERROR_401,
+    429: ERROR_429,
+}
 
 SIGNUP_ACCEPTED = _(
     "Thank you. Unless this address already has an account, an e-mail with a link to activate "
@@ -292,7 +303,8 @@ class ResendActivationView(AuthEndpoint):
 
 
 class MeView(FamilyPortalAPIView):
-    """The logged-in account and its subscriptions (the family files it may see)."""
+    """The logged-in account, its subscriptions (the family files it may see) and its number of
+    unread messages."""
 
     @extend_schema(
         operation_id="me_retrieve",
@@ -305,9 +317,57 @@ class MeView(FamilyPortalAPIView):
             context={
                 "profile": AccountProfile.objects.filter(user=request.user).first(),
                 "subscriptions": account_subscriptions(request.user),
+                "unread_messages": requests_service.unread_total(
+                    request.user, Family.objects.for_account(request.user)
+                ),
             },
         )
         return Response(serializer.data)
+
+
+class NotificationsView(FamilyPortalAPIView):
+    """The account's e-mail preferences: the decisions in a digest, or no e-mail about them."""
+
+    @extend_schema(
+        operation_id="me_notifications_retrieve",
+        tags=["account"],
+        responses={200: NotificationPreferencesSerializer, 401: ERROR_401, 429: ERROR_429},
+    )
+    def get(self, request):
+        profile = AccountProfile.objects.filter(user=request.user).only("decision_emails").first()
+        value = profile.decision_emails if profile else AccountProfile.DecisionEmails.DIGEST
+        return Response({"decision_emails": value})
+
+    @extend_schema(
+        operation_id="me_notifications_update",
+        tags=["account"],
+        request=NotificationPreferencesSerializer,
+        responses=PREFERENCE_ANSWERS,
+        examples=[
+            OpenApiExample("No e-mail about decisions", value={"decision_emails": "none"}),
+        ],
+    )
+    def put(self, request):
+        return self.save(request, partial=False)
+
+    @extend_schema(
+        operation_id="me_notifications_partial_update",
+        tags=["account"],
+        request=NotificationPreferencesSerializer,
+        responses=PREFERENCE_ANSWERS,
+    )
+    def patch(self, request):
+        return self.save(request, partial=True)
+
+    def save(self, request, *, partial):
+        serializer = NotificationPreferencesSerializer(data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        values = serializer.validated_data
+        profile, created = AccountProfile.objects.get_or_create(user=request.user, defaults=values)
+        if not created and values and profile.decision_emails != values["decision_emails"]:
+            profile.decision_emails = values["decision_emails"]
+            profile.save(update_fields=["decision_emails"])
+        return Response({"decision_emails": profile.decision_emails})
 
 
 def account_subscriptions(user):
