@@ -76,6 +76,10 @@ class FamilyPortalPage(RoutablePageMixin, Page):
     def password_reset_complete(self, request):
         return self._account_view("password_reset_complete", request)
 
+    @path("compte/notifications/", name="notification_settings")
+    def notification_settings(self, request):
+        return self._account_view("notification_settings", request)
+
     # "Mes abonnements" (views/subscriptions.py).
     @path("abonnements/", name="subscriptions")
     def subscriptions(self, request):

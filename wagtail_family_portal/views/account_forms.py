@@ -1,4 +1,4 @@
-"""Forms of the account pages: sign-up, new activation link, password reset.
+"""Forms of the account pages: sign-up, new activation link, password reset, e-mail choices.
 
 They check what a field can check alone (required, e-mail format, the two passwords match);
 every rule about accounts lives in ``services.accounts``, whose errors the views map back onto
@@ -10,10 +10,11 @@ from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import PasswordResetForm
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
+from django.utils.text import capfirst
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from ..models import Guardian
+from ..models import AccountProfile, Guardian
 
 
 def _email_field(**kwargs) -> forms.EmailField:
@@ -180,3 +181,20 @@ class PortalPasswordResetForm(PasswordResetForm):
         transaction.on_commit(
             lambda: async_task("wagtail_family_portal.tasks.send_password_reset_email", *args)
         )
+
+
+class NotificationSettingsForm(forms.ModelForm):
+    """Whether the account gets the digest of decisions at set times, or no e-mail about them.
+
+    Receipts of requests are always sent (the field's help text says so).
+    """
+
+    class Meta:
+        model = AccountProfile
+        fields = ["decision_emails"]
+        widgets = {"decision_emails": forms.RadioSelect}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["decision_emails"]
+        field.choices = [(value, capfirst(label)) for value, label in field.choices]

@@ -1,4 +1,5 @@
-"""Account pages under the portal page: sign-up, activation, new activation link, passwords.
+"""Account pages under the portal page: sign-up, activation, new activation link, passwords,
+the choice of e-mails about decisions.
 
 Each route of ``FamilyPortalPage`` named like a function below calls it with the page. The
 views validate the form, call ``services.accounts`` (or Django's password views) and render;
@@ -15,9 +16,15 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from ..http import absolute_portal_url, client_ip, request_site
+from ..models import AccountProfile
 from ..services import accounts
 from ..services.subscriptions import TooManyAttempts
-from .account_forms import EmailForm, PortalPasswordResetForm, SignUpForm
+from .account_forms import (
+    EmailForm,
+    NotificationSettingsForm,
+    PortalPasswordResetForm,
+    SignUpForm,
+)
 from .portal import portal_context, subpage_url
 from .throttling import (
     ThrottledPostMixin,
@@ -228,3 +235,35 @@ def password_reset_confirm(request, page, uidb64: str, token: str):
 
 def password_reset_complete(request, page):
     return PasswordResetCompleteView.as_view(page=page)(request)
+
+
+# E-mails about decisions
+
+
+def notification_settings(request, page):
+    """The account's choice: the digest of decisions at set times (default), or no e-mail.
+
+    An account may have no profile yet (created by the host, or before profiles existed): the
+    page shows the default, and saving creates the profile.
+    """
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path(), subpage_url(page, "login", request))
+    profile = AccountProfile.objects.filter(user=request.user).first()
+    if request.method == "POST":
+        form = NotificationSettingsForm(request.POST, instance=profile or AccountProfile())
+        if form.is_valid():
+            AccountProfile.objects.update_or_create(
+                user=request.user,
+                defaults={"decision_emails": form.cleaned_data["decision_emails"]},
+            )
+            messages.success(request, _("Your choice of e-mails has been saved."))
+            return redirect(subpage_url(page, "notification_settings", request))
+    else:
+        form = NotificationSettingsForm(instance=profile or AccountProfile())
+    return _render(
+        request,
+        page,
+        "notification_settings.html",
+        {"form": form},
+        status=400 if form.errors else 200,
+    )
