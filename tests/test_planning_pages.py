@@ -1,5 +1,5 @@
-"""The family's planning pages: the planning, one-day requests, the period form, the list of
-requests and withdrawal, the calendar address and its .ics feed, through the test client."""
+"""The family's planning pages: the planning, one-day requests, the period form, the calendar
+address and its .ics feed, through the test client ("Mes demandes": test_request_pages.py)."""
 
 import datetime as dt
 import re
@@ -187,8 +187,6 @@ def day_block(response, date) -> str:
         "planning/",
         "planning/jour/?enfant=1&activite=1&date=2026-12-07&operation=booking",
         "reservations/",
-        "demandes/",
-        "demandes/1/",
         "calendrier/",
     ],
 )
@@ -200,7 +198,7 @@ def test_anonymous_visitors_are_sent_to_the_login_page(client, portal_page, fami
     assert f"famille/{family.pk}/" in response["Location"]
 
 
-@pytest.mark.parametrize("rest", ["planning/", "reservations/", "demandes/", "calendrier/"])
+@pytest.mark.parametrize("rest", ["planning/", "reservations/", "calendrier/"])
 def test_another_familys_pages_are_not_found(parent_client, portal_page, other_family, rest):
     other, _child = other_family
 
@@ -838,216 +836,6 @@ def test_an_absence_for_a_period_is_asked_on_the_booked_days_only(
 
     absences = BookingLine.objects.filter(operation="absence").order_by("date")
     assert [line.date for line in absences] == [MON, THU]
-
-
-# The list of requests
-
-
-def rows(response) -> list[str]:
-    html = response.content.decode()
-    found = re.findall(r'<tr id="wfp-request-\d+">(.*?)</tr>', html, re.S)
-    return [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)).strip() for row in found]
-
-
-def test_the_list_shows_every_request_newest_first(
-    parent_client, portal_page, family, lea, hugo, canteen, centre, parent, agent
-):
-    enrol(hugo, canteen)
-    first = book(family, lea, canteen, [MON, TUE, THU], parent)
-    bookings.decide_lines(first.lines[:1], agent=agent, accept=False, message="Complet")
-    book(family, hugo, canteen, [FRI], parent)
-    change = Request.objects.create(family=family, kind="file_change", summary="Adresse")
-
-    response = get(parent_client, url(family, "demandes/"))
-
-    assert response.status_code == 200
-    listed = [row.request for row in response.context["rows"]]
-    assert listed == [change, Request.objects.get(booking_lines__child=hugo), first.request]
-    table = rows(response)
-    assert table[0].startswith("– Change to the family file")
-    assert "Hugo Booking" in table[1] and "École Jules Ferry Repas école" in table[1]
-    assert table[2].startswith("Léa Booking") and table[2].endswith("Waiting for validation")
-    html = response.content.decode()
-    assert '<time datetime="2026-12-07">' in html and '<time datetime="2026-12-10">' in html
-    assert f'href="{url(family, f"demandes/{first.request.pk}/")}"' in html
-    # The toggle leads back to the planning.
-    assert f'href="{url(family, "planning/")}"' in html
-
-
-def test_the_list_is_filtered_by_child_and_state(
-    parent_client, portal_page, family, lea, hugo, canteen, centre, parent
-):
-    enrol(hugo, canteen)
-    leas = book(family, lea, canteen, [MON], parent)
-    hugos = book(family, hugo, canteen, [MON], parent)
-    accepted = book(family, lea, centre, [dt.date(2026, 12, 9)], parent)
-    child_change = Request.objects.create(family=family, kind="file_change", summary="Classe")
-    child_change.file_changes.create(target_type="child", target_id=hugo.pk, field="class_level")
-
-    by_child = get(parent_client, url(family, "demandes/", enfant=hugo.pk))
-    by_state = get(parent_client, url(family, "demandes/", etat="accepted"))
-    both = get(parent_client, url(family, "demandes/", enfant=lea.pk, etat="pending"))
-
-    assert [row.request for row in by_child.context["rows"]] == [child_change, hugos.request]
-    assert [row.request for row in by_state.context["rows"]] == [accepted.request]
-    assert [row.request for row in both.context["rows"]] == [leas.request]
-    empty = get(parent_client, url(family, "demandes/", etat="refused"))
-    assert "No request matches these filters." in text(empty)
-
-
-def test_the_list_shows_20_requests_a_page(parent_client, portal_page, family, lea):
-    for n in range(25):
-        Request.objects.create(family=family, kind="booking", summary=f"Demande {n}")
-
-    first = get(parent_client, url(family, "demandes/"))
-    second = get(parent_client, url(family, "demandes/", page=2))
-
-    assert len(rows(first)) == 20 and len(rows(second)) == 5
-    assert [row.request.summary for row in second.context["rows"]] == [
-        f"Demande {n}" for n in range(4, -1, -1)
-    ]
-    assert "Page 1 of 2" in text(first)
-    assert first.context["next_url"] == url(family, "demandes/", page=2)
-    assert second.context["next_url"] is None
-    assert get(parent_client, url(family, "demandes/", page=3)).status_code == 404
-    assert get(parent_client, url(family, "demandes/", page="x")).status_code == 404
-
-
-def test_the_list_of_a_family_without_request_says_so(parent_client, portal_page, family):
-    response = get(parent_client, url(family, "demandes/"))
-
-    assert "You have not sent any request yet." in text(response)
-
-
-@pytest.mark.parametrize("query", [{"enfant": "x"}, {"enfant": "999999"}, {"etat": "lost"}])
-def test_the_list_with_bad_filters_is_not_found(parent_client, portal_page, family, lea, query):
-    assert get(parent_client, url(family, "demandes/", **query)).status_code == 404
-
-
-def test_another_familys_child_does_not_filter_the_list(
-    parent_client, portal_page, family, lea, other_family
-):
-    _other, zoe = other_family
-
-    assert get(parent_client, url(family, "demandes/", enfant=zoe.pk)).status_code == 404
-
-
-# A request and its withdrawal
-
-
-def test_a_request_shows_its_days_with_their_state_and_the_services_message(
-    parent_client, portal_page, family, lea, canteen, parent, agent
-):
-    outcome = book(family, lea, canteen, [MON, TUE, THU], parent)
-    bookings.decide_lines(outcome.lines[:1], agent=agent, accept=False, message="Plus de place")
-    bookings.decide_lines(outcome.lines[1:2], agent=agent, accept=True)
-
-    response = get(parent_client, url(family, f"demandes/{outcome.request.pk}/"))
-
-    assert response.status_code == 200
-    page = text(response)
-    # The summary is written when the request is saved, in the language of the site (French).
-    assert "Réservation Repas école pour Léa : 3 jours" in page
-    html = response.content.decode()
-    monday = html[html.index(f'id="wfp-line-{outcome.lines[0].pk}"') :]
-    assert "Refused" in monday[:1500] and "Plus de place" in monday[:1500]
-    # Only the day still waiting can be withdrawn.
-    assert re.findall(r'name="lines" value="(\d+)"', html) == [str(outcome.lines[2].pk)]
-    assert "Withdraw every waiting day" in page
-
-
-def test_chosen_days_of_a_request_are_withdrawn(
-    parent_client, portal_page, family, lea, canteen, parent
-):
-    outcome = book(family, lea, canteen, [MON, TUE, THU], parent)
-    address = url(family, f"demandes/{outcome.request.pk}/")
-
-    response = post(
-        parent_client, address, {"lines": [outcome.lines[1].pk], "action": "chosen"}, follow=True
-    )
-
-    states = dict(BookingLine.objects.values_list("date", "state"))
-    assert states == {MON: "pending", TUE: "withdrawn", THU: "pending"}
-    assert state_of(lea, canteen, TUE) == "enrolled"
-    assert messages_of(response) == ["1 day withdrawn."]
-    assert response.redirect_chain[-1][0] == address
-
-
-def test_every_waiting_day_of_a_request_is_withdrawn(
-    parent_client, portal_page, family, lea, canteen, parent
-):
-    outcome = book(family, lea, canteen, [MON, TUE], parent)
-
-    response = post(
-        parent_client,
-        url(family, f"demandes/{outcome.request.pk}/"),
-        {"action": "all"},
-        follow=True,
-    )
-
-    assert set(BookingLine.objects.values_list("state", flat=True)) == {"withdrawn"}
-    outcome.request.refresh_from_db()
-    assert outcome.request.state == "withdrawn"
-    assert messages_of(response) == ["2 days withdrawn."]
-    assert "Withdraw every waiting day" not in text(response)
-
-
-def test_withdrawing_without_choosing_a_day_withdraws_nothing(
-    parent_client, portal_page, family, lea, canteen, parent
-):
-    outcome = book(family, lea, canteen, [MON, TUE], parent)
-
-    response = post(
-        parent_client, url(family, f"demandes/{outcome.request.pk}/"), {"action": "chosen"}
-    )
-
-    assert response.status_code == 400
-    assert "Choose at least one day to withdraw." in text(response)
-    assert set(BookingLine.objects.values_list("state", flat=True)) == {"pending"}
-
-
-def test_a_decided_day_is_not_withdrawn(
-    parent_client, portal_page, family, lea, canteen, parent, agent
-):
-    outcome = book(family, lea, canteen, [MON, TUE], parent)
-    bookings.decide_lines(outcome.lines[:1], agent=agent, accept=True)
-
-    response = post(
-        parent_client,
-        url(family, f"demandes/{outcome.request.pk}/"),
-        {"lines": [outcome.lines[0].pk], "action": "chosen"},
-    )
-
-    assert response.status_code == 400
-    assert BookingLine.objects.get(pk=outcome.lines[0].pk).state == "accepted"
-
-
-def test_another_requests_or_another_familys_lines_are_not_found(
-    parent_client, portal_page, family, lea, canteen, parent, other_family
-):
-    mine = book(family, lea, canteen, [MON], parent)
-    other_request = book(family, lea, canteen, [TUE], parent)
-    other, zoe = other_family
-    enrol(zoe, canteen)
-    theirs = book(other, zoe, canteen, [MON], None)
-
-    address = url(family, f"demandes/{mine.request.pk}/")
-    assert post(parent_client, address, {"lines": [other_request.lines[0].pk]}).status_code == 404
-    assert post(parent_client, address, {"lines": ["x"]}).status_code == 404
-    assert get(parent_client, url(family, f"demandes/{theirs.request.pk}/")).status_code == 404
-    assert get(parent_client, url(other, f"demandes/{theirs.request.pk}/")).status_code == 404
-    assert get(parent_client, url(family, "demandes/999999/")).status_code == 404
-    assert set(BookingLine.objects.values_list("state", flat=True)) == {"pending"}
-
-
-def test_a_file_change_request_links_to_the_family_file(parent_client, portal_page, family):
-    change = Request.objects.create(family=family, kind="file_change", summary="Adresse")
-
-    response = get(parent_client, url(family, f"demandes/{change.pk}/"))
-
-    assert f'href="{url(family)}"' in response.content.decode()
-    assert "Withdraw" not in text(response)
-    assert post(parent_client, url(family, f"demandes/{change.pk}/")).status_code == 405
 
 
 # The calendar address and its feed

@@ -149,8 +149,8 @@ class FamilyPortalPage(RoutablePageMixin, Page):
     def withdraw_change(self, request, family_id, request_id):
         return self._family_view("withdraw_change", request, family_id, request_id=request_id)
 
-    # The planning, bookings and absences, the list of requests, the calendar feed
-    # (views/planning.py): every route checks the family is the account's.
+    # The planning, bookings and absences, the calendar feed (views/planning.py): every route
+    # checks the family is the account's.
     @path("famille/<int:family_id>/planning/", name="planning")
     def planning(self, request, family_id):
         return self._planning_view("planning", request, family_id)
@@ -163,14 +163,6 @@ class FamilyPortalPage(RoutablePageMixin, Page):
     def period_request(self, request, family_id):
         return self._planning_view("period_request", request, family_id)
 
-    @path("famille/<int:family_id>/demandes/", name="requests_list")
-    def requests_list(self, request, family_id):
-        return self._planning_view("requests_list", request, family_id)
-
-    @path("famille/<int:family_id>/demandes/<int:request_id>/", name="request_detail")
-    def request_detail(self, request, family_id, request_id):
-        return self._planning_view("request_detail", request, family_id, request_id=request_id)
-
     @path("famille/<int:family_id>/calendrier/", name="calendar_settings")
     def calendar_settings(self, request, family_id):
         return self._planning_view("calendar_settings", request, family_id)
@@ -182,6 +174,19 @@ class FamilyPortalPage(RoutablePageMixin, Page):
         from ..views import planning
 
         return planning.calendar_feed(request, self, token)
+
+    # "Mes demandes" (views/requests.py): every route checks the family is the account's.
+    @path("famille/<int:family_id>/demandes/", name="requests_list")
+    def requests_list(self, request, family_id):
+        from ..views import requests
+
+        return requests.requests_list(request, self, family_id)
+
+    @path("famille/<int:family_id>/demandes/<int:request_id>/", name="request_detail")
+    def request_detail(self, request, family_id, request_id):
+        from ..views import requests
+
+        return requests.request_detail(request, self, family_id, request_id=request_id)
 
     def _planning_view(self, name, request, family_id, **kwargs):
         from ..views import planning

@@ -1,43 +1,37 @@
-"""The family's planning pages under the portal page ("Planning", "Mes demandes").
+"""The family's planning pages under the portal page ("Planning").
 
 The planning (a month, a week of 7 or of 5 days) shows each child's day for each activity with
 its state, and links every cell a family can act on to a confirmation page (book, report an
 absence, withdraw a request). The "Réservations" form asks for a whole period after a preview
-of the days that will be asked and those skipped. The list of requests, each request with its
-days and the withdrawal of the days still waiting, and the private calendar (.ics) address
-complete them.
+of the days that will be asked and those skipped. The private calendar (.ics) address completes
+them; the list of requests and each request ("Mes demandes") are in views/requests.py.
 
-Every route takes the family through ``Family.objects.for_account`` (and the site's
-municipality): another family's id, or a child, activity or request that is not the family's,
-is a 404. Nothing here decides whether a day can be asked: ``planning.build_planning`` says what
-the planning shows and ``services.bookings`` makes (or refuses) every change.
+Every route takes the family through ``family_pages.family_route``: another family's id, or a
+child, activity or request that is not the family's, is a 404. Nothing here decides whether a
+day can be asked: ``planning.build_planning`` says what the planning shows and
+``services.bookings`` makes (or refuses) every change.
 """
 
 import datetime as dt
 from dataclasses import dataclass, field
-from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.paginator import InvalidPage, Paginator
-from django.db.models import Exists, Max, Min, OuterRef
-from django.http import Http404, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
-from django.template.response import TemplateResponse
 from django.utils.dates import MONTHS, WEEKDAYS, WEEKDAYS_ABBR
 from django.utils.formats import date_format
 from django.utils.html import escape
-from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .. import calendar_feed as feeds
 from .. import planning as plans
 from ..http import municipality_for_request
-from ..models import Activity, BookingLine, Child, Enrolment, Family, FileChange, Request
+from ..models import Activity, BookingLine, Child, Family, Request
 from ..services import bookings
 from ..validators import HEX_COLOUR_RE
+from .family_pages import FamilyPages, checked_ids, family_route, only
 from .planning_forms import (
     DAY_OPERATIONS,
     MONTH,
@@ -46,17 +40,12 @@ from .planning_forms import (
     WEEK5,
     WITHDRAW,
     PeriodForm,
-    RequestFilterForm,
-    WithdrawForm,
     parse_date,
     parse_id,
     parse_ids,
     parse_view,
 )
-from .portal import portal_context, subpage_url
 
-TEMPLATES = "wagtail_family_portal/planning/"
-REQUESTS_PER_PAGE = 20
 DEFAULT_CHILD_COLOUR = "#1d4f91"
 
 Operation = BookingLine.Operation
@@ -69,98 +58,6 @@ ACTIONS = {
     plans.CANCEL: (Operation.ABSENCE, _("Report an absence")),
     plans.WITHDRAW: (WITHDRAW, _("Withdraw the request")),
 }
-
-
-class FamilyPages:
-    """One family's planning pages for one request: the family, its URLs, the rendering."""
-
-    def __init__(self, request, page, family, context):
-        self.request = request
-        self.page = page
-        self.family = family
-        self.context = context
-        self.base_url = page.get_url(request)
-
-    def url(self, name: str, *args, query=None) -> str:
-        url = self.base_url + self.page.reverse_subpage(name, args=(self.family.pk, *args))
-        query = {key: value for key, value in (query or {}).items() if value not in (None, "", [])}
-        return f"{url}?{urlencode(query, doseq=True)}" if query else url
-
-    def render(self, template: str, context: dict, status: int = 200):
-        context = {
-            **self.context,
-            "family": self.family,
-            "planning_url": self.url("planning"),
-            "requests_url": self.url("requests_list"),
-            "period_url": self.url("period_request"),
-            "calendar_url": self.url("calendar_settings"),
-            **context,
-        }
-        return TemplateResponse(self.request, TEMPLATES + template, context, status=status)
-
-    def children(self) -> list[Child]:
-        return list(Child.objects.filter(family=self.family).order_by("birth_date", "pk"))
-
-    def child(self, child_id: int) -> Child:
-        child = Child.objects.filter(family=self.family, pk=child_id).first()
-        if child is None:
-            raise Http404
-        return child
-
-    def activities(self, *, current=False) -> dict[int, Activity]:
-        """The activities the family's children are (or were) enrolled in, by id.
-
-        An activity of the town that none of the children ever attended is not the family's:
-        the pages answer 404 for it, as for another family's child. ``current`` keeps those
-        whose enrolment has not ended yet (what the family may still ask for).
-        """
-        enrolments = Enrolment.objects.filter(child__family=self.family)
-        if current:
-            enrolments = enrolments.filter(end_date__gte=plans.local_now().date())
-        queryset = (
-            Activity.objects.filter(pk__in=enrolments.values("activity_id"))
-            .select_related("establishment")
-            .order_by("start_time", "name", "pk")
-        )
-        return {activity.pk: activity for activity in queryset}
-
-    def activity(self, activity_id: int) -> Activity:
-        activity = (
-            Activity.objects.filter(
-                pk=activity_id,
-                pk__in=Enrolment.objects.filter(child__family=self.family).values("activity_id"),
-            )
-            .select_related("establishment")
-            .first()
-        )
-        if activity is None:
-            raise Http404
-        return activity
-
-
-def _family_route(view):
-    """Log-in required, then the account's family ``family_id`` (on this site's town) or 404."""
-
-    @wraps(view)
-    def wrapper(request, page, family_id, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path(), subpage_url(page, "login", request))
-        context = portal_context(request, page)
-        families = Family.objects.for_account(request.user)
-        if context["municipality"] is not None:
-            families = families.filter(municipality=context["municipality"])
-        family = families.select_related("municipality").filter(pk=family_id).first()
-        if family is None:
-            raise Http404
-        return view(FamilyPages(request, page, family, context), **kwargs)
-
-    return wrapper
-
-
-def _only(request, *methods):
-    if request.method not in methods:
-        return HttpResponseNotAllowed(methods)
-    return None
 
 
 def long_date(day: dt.date) -> str:
@@ -371,10 +268,10 @@ class PlanningGrid:
         )
 
 
-@_family_route
+@family_route
 def planning(pages: FamilyPages):
     """The planning: a month (whole weeks), a week, or a school week, with filters."""
-    not_allowed = _only(pages.request, "GET", "HEAD")
+    not_allowed = only(pages.request, "GET", "HEAD")
     if not_allowed:
         return not_allowed
     params = pages.request.GET
@@ -418,7 +315,7 @@ def planning(pages: FamilyPages):
         child.id: _colour(child.colour, DEFAULT_CHILD_COLOUR) for child in planning_data.children
     }
     return pages.render(
-        "planning.html",
+        "planning/planning.html",
         {
             "view": view,
             "day": day,
@@ -501,11 +398,11 @@ def _done_message(line, activity, child, day):
     return messages.SUCCESS, text % values
 
 
-@_family_route
+@family_route
 def planning_day(pages: FamilyPages):
     """Confirm one day's booking, absence or withdrawal (GET), then make it (POST)."""
     request = pages.request
-    not_allowed = _only(request, "GET", "HEAD", "POST")
+    not_allowed = only(request, "GET", "HEAD", "POST")
     if not_allowed:
         return not_allowed
     params = request.GET
@@ -584,7 +481,7 @@ def planning_day(pages: FamilyPages):
         ).cells
         cell = cells[0] if cells else None
     return pages.render(
-        "day.html",
+        "planning/day.html",
         {
             "question": _question(operation, activity, child, day),
             "operation": operation,
@@ -622,18 +519,11 @@ class ChildPreview:
     states: list = field(default_factory=list)
 
 
-def _checked_ids(values, allowed) -> None:
-    """404 when a posted id is not one of ``allowed`` (another family's, or not an id)."""
-    ids = parse_ids([value for value in values if value != ""])
-    if ids and not set(ids) <= set(allowed):
-        raise Http404
-
-
-@_family_route
+@family_route
 def period_request(pages: FamilyPages):
     """Ask for a period: the form, a preview of the days asked and skipped, then the requests."""
     request = pages.request
-    not_allowed = _only(request, "GET", "HEAD", "POST")
+    not_allowed = only(request, "GET", "HEAD", "POST")
     if not_allowed:
         return not_allowed
     children = pages.children()
@@ -643,11 +533,11 @@ def period_request(pages: FamilyPages):
     child_key, activity_key = (
         ("children", "activity") if data is not None else ("enfant", "activite")
     )
-    _checked_ids(source.getlist(child_key), [child.pk for child in children])
+    checked_ids(source.getlist(child_key), [child.pk for child in children])
     activity_values = [value for value in source.getlist(activity_key) if value != ""]
     if not set(activity_values) <= {str(pk) for pk in current}:
         # Not one the family may ask for now: an ended one is a form error, any other a 404.
-        _checked_ids(activity_values, pages.activities())
+        checked_ids(activity_values, pages.activities())
 
     initial = {}
     if data is None:
@@ -658,7 +548,7 @@ def period_request(pages: FamilyPages):
     context = {"form": form, "children": children, "has_activities": bool(current)}
     step = request.POST.get("step", "preview") if data is not None else "form"
     if data is None or step == "edit" or not form.is_valid():
-        return pages.render("period_form.html", context)
+        return pages.render("planning/period_form.html", context)
 
     chosen = [child for child in children if str(child.pk) in form.cleaned_data["children"]]
     activity = current[int(form.cleaned_data["activity"])]
@@ -681,7 +571,7 @@ def period_request(pages: FamilyPages):
     )
     if step == "confirm":
         context["results"] = _submit_period(pages, chosen, activity, operation, dates)
-        return pages.render("period_done.html", context)
+        return pages.render("planning/period_done.html", context)
     previews = []
     for child in chosen:
         ok, skipped = bookings.preview_days(
@@ -695,7 +585,7 @@ def period_request(pages: FamilyPages):
     context["previews"] = previews
     context["can_confirm"] = any(preview.dates for preview in previews)
     context["skips"] = any(preview.skipped for preview in previews)
-    return pages.render("period_preview.html", context)
+    return pages.render("planning/period_preview.html", context)
 
 
 def _hidden_fields(form) -> list[tuple[str, str]]:
@@ -748,179 +638,14 @@ def _count_states(lines) -> list[tuple[str, int]]:
     return list(counts.items())
 
 
-# The list of requests ("Mes demandes")
-
-
-@_family_route
-def requests_list(pages: FamilyPages):
-    """Every request of the family, newest first, filtered by child and state, 20 a page."""
-    request = pages.request
-    not_allowed = _only(request, "GET", "HEAD")
-    if not_allowed:
-        return not_allowed
-    children = pages.children()
-    child_values = [value for value in request.GET.getlist("enfant") if value != ""]
-    _checked_ids(child_values, [child.pk for child in children])
-    form = RequestFilterForm(request.GET, children=children)
-    if not form.is_valid():
-        raise Http404
-    queryset = Request.objects.filter(family=pages.family).order_by("-created_at", "-pk")
-    child_id, state = form.cleaned_data["enfant"], form.cleaned_data["etat"]
-    if child_id:
-        # Its bookings and absences, and the changes to its own record in the family file.
-        lines = BookingLine.objects.filter(request=OuterRef("pk"), child_id=child_id)
-        changes = FileChange.objects.filter(
-            request=OuterRef("pk"), target_type=FileChange.Target.CHILD, target_id=child_id
-        )
-        queryset = queryset.filter(Exists(lines) | Exists(changes))
-    if state:
-        queryset = queryset.filter(state=state)
-    paginator = Paginator(queryset, REQUESTS_PER_PAGE)
-    try:
-        page = paginator.page(request.GET.get("page") or 1)
-    except InvalidPage:
-        raise Http404 from None
-    rows = _request_rows(pages, list(page.object_list))
-    filters = {key: value for key, value in (("enfant", child_id), ("etat", state)) if value}
-    return pages.render(
-        "requests.html",
-        {
-            "form": form,
-            "rows": rows,
-            "page_obj": page,
-            "filtered": bool(filters),
-            "previous_url": (
-                pages.url("requests_list", query={**filters, "page": page.previous_page_number()})
-                if page.has_previous()
-                else None
-            ),
-            "next_url": (
-                pages.url("requests_list", query={**filters, "page": page.next_page_number()})
-                if page.has_next()
-                else None
-            ),
-        },
-    )
-
-
-@dataclass
-class RequestRow:
-    request: Request
-    url: str
-    child: str = ""
-    establishment: str = ""
-    activity: str = ""
-    first_day: dt.date | None = None
-    last_day: dt.date | None = None
-
-
-def _request_rows(pages, requests) -> list[RequestRow]:
-    """Each request with its child, activity and first and last day: one query for the page."""
-    summaries = (
-        BookingLine.objects.filter(request_id__in=[r.pk for r in requests])
-        .order_by()
-        .values(
-            "request_id",
-            "child__first_name",
-            "activity__name",
-            "activity__establishment__name",
-        )
-        .annotate(first_day=Min("date"), last_day=Max("date"))
-    )
-    by_request = {}
-    for summary in summaries:
-        by_request.setdefault(summary["request_id"], summary)
-    rows = []
-    for item in requests:
-        row = RequestRow(item, pages.url("request_detail", item.pk))
-        summary = by_request.get(item.pk)
-        if summary:
-            row.child = summary["child__first_name"]
-            row.activity = summary["activity__name"]
-            row.establishment = summary["activity__establishment__name"]
-            row.first_day, row.last_day = summary["first_day"], summary["last_day"]
-        rows.append(row)
-    return rows
-
-
-@_family_route
-def request_detail(pages: FamilyPages, request_id):
-    """One request: its days with their state and the service's message; withdraw those
-    still waiting (all, or the ones chosen)."""
-    request = pages.request
-    not_allowed = _only(request, "GET", "HEAD", "POST")
-    if not_allowed:
-        return not_allowed
-    item = Request.objects.filter(family=pages.family, pk=request_id).first()
-    if item is None:
-        raise Http404
-    detail_url = pages.url("request_detail", item.pk)
-    if item.kind == Request.Kind.FILE_CHANGE:
-        if request.method == "POST":
-            return HttpResponseNotAllowed(["GET", "HEAD"])
-        return pages.render(
-            "request_detail.html",
-            {"item": item, "file_change": True, "family_file_url": pages.url("family_file")},
-        )
-    lines = list(
-        item.booking_lines.select_related("child", "activity__establishment").order_by("date", "pk")
-    )
-    waiting = [line for line in lines if line.state in WAITING]
-    form = WithdrawForm(request.POST or None, lines=waiting)
-    if request.method == "POST":
-        posted = [value for value in request.POST.getlist("lines") if value != ""]
-        _checked_ids(posted, [line.pk for line in lines])
-        chosen = _lines_to_withdraw(request, form, waiting)
-        if chosen:
-            try:
-                bookings.withdraw_lines(chosen, user=request.user)
-            except bookings.BookingError as error:
-                messages.error(request, error.message)
-            else:
-                messages.success(
-                    request,
-                    ngettext("%(count)d day withdrawn.", "%(count)d days withdrawn.", len(chosen))
-                    % {"count": len(chosen)},
-                )
-            return redirect(detail_url)
-    return pages.render(
-        "request_detail.html",
-        {
-            "item": item,
-            "lines": lines,
-            "waiting": {line.pk for line in waiting},
-            "form": form,
-            "child": lines[0].child if lines else None,
-            "activity": lines[0].activity if lines else None,
-        },
-        status=400 if form.errors else 200,
-    )
-
-
-def _lines_to_withdraw(request, form, waiting) -> list:
-    """The lines a withdrawal form asks for ("all", or the chosen ones), or [] with an error."""
-    if not waiting:
-        form.add_error(None, gettext("No day of this request is waiting any more."))
-        return []
-    if request.POST.get("action") == "all":
-        return waiting
-    if not form.is_valid():
-        return []
-    chosen = set(form.cleaned_data["lines"])
-    if not chosen:
-        form.add_error("lines", gettext("Choose at least one day to withdraw."))
-        return []
-    return [line for line in waiting if line.pk in chosen]
-
-
 # The calendar feed
 
 
-@_family_route
+@family_route
 def calendar_settings(pages: FamilyPages):
     """The family's private calendar address: created on demand, renewed to revoke the old one."""
     request = pages.request
-    not_allowed = _only(request, "GET", "HEAD", "POST")
+    not_allowed = only(request, "GET", "HEAD", "POST")
     if not_allowed:
         return not_allowed
     family = pages.family
@@ -940,12 +665,12 @@ def calendar_settings(pages: FamilyPages):
         path = pages.page.reverse_subpage("calendar_feed", args=(family.calendar_token,))
         feed_url = request.build_absolute_uri(pages.base_url + path)
         webcal_url = "webcal://" + feed_url.split("://", 1)[1]
-    return pages.render("calendar.html", {"feed_url": feed_url, "webcal_url": webcal_url})
+    return pages.render("planning/calendar.html", {"feed_url": feed_url, "webcal_url": webcal_url})
 
 
 def calendar_feed(request, page, token):
     """The family's booked days as an iCalendar feed; the secret token is the only key."""
-    not_allowed = _only(request, "GET", "HEAD")
+    not_allowed = only(request, "GET", "HEAD")
     if not_allowed:
         return not_allowed
     families = Family.objects.filter(calendar_token=token).exclude(calendar_token="")

@@ -13,7 +13,7 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from ..fields import WEEKDAY_CHOICES
-from ..models import BookingLine, Request
+from ..models import BookingLine
 from ..services import bookings
 
 Operation = BookingLine.Operation
@@ -134,32 +134,3 @@ class PeriodForm(forms.Form):
             )
         data["dates"] = dates
         return data
-
-
-class RequestFilterForm(forms.Form):
-    """The filters of the list of requests (GET): a child and a state."""
-
-    enfant = forms.TypedChoiceField(label=_("Child"), coerce=int, required=False, empty_value=None)
-    etat = forms.ChoiceField(label=_("State"), required=False)
-
-    def __init__(self, *args, children, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["enfant"].choices = [("", _("All children"))] + [
-            (str(child.pk), child.first_name) for child in children
-        ]
-        self.fields["etat"].choices = [("", _("All states"))] + list(Request.State.choices)
-
-
-class WithdrawForm(forms.Form):
-    """Which waiting days of a request to take back (none chosen with "all": every one)."""
-
-    lines = forms.TypedMultipleChoiceField(
-        label=_("Days to withdraw"),
-        coerce=int,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-
-    def __init__(self, *args, lines, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["lines"].choices = [(str(line.pk), str(line.date)) for line in lines]

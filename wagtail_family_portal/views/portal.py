@@ -10,6 +10,7 @@ from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from wagtail.models import Site
 
 from .. import lockout
@@ -122,6 +123,11 @@ def families_for_dashboard(user, municipality=None):
         Prefetch("guardians", queryset=Guardian.objects.order_by("pk")),
         Prefetch("children", queryset=children),
     )
+
+
+def new_messages_label(count: int) -> str:
+    """ "2 nouveaux messages": the service's messages an account has not read yet."""
+    return ngettext("%(count)d new message", "%(count)d new messages", count) % {"count": count}
 
 
 def weekday_names(days) -> list[str]:

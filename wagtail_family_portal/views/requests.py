@@ -1,0 +1,465 @@
+"""The family's requests under the portal page ("Mes demandes").
+
+One list of every request of the family, whatever its kind (bookings, absences, changes to the
+family file): when it was sent, its type, the child, its state and the service's messages the
+account has not read yet; filtered by child, type and state, 20 a page, in a fixed number of
+queries whatever the page size. Each request shows its lines — the days of a booking or an
+absence, with the withdrawal of those still waiting, or the fields of a change to the family
+file — and its history (``services.requests.history``). Opening a request marks its messages as
+read for the account that opened it only: the other accounts of the family still see them as
+new.
+
+Every route takes the family through ``family_pages.family_route``: another family's id, or a
+request or line that is not the family's, is a 404. Nothing here changes a request:
+``services.bookings`` withdraws days and ``services.requests`` keeps the read marks.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.contrib import messages
+from django.core.exceptions import FieldDoesNotExist
+from django.core.paginator import InvalidPage, Paginator
+from django.db.models import Exists, Max, Min, OuterRef, Q, Subquery
+from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import redirect
+from django.utils.text import capfirst
+from django.utils.translation import gettext, ngettext
+
+from ..field_rules import rules_for_site
+from ..http import request_site
+from ..models import AuthorisedContact, BookingLine, Child, FileChange, Guardian, Request
+from ..services import bookings
+from ..services import requests as request_reads
+from .family_file import _from_text, display_value
+from .family_forms import PHOTO_FIELD, model_for
+from .family_pages import FamilyPages, checked_ids, family_route, only
+from .portal import new_messages_label
+from .request_forms import RequestFilterForm, WithdrawForm
+
+REQUESTS_PER_PAGE = 20
+
+LineState = BookingLine.State
+WAITING = (LineState.PENDING, LineState.WAITING_LIST)
+Target = FileChange.Target
+Change = FileChange.Operation
+
+
+def request_type(item: Request) -> str:
+    """ "Ajout de réservation", "Modification du responsable"…: what the family asked for."""
+    return capfirst(item.get_topic_display() if item.topic else item.get_kind_display())
+
+
+# The list
+
+
+@dataclass
+class RequestRow:
+    request: Request
+    url: str
+    children: list = field(default_factory=list)
+    establishment: str = ""
+    activity: str = ""
+    first_day: dt.date | None = None
+    last_day: dt.date | None = None
+    unread: int = 0
+
+    @property
+    def type_label(self) -> str:
+        return request_type(self.request)
+
+    @property
+    def unread_label(self) -> str:
+        return new_messages_label(self.unread) if self.unread else ""
+
+
+def _about_child(child_id: int):
+    """Requests about one child: its days, and the changes to its record, health information
+    and authorised contacts."""
+    lines = BookingLine.objects.filter(request=OuterRef("pk"), child_id=child_id)
+    contacts = AuthorisedContact.objects.filter(child_id=child_id).values("pk")
+    changes = FileChange.objects.filter(request=OuterRef("pk")).filter(
+        Q(target_type__in=[Target.CHILD, Target.HEALTH], target_id=child_id)
+        | Q(target_type=Target.CONTACT, operation=Change.ADD, target_id=child_id)
+        | (Q(target_type=Target.CONTACT, target_id__in=contacts) & ~Q(operation=Change.ADD))
+    )
+    return Exists(lines) | Exists(changes)
+
+
+@family_route
+def requests_list(pages: FamilyPages):
+    """Every request of the family, newest first, filtered by child, type and state."""
+    request = pages.request
+    not_allowed = only(request, "GET", "HEAD")
+    if not_allowed:
+        return not_allowed
+    children = pages.children()
+    checked_ids(request.GET.getlist("enfant"), [child.pk for child in children])
+    form = RequestFilterForm(request.GET, children=children)
+    if not form.is_valid():
+        raise Http404
+    queryset = Request.objects.filter(family=pages.family).order_by("-created_at", "-pk")
+    child_id = form.cleaned_data["enfant"]
+    topic, state = form.cleaned_data["type"], form.cleaned_data["etat"]
+    if child_id:
+        queryset = queryset.filter(_about_child(child_id))
+    if topic:
+        queryset = queryset.filter(topic=topic)
+    if state:
+        queryset = queryset.filter(state=state)
+    paginator = Paginator(queryset, REQUESTS_PER_PAGE)
+    try:
+        page = paginator.page(request.GET.get("page") or 1)
+    except InvalidPage:
+        raise Http404 from None
+    rows = _request_rows(pages, list(page.object_list), children)
+    filters = {
+        key: value
+        for key, value in (("enfant", child_id), ("type", topic), ("etat", state))
+        if value
+    }
+    return pages.render(
+        "requests/list.html",
+        {
+            "form": form,
+            "rows": rows,
+            "page_obj": page,
+            "filtered": bool(filters),
+            "previous_url": (
+                pages.url("requests_list", query={**filters, "page": page.previous_page_number()})
+                if page.has_previous()
+                else None
+            ),
+            "next_url": (
+                pages.url("requests_list", query={**filters, "page": page.next_page_number()})
+                if page.has_next()
+                else None
+            ),
+        },
+    )
+
+
+def _request_rows(pages, requests, children) -> list[RequestRow]:
+    """Each request with its child, activity, first and last day and unread messages: three
+    queries for the page, whatever its size."""
+    if not requests:
+        return []
+    ids = [item.pk for item in requests]
+    names = {child.pk: child.first_name for child in children}
+    days = {}
+    for summary in (
+        BookingLine.objects.filter(request_id__in=ids)
+        .order_by()
+        .values("request_id", "child_id", "activity__name", "activity__establishment__name")
+        .annotate(first_day=Min("date"), last_day=Max("date"))
+    ):
+        days.setdefault(summary["request_id"], summary)
+    changed = _changed_children(ids, names)
+    unread = request_reads.unread_counts(pages.request.user, ids)
+    rows = []
+    for item in requests:
+        row = RequestRow(
+            item,
+            pages.url("request_detail", item.pk),
+            children=changed.get(item.pk, []),
+            unread=unread.get(item.pk, 0),
+        )
+        summary = days.get(item.pk)
+        if summary:
+            row.children = [names.get(summary["child_id"], "")]
+            row.activity = summary["activity__name"]
+            row.establishment = summary["activity__establishment__name"]
+            row.first_day, row.last_day = summary["first_day"], summary["last_day"]
+        rows.append(row)
+    return rows
+
+
+def _changed_children(request_ids, names: dict) -> dict[int, list[str]]:
+    """The children whose record, health information or contacts each change is about: one
+    query (a contact's child read in it)."""
+    contact_child = (
+        AuthorisedContact.objects.filter(pk=OuterRef("target_id")).order_by().values("child_id")
+    )
+    lines = (
+        FileChange.objects.filter(
+            request_id__in=request_ids,
+            target_type__in=[Target.CHILD, Target.HEALTH, Target.CONTACT],
+        )
+        .annotate(contact_child=Subquery(contact_child[:1]))
+        .order_by("pk")
+        .values_list("request_id", "target_type", "target_id", "operation", "contact_child")
+    )
+    found = defaultdict(list)
+    for request_id, target_type, target_id, operation, contact_child_id in lines:
+        if target_type == Target.CHILD and operation == Change.ADD:
+            continue  # a child to add: not one of the family's yet
+        if target_type == Target.CONTACT and operation != Change.ADD:
+            target_id = contact_child_id
+        name = names.get(target_id)
+        if name and name not in found[request_id]:
+            found[request_id].append(name)
+    return found
+
+
+# One request
+
+
+@dataclass
+class ChangeRow:
+    """One line of a change to the family file as the family reads it."""
+
+    record: str
+    operation: str
+    field: str = ""
+    value: str = ""
+
+
+@family_route
+def request_detail(pages: FamilyPages, request_id):
+    """One request: its lines and its history; the days still waiting can be withdrawn (all,
+    or the ones chosen). Opening it (GET) marks its messages read for this account."""
+    request = pages.request
+    not_allowed = only(request, "GET", "HEAD", "POST")
+    if not_allowed:
+        return not_allowed
+    item = (
+        Request.objects.filter(family=pages.family, pk=request_id)
+        .prefetch_related("events")
+        .first()
+    )
+    if item is None:
+        raise Http404
+    if item.kind == Request.Kind.FILE_CHANGE:
+        if request.method == "POST":
+            return HttpResponseNotAllowed(["GET", "HEAD"])
+        return _file_change_detail(pages, item)
+    detail_url = pages.url("request_detail", item.pk)
+    lines = list(
+        item.booking_lines.select_related("child", "activity__establishment")
+        .prefetch_related("events")
+        .order_by("date", "pk")
+    )
+    waiting = [line for line in lines if line.state in WAITING]
+    form = WithdrawForm(request.POST or None, lines=waiting)
+    if request.method == "POST":
+        checked_ids(request.POST.getlist("lines"), [line.pk for line in lines])
+        chosen = _lines_to_withdraw(request, form, waiting)
+        if chosen:
+            try:
+                bookings.withdraw_lines(chosen, user=request.user)
+            except bookings.BookingError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(
+                    request,
+                    ngettext("%(count)d day withdrawn.", "%(count)d days withdrawn.", len(chosen))
+                    % {"count": len(chosen)},
+                )
+            return redirect(detail_url)
+    return _render_detail(
+        pages,
+        item,
+        lines,
+        {
+            "lines": lines,
+            "waiting": {line.pk for line in waiting},
+            "form": form,
+            "child": lines[0].child if lines else None,
+            "activity": lines[0].activity if lines else None,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def _render_detail(pages, item, lines, context, status=200):
+    """The request's page with its history, the messages the account had not read marked
+    new; then, when the page is opened (GET), they are read."""
+    user = pages.request.user
+    unread = request_reads.unread_event_ids(item, user)
+    entries = request_reads.history(item, lines, unread=unread)
+    if pages.request.method == "GET":
+        request_reads.mark_read(item, user)
+    new = sum(1 for entry in entries if entry.new)
+    return pages.render(
+        "requests/detail.html",
+        {
+            "item": item,
+            "type_label": request_type(item),
+            "history": entries,
+            "new_messages": new_messages_label(new) if new else "",
+            **context,
+        },
+        status=status,
+    )
+
+
+def _lines_to_withdraw(request, form, waiting) -> list:
+    """The lines a withdrawal form asks for ("all", or the chosen ones), or [] with an error."""
+    if not waiting:
+        form.add_error(None, gettext("No day of this request is waiting any more."))
+        return []
+    if request.POST.get("action") == "all":
+        return waiting
+    if not form.is_valid():
+        return []
+    chosen = set(form.cleaned_data["lines"])
+    if not chosen:
+        form.add_error("lines", gettext("Choose at least one day to withdraw."))
+        return []
+    return [line for line in waiting if line.pk in chosen]
+
+
+# A change to the family file
+
+
+def _file_change_detail(pages: FamilyPages, item: Request):
+    lines = list(item.file_changes.order_by("pk"))
+    rows = FileChangeRows(pages, lines).rows()
+    return _render_detail(
+        pages,
+        item,
+        [],
+        {
+            "file_change": True,
+            "change_rows": rows,
+            "family_file_url": pages.url("family_file"),
+            "withdraw_url": pages.url("withdraw_change", item.pk) if item.is_pending else "",
+        },
+    )
+
+
+class FileChangeRows:
+    """The lines of a change as the family file pages show them: the fields the site's rules
+    hide are left out, an IBAN is masked, choices and dates are written out.
+
+    Reads the records the lines name, and those their values point to (a school), one query
+    per kind of record.
+    """
+
+    def __init__(self, pages: FamilyPages, lines):
+        self.pages = pages
+        self.lines = lines
+        self.rules = rules_for_site(request_site(pages.request))
+        self.names = self._record_names()
+        self.related = self._related()
+
+    def rows(self) -> list[ChangeRow]:
+        rows = []
+        for line in self.lines:
+            if line.operation == Change.ADD:
+                rows += self.addition(line)
+            elif line.operation == Change.REMOVE:
+                rows.append(
+                    ChangeRow(
+                        record=self.record(line),
+                        operation=capfirst(line.get_operation_display()),
+                    )
+                )
+            elif line.field in self.visible(line.target_type):
+                rows.append(self.update(line))
+        return rows
+
+    def visible(self, target_type: str) -> list[str]:
+        return self.rules.visible_fields(target_type)
+
+    def record(self, line) -> str:
+        kind = capfirst(line.get_target_type_display())
+        if line.target_type == Target.FAMILY:
+            return gettext("%(name)s family") % {"name": self.pages.family.name}
+        if line.operation == Change.ADD:
+            return kind
+        name = self.names.get((_record_model(line.target_type), line.target_id))
+        return f"{kind} – {name}" if name else kind
+
+    def update(self, line) -> ChangeRow:
+        model_field = _model_field(line.target_type, line.field)
+        if line.field == PHOTO_FIELD:
+            value = gettext("A new photo")
+        elif model_field is None:
+            value = str(line.new_value or "")
+        else:
+            value = display_value(
+                model_field, _from_text(model_field, line.new_value), self.related
+            )
+        return ChangeRow(
+            record=self.record(line),
+            operation=capfirst(line.get_operation_display()),
+            field=capfirst(model_field.verbose_name) if model_field else line.field,
+            value=value,
+        )
+
+    def addition(self, line) -> list[ChangeRow]:
+        values = line.new_value if isinstance(line.new_value, dict) else {}
+        rows = []
+        for name in self.visible(line.target_type):
+            model_field = _model_field(line.target_type, name)
+            if model_field is None or name not in values:
+                continue
+            value = display_value(model_field, _from_text(model_field, values[name]), self.related)
+            if value:
+                rows.append(
+                    ChangeRow(
+                        record=self.record(line),
+                        operation=capfirst(line.get_operation_display()),
+                        field=capfirst(model_field.verbose_name),
+                        value=value,
+                    )
+                )
+        return rows
+
+    def _record_names(self) -> dict:
+        """The names of the family's records the lines change, by (model, id)."""
+        wanted = defaultdict(set)
+        for line in self.lines:
+            model = _record_model(line.target_type)
+            if line.operation != Change.ADD and model is not None and line.target_id:
+                wanted[model].add(line.target_id)
+        family = self.pages.family
+        scoped = {
+            Guardian: Guardian.objects.filter(family=family),
+            Child: Child.objects.filter(family=family),
+            AuthorisedContact: AuthorisedContact.objects.filter(child__family=family),
+        }
+        return {
+            (model, record.pk): str(record)
+            for model, pks in wanted.items()
+            for record in scoped[model].filter(pk__in=pks)
+        }
+
+    def _related(self) -> dict:
+        """The records that values of relations (a school) point to, one query per model."""
+        wanted = defaultdict(set)
+        for line in self.lines:
+            if line.operation == Change.ADD and isinstance(line.new_value, dict):
+                values = line.new_value.items()
+            else:
+                values = [(line.field, line.new_value)]
+            for name, value in values:
+                model_field = _model_field(line.target_type, name)
+                if model_field is not None and model_field.is_relation and value:
+                    wanted[model_field.related_model].add(value)
+        related = {}
+        for model, pks in wanted.items():
+            for record in model._default_manager.filter(pk__in=pks):
+                related[(model, str(record.pk))] = record
+        return related
+
+
+def _record_model(target_type: str):
+    """The model whose name a line shows: a child for its health information."""
+    return {
+        Target.GUARDIAN: Guardian,
+        Target.CHILD: Child,
+        Target.HEALTH: Child,
+        Target.CONTACT: AuthorisedContact,
+    }.get(target_type)
+
+
+def _model_field(target_type: str, name: str):
+    if not name:
+        return None
+    try:
+        return model_for(target_type)._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
