@@ -232,13 +232,21 @@ def test_parent_does_not_see_another_family(parent_client, portal_page, enrolled
     assert "Accueil de loisirs mercredi" not in html
 
 
-def test_requests_and_invoices_blocks_show_no_fake_data(parent_client, portal_page, family):
+def test_the_invoices_block_shows_no_fake_data(parent_client, portal_page, family):
     html = get(parent_client, PORTAL_URL).content.decode()
 
-    assert "Your booking and absence requests, and the answers to them, will be listed here." in (
-        html
-    )
     assert "Your invoices and what remains to be paid will be listed here." in html
+
+
+def test_the_requests_block_links_to_the_requests_and_the_choice_of_e_mails(
+    parent_client, portal_page, family
+):
+    html = get(parent_client, PORTAL_URL).content.decode()
+
+    block = html[html.index('data-block="requests"') :]
+    block = block[: block.index("</section>")]
+    assert f'href="{PORTAL_URL}famille/{family.pk}/demandes/">See my requests</a>' in block
+    assert f'href="{PORTAL_URL}compte/notifications/">E-mails about my requests</a>' in block
 
 
 def test_welcome_text_comes_from_the_site_settings(parent_client, portal_page, portal_settings):

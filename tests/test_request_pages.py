@@ -670,6 +670,39 @@ def test_an_addition_shows_the_values_of_the_new_record(
     assert "Type de la demande Ajout d’un enfant" in text(response)
 
 
+# The dashboard
+
+
+def test_the_dashboard_counts_the_new_messages_until_they_are_read(
+    parent_client, portal_page, family, lea, canteen, parent, agent
+):
+    outcome = book(family, lea, canteen, [MON, TUE], parent)
+    bookings.decide_lines(outcome.lines[:1], agent=agent, accept=False, message="Complet")
+
+    before = parent_client.get(PORTAL_URL)
+    parent_client.get(url(family, f"demandes/{outcome.request.pk}/"))
+    after = parent_client.get(PORTAL_URL)
+
+    assert before.context["unread_messages"] == 1
+    html = before.content.decode()
+    notice = html[html.index('class="wfp-alert wfp-alert--new wfp-unread"') :]
+    notice = clean(notice[: notice.index("</p>")])
+    assert notice.endswith("Vous avez 1 nouveau message sur vos demandes. Voir mes demandes")
+    assert f'<a href="{url(family, "demandes/")}">Voir mes demandes</a>' in html
+    assert after.context["unread_messages"] == 0
+    assert "wfp-unread" not in after.content.decode()
+
+
+def test_the_dashboard_links_to_the_requests_and_the_choice_of_e_mails(
+    parent_client, portal_page, family
+):
+    html = parent_client.get(PORTAL_URL).content.decode()
+
+    assert f'href="{url(family, "demandes/")}"' in html
+    assert f'href="{SETTINGS_URL}"' in html
+    assert "wfp-unread" not in html
+
+
 # E-mails about decisions
 
 

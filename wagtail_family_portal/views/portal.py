@@ -24,6 +24,7 @@ from ..models import (
     Municipality,
 )
 from ..services import accounts
+from ..services import requests as request_reads
 from .throttling import ThrottledPostMixin, set_retry_after, show_form_error
 
 WEEKDAY_NAMES = dict(WEEKDAY_CHOICES)
@@ -143,6 +144,12 @@ def dashboard(request, page):
                 for enrolment in child.current_enrolments:
                     enrolment.weekday_names = weekday_names(enrolment.activity.weekdays)
         context["families"] = families
+        # One query for every family shown; none for an account without family.
+        context["unread_messages"] = (
+            request_reads.unread_total(request.user, [family.pk for family in families])
+            if families
+            else 0
+        )
     else:
         form = EmailAuthenticationForm(request)
         # The intro comes first on this page: focusing the form would make screen readers skip it.
