@@ -536,11 +536,21 @@ def email_text_data(site, **overrides):
     return {
         "site": site.pk,
         "kind": kinds.ACTIVATION.key,
-        "subject": "Bienvenue {first_name}",
-        "body": "Bonjour {full_name},\n\nActivez votre compte sur le portail de {municipality}.",
+        "subject": "Bienvenue {{ first_name }}",
+        "intro": (
+            "Bonjour {{ full_name }},\n\nActivez votre compte sur le portail de {{ municipality }}."
+        ),
         "button_label": "J'active mon compte",
         **overrides,
     }
+
+
+def shown_placeholders(content: str) -> str:
+    """The placeholders listed in the blocks of the form that are not hidden."""
+    blocks = re.findall(
+        r"<div data-wfp-placeholders=\"[a-z_]+\"( hidden)?>(.*?)</div>", content, re.S
+    )
+    return "".join(text for hidden, text in blocks if not hidden)
 
 
 def test_superuser_edits_an_email_text_and_the_emails_use_it(
@@ -564,14 +574,14 @@ def test_superuser_edits_an_email_text_and_the_emails_use_it(
 
     template = models.EmailTemplate.objects.get()
     listing = client.get(reverse(f"{EMAIL_TEXTS}:list")).content.decode()
-    assert "Bienvenue {first_name}" in listing
+    assert "Bienvenue {{ first_name }}" in listing
     edited = client.post(
         reverse(f"{EMAIL_TEXTS}:edit", args=[template.pk]),
-        email_text_data(portal_site, subject="Votre compte, {first_name}"),
+        email_text_data(portal_site, subject="Votre compte, {{first_name}}"),
     )
     assert edited.status_code == 302
     template.refresh_from_db()
-    assert template.subject == "Votre compte, {first_name}"
+    assert template.subject == "Votre compte, {{first_name}}"
 
 
 def test_email_text_form_lists_the_placeholders_of_the_email(client, superuser, portal_site):
@@ -581,9 +591,10 @@ def test_email_text_form_lists_the_placeholders_of_the_email(client, superuser, 
     edit = client.get(reverse(f"{EMAIL_TEXTS}:edit", args=[template.pk])).content.decode()
     add = client.get(reverse(f"{EMAIL_TEXTS}:add")).content.decode()
 
-    assert "{full_name}" in edit and "{portal_url}" in edit
-    assert "{expiry_days}" not in edit  # only the activation e-mail has it
-    assert "{expiry_days}" in add  # every e-mail's placeholders before one is chosen
+    shown = shown_placeholders(edit)
+    assert "{{ full_name }}" in shown and "{{ portal_url }}" in shown
+    assert "{{ expiry_days }}" not in shown  # only the activation e-mail has it
+    assert "{{ expiry_days }}" in shown_placeholders(add)  # every e-mail's before one is chosen
 
 
 def test_email_text_with_an_unknown_placeholder_is_refused(client, superuser, portal_site):
@@ -591,11 +602,15 @@ def test_email_text_with_an_unknown_placeholder_is_refused(client, superuser, po
 
     response = client.post(
         reverse(f"{EMAIL_TEXTS}:add"),
-        email_text_data(portal_site, body="Bonjour {prenom}, cliquez."),
+        email_text_data(portal_site, intro="Bonjour {{ prenom }}, cliquez."),
     )
 
+    content = response.content.decode()
     assert response.status_code == 200
-    assert "Unknown placeholder: {prenom}." in response.content.decode()
+    # The message names the placeholder refused and those the e-mail offers.
+    assert "Unknown placeholder: {{ prenom }}." in content
+    assert "This e-mail offers {{ first_name }}, {{ last_name }}, {{ full_name }}" in content
+    assert "{{ expiry_days }}." in content
     assert not models.EmailTemplate.objects.exists()
 
 

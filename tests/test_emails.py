@@ -1,6 +1,7 @@
 """emails/: the editors' wording, the layout, the placeholders and the sender."""
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import translation
 
 from wagtail_family_portal.emails import kinds
@@ -54,9 +55,10 @@ def test_editors_wording_replaces_the_default(site):
     EmailTemplate.objects.create(
         site=site,
         kind=kinds.ACTIVATION.key,
-        subject="Bienvenue {first_name} à {municipality}",
-        body=(
-            "Bonjour {full_name} !\n\nCliquez vite.\n\n{unknown} et {first_name.__class__} restent."
+        subject="Bienvenue {{ first_name }} à {{municipality}}",
+        intro=(
+            "Bonjour {{ full_name }} !\n\nCliquez vite.\n\n"
+            "{{ unknown }}, {{ first_name.__class__ }} et {first_name} restent."
         ),
         button_label="C'est parti",
     )
@@ -65,7 +67,9 @@ def test_editors_wording_replaces_the_default(site):
 
     assert email.subject == "Bienvenue Camille à Belleville-sur-Loire"
     assert "Bonjour Camille Petit !" in email.text
-    assert "{unknown} et {first_name.__class__} restent." in email.text
+    # Only plain names of the e-mail are replaced: anything else stays as typed (and is refused
+    # when an editor saves it, see test_admin_emails).
+    assert "{{ unknown }}, {{ first_name.__class__ }} et {first_name} restent." in email.text
     assert "C&#x27;est parti" in email.html or "C'est parti" in email.html
 
 
@@ -89,21 +93,43 @@ def test_empty_fields_keep_the_default(site):
 
 def test_values_are_escaped_in_html_and_subject_has_no_line_break(site):
     EmailTemplate.objects.create(
-        site=site, kind=kinds.ACTIVATION.key, subject="Ligne un\nligne {first_name}"
+        site=site, kind=kinds.ACTIVATION.key, subject="Ligne un\nligne {{ first_name }}"
     )
     email = render(site, values={**VALUES, "first_name": "<b>Ca</b>", "full_name": "<b>Ca</b>"})
 
+    assert email.subject == "Ligne un ligne <b>Ca</b>"
     assert "<b>Ca</b>" not in email.html
     assert "&lt;b&gt;Ca&lt;/b&gt;" in email.html
     assert "\n" not in email.subject
 
 
 def test_a_lone_brace_shows_the_text_as_typed(site):
+    # Refused at save (test_admin_emails); a text saved another way is still sent as typed.
     EmailTemplate.objects.create(
-        site=site, kind=kinds.ACTIVATION.key, body="Tarif {réduit} { ou pas"
+        site=site, kind=kinds.ACTIVATION.key, intro="Tarif {réduit} { ou pas }}"
     )
 
-    assert "Tarif {réduit} { ou pas" in render(site).text
+    assert "Tarif {réduit} { ou pas }}" in render(site).text
+
+
+@pytest.mark.parametrize(
+    "intro, message",
+    [
+        ("Bonjour {prenom}.", "Write placeholders with double braces: {{ prenom }}."),
+        (
+            "Tarif {réduit} { ou pas",
+            "A brace that is not part of a placeholder: write placeholders as {{ first_name }}, "
+            "without other braces.",
+        ),
+    ],
+)
+def test_a_lone_brace_is_refused_at_save(site, intro, message):
+    template = EmailTemplate(site=site, kind=kinds.ACTIVATION.key, intro=intro)
+
+    with translation.override("en"), pytest.raises(ValidationError) as error:
+        template.full_clean()
+
+    assert error.value.message_dict == {"intro": [message]}
 
 
 def test_without_a_municipality_the_default_sender_is_used(portal_site, settings):

@@ -36,8 +36,7 @@ from ..models import (
     Subscription,
     SubscriptionAttempt,
 )
-from . import accounts, attendance, audit, bookings, filters, requests
-from .emails import EmailTemplateForm
+from . import accounts, attendance, audit, bookings, emails, filters, requests
 from .families import FamilyEditView, LinkedAccountsPanel, RegenerateSubscriberCodeView
 from .forms import MunicipalityScopedForm
 from .scoping import (
@@ -870,7 +869,38 @@ class EmailTemplateViewSet(SnippetViewSet):
         "subject",
     ]
     list_filter = ["site", "kind"]
-    edit_handler = ObjectList(EmailTemplate.panels, base_form_class=EmailTemplateForm)
+    index_view_class = emails.EmailTemplateIndexView
+
+    def get_edit_handler(self):
+        """The model's panels, with the placeholders of the chosen e-mail and the preview."""
+        return emails.email_template_edit_handler(self.url_namespace).bind_to_model(self.model)
+
+    def get_index_view_kwargs(self, **kwargs):
+        return super().get_index_view_kwargs(
+            preview_url_name=self.get_url_name(emails.PREVIEW), **kwargs
+        )
+
+    def email_view(self, view_class):
+        return self.construct_view(
+            view_class,
+            permission_policy=self.permission_policy,
+            form_class=self.get_form_class(),
+            url_namespace=self.url_namespace,
+        )
+
+    def get_urlpatterns(self):
+        """Wagtail's snippet views, and the preview and test e-mail of a text, saved
+        (``<pk>/``) or not yet (the creation form posts to the URLs without it)."""
+        preview = self.email_view(emails.EmailPreviewView)
+        send_test = self.email_view(emails.SendTestEmailView)
+        conv = self.pk_path_converter
+        return [
+            *super().get_urlpatterns(),
+            path("email-preview/", preview, name=emails.PREVIEW_NEW),
+            path(f"email-preview/<{conv}:pk>/", preview, name=emails.PREVIEW),
+            path("email-test/", send_test, name=emails.SEND_TEST_NEW),
+            path(f"email-test/<{conv}:pk>/", send_test, name=emails.SEND_TEST),
+        ]
 
 
 class FamilyPortalViewSetGroup(ViewSetGroup):
