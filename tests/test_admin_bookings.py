@@ -11,7 +11,8 @@ from django.utils import timezone
 from wagtail.models import ModelLogEntry
 from wagtail.users.models import UserProfile
 
-from wagtail_family_portal.models import Activity, BookingLine, ChildDay
+from wagtail_family_portal.models import Activity, BookingLine, ChildDay, RequestEvent
+from wagtail_family_portal.models.notifications import DecisionNotice
 from wagtail_family_portal.permissions import BOOKING_PERMISSIONS
 from wagtail_family_portal.services import bookings
 
@@ -302,6 +303,48 @@ def test_detail_shows_the_day_its_places_and_history_and_accepts_it(
     assert url("accept", line.pk) not in agent_client.get(url("inspect", line.pk)).content.decode()
 
 
+def test_accepting_a_day_with_a_message_tells_the_family(
+    agent_client, agent, family, parent, lea, canteen, today
+):
+    [line] = ask(family, lea, canteen, [today + dt.timedelta(days=7)], user=parent).lines
+
+    detail = agent_client.get(url("inspect", line.pk)).content.decode()
+    response = agent_client.post(
+        url("accept", line.pk), {"accept-message": "  Pensez au pique-nique.  "}
+    )
+
+    assert 'name="accept-message"' in detail and "Message to the family (optional)" in detail
+    assert "in the next e-mail summing up its decisions" in detail
+    assert response.status_code == 302
+    line.refresh_from_db()
+    assert (line.state, line.message) == ("accepted", "Pensez au pique-nique.")
+    assert line.events.latest("pk").message == "Pensez au pique-nique."
+    # The family reads it in its request's history and in the next digest.
+    event = RequestEvent.objects.filter(request=line.request).latest("pk")
+    assert (event.action, event.actor, event.user, event.message) == (
+        "accepted",
+        "agent",
+        agent,
+        "Pensez au pique-nique.",
+    )
+    notice = DecisionNotice.objects.get(line=line)
+    assert (notice.decision, notice.message, notice.slot) == (
+        "accepted",
+        "Pensez au pique-nique.",
+        None,
+    )
+    assert "Pensez au pique-nique." in agent_client.get(url("inspect", line.pk)).content.decode()
+
+
+def test_accepting_a_day_without_a_message_is_fine(agent_client, family, lea, canteen, today):
+    [line] = ask(family, lea, canteen, [today + dt.timedelta(days=7)]).lines
+
+    response = agent_client.post(url("accept", line.pk), {"accept-message": ""})
+
+    assert response.status_code == 302
+    assert DecisionNotice.objects.get(line=line).message == ""
+
+
 def test_refusing_a_day_needs_a_message(agent_client, family, lea, canteen, today):
     [line] = ask(family, lea, canteen, [today + dt.timedelta(days=7)]).lines
 
@@ -377,6 +420,27 @@ def test_bulk_accept_reports_a_full_day_and_leaves_it_to_process(
     assert "1 day accepted." in texts
     [failure] = [text for text in texts if text.startswith("Not decided")]
     assert "No place left that day" in failure and "Hugo Martin" in failure
+
+
+def test_bulk_accept_with_a_message_gives_it_to_every_day(
+    agent_client, family, lea, canteen, today
+):
+    lines = ask(family, lea, canteen, [today + dt.timedelta(days=n) for n in (7, 8)]).lines
+    selection = bulk_url("accept_booking_lines", *lines)
+
+    confirm = agent_client.get(selection).content.decode()
+    response = agent_client.post(selection, {"message": "Bonnes vacances !"}, follow=True)
+
+    assert 'name="message"' in confirm and "Message to the family (optional)" in confirm
+    assert {(line.state, line.message) for line in BookingLine.objects.all()} == {
+        ("accepted", "Bonnes vacances !")
+    }
+    assert (
+        list(DecisionNotice.objects.values_list("message", flat=True)) == ["Bonnes vacances !"] * 2
+    )
+    [event] = RequestEvent.objects.filter(request=lines[0].request, action="accepted")
+    assert event.message == "Bonnes vacances !"
+    assert "2 days accepted." in messages_of(response)
 
 
 def test_bulk_refuse_needs_one_message_for_every_day(agent_client, family, lea, canteen, today):

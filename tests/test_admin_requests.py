@@ -17,6 +17,7 @@ from wagtail.test.utils.form_data import inline_formset, nested_form_data
 from wagtail.users.models import UserProfile
 
 from wagtail_family_portal import models
+from wagtail_family_portal.models.notifications import DecisionNotice
 from wagtail_family_portal.services import dossier
 
 from . import factories
@@ -351,6 +352,20 @@ def test_accept_applies_the_change_and_records_the_decision(
     ).exists()
 
 
+def test_accepting_with_a_message_puts_it_in_the_history_and_the_next_digest(
+    agent_client, agent, phone_change
+):
+    detail = agent_client.get(url("inspect", phone_change.pk)).content.decode()
+    agent_client.post(url("accept", phone_change.pk), {"accept-message": "Numéro bien noté."})
+
+    assert 'name="accept-message"' in detail and "Message to the family (optional)" in detail
+    event = phone_change.events.get(action="accepted")
+    assert (event.actor, event.user, event.message) == ("agent", agent, "Numéro bien noté.")
+    notice = DecisionNotice.objects.get(request=phone_change)
+    assert (notice.line, notice.decision, notice.message) == (None, "accepted", "Numéro bien noté.")
+    assert "Numéro bien noté." in agent_client.get(url("inspect", phone_change.pk)).content.decode()
+
+
 def test_refuse_needs_a_message(agent_client, claire, phone_change):
     response = agent_client.post(url("refuse", phone_change.pk), {"refuse-message": "  "})
 
@@ -437,6 +452,31 @@ def test_bulk_accept_decides_each_request_on_its_own(agent_client, family, paren
     assert "2 changes accepted." in texts
     [failure] = [text for text in texts if "was not decided" in text]
     assert conflicting.summary in failure and "has changed since the family asked" in failure
+
+
+def test_bulk_accept_with_a_message_gives_it_to_every_family(
+    agent_client, family, parent, claire, lea, other_municipality
+):
+    first = change(family, parent, "guardian", claire.pk, mobile_phone="0700000001")
+    second = change(family, parent, "family", family.pk, city="Rezé")
+    selection = bulk_url("accept_file_changes", first, second)
+
+    confirm = agent_client.get(selection).content.decode()
+    response = agent_client.post(selection, {"message": "Dossier mis à jour."}, follow=True)
+
+    assert "Message to the family (optional)" in confirm
+    assert {(r.state, r.answer) for r in models.Request.objects.all()} == {
+        ("accepted", "Dossier mis à jour.")
+    }
+    assert {
+        (event.request_id, event.message)
+        for event in models.RequestEvent.objects.filter(action="accepted")
+    } == {(first.pk, "Dossier mis à jour."), (second.pk, "Dossier mis à jour.")}
+    assert sorted(DecisionNotice.objects.values_list("request_id", "message")) == [
+        (first.pk, "Dossier mis à jour."),
+        (second.pk, "Dossier mis à jour."),
+    ]
+    assert "2 changes accepted." in messages_of(response)
 
 
 def test_bulk_refuse_needs_one_message_and_reports_requests_already_decided(

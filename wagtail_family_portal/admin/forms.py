@@ -50,6 +50,10 @@ class AcceptDecisionForm(forms.Form):
     message = forms.CharField(
         label=_("Message to the family (optional)"),
         required=False,
+        help_text=_(
+            "The family reads it in the history of its request, and in the next e-mail summing "
+            "up its decisions if it receives them."
+        ),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
