@@ -119,7 +119,7 @@ class EmailRenderer:
             "subject": subject,
             "paragraphs": paragraphs(text("intro")),
             "table": table,
-            "messages": list(messages),
+            "agent_messages": list(messages),
             "common_paragraphs": paragraphs(
                 fill(self._text(template, kind, "common_text"), values)
             ),
