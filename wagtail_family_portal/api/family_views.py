@@ -271,7 +271,9 @@ class RequestDetailView(FamilyPortalAPIView):
     def get(self, request, id):
         family_request = account_request(request, id)
         answer = request_answer(request, family_request)
-        requests_service.mark_read(family_request, request.user)
+        # Up to what this answer shows: a message written meanwhile stays new.
+        shown = [event.pk for event in family_request.events.all()]
+        requests_service.mark_read(family_request, request.user, up_to=max(shown, default=None))
         return answer
 
 

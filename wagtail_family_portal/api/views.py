@@ -362,11 +362,10 @@ class NotificationsView(FamilyPortalAPIView):
     def save(self, request, *, partial):
         serializer = NotificationPreferencesSerializer(data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
-        values = serializer.validated_data
-        profile, created = AccountProfile.objects.get_or_create(user=request.user, defaults=values)
-        if not created and values and profile.decision_emails != values["decision_emails"]:
-            profile.decision_emails = values["decision_emails"]
-            profile.save(update_fields=["decision_emails"])
+        value = serializer.validated_data.get("decision_emails")
+        if value is None:  # PATCH {}: nothing to change
+            return self.get(request)
+        profile = accounts.set_decision_emails(request.user, value)
         return Response({"decision_emails": profile.decision_emails})
 
 

@@ -341,3 +341,17 @@ def issue_token(user) -> str:
 
     token, _created = Token.objects.get_or_create(user=user)
     return token.key
+
+
+def set_decision_emails(user, value: str) -> AccountProfile:
+    """The account's choice of e-mails about decisions (digest or none); the profile is created
+    for an account that has none yet. Receipts of requests are sent whatever the choice."""
+    if value not in AccountProfile.DecisionEmails.values:
+        raise ValueError(value)
+    profile, created = AccountProfile.objects.get_or_create(
+        user=user, defaults={"decision_emails": value}
+    )
+    if not created and profile.decision_emails != value:
+        profile.decision_emails = value
+        profile.save(update_fields=["decision_emails"])
+    return profile

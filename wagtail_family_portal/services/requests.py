@@ -44,18 +44,21 @@ def unread_event_ids(request, user) -> set[int]:
     )
 
 
-def mark_read(request, user) -> None:
-    """Everything in ``request``'s history up to now is read by ``user``."""
+def mark_read(request, user, *, up_to: int | None = None) -> None:
+    """``request``'s history is read by ``user`` up to the event ``up_to`` (by default the latest
+    one): pass the last event shown, so that a message written meanwhile stays unread."""
     if not getattr(user, "is_authenticated", False):
         return
-    last = RequestEvent.objects.filter(request=request).aggregate(last=Max("pk"))["last"]
+    last = up_to
+    if last is None:
+        last = RequestEvent.objects.filter(request=request).aggregate(last=Max("pk"))["last"]
     if last is None:
         return
-    RequestRead.objects.update_or_create(
-        request=request,
-        user=user,
-        defaults={"last_event_id": last, "read_at": timezone.now()},
+    read, created = RequestRead.objects.get_or_create(
+        request=request, user=user, defaults={"last_event_id": last}
     )
+    if not created and read.last_event_id < last:
+        RequestRead.objects.filter(pk=read.pk).update(last_event_id=last, read_at=timezone.now())
 
 
 @dataclass

@@ -252,10 +252,7 @@ def notification_settings(request, page):
     if request.method == "POST":
         form = NotificationSettingsForm(request.POST, instance=profile or AccountProfile())
         if form.is_valid():
-            AccountProfile.objects.update_or_create(
-                user=request.user,
-                defaults={"decision_emails": form.cleaned_data["decision_emails"]},
-            )
+            accounts.set_decision_emails(request.user, form.cleaned_data["decision_emails"])
             messages.success(request, _("Your choice of e-mails has been saved."))
             return redirect(subpage_url(page, "notification_settings", request))
     else:

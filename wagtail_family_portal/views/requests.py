@@ -279,7 +279,9 @@ def _render_detail(pages, item, lines, context, status=200):
     unread = request_reads.unread_event_ids(item, user)
     entries = request_reads.history(item, lines, unread=unread)
     if pages.request.method == "GET":
-        request_reads.mark_read(item, user)
+        # Up to what this page shows: a message written meanwhile stays new.
+        shown = [entry.event_id for entry in entries if entry.event_id]
+        request_reads.mark_read(item, user, up_to=max(shown, default=None))
     new = sum(1 for entry in entries if entry.new)
     return pages.render(
         "requests/detail.html",
