@@ -336,3 +336,100 @@ def test_planning_booking_period_list_and_a_refused_day(browser_page, chromium, 
     expect(page.locator("main")).to_contain_text("Refusée")
     expect(page.locator("main")).to_contain_text("Plus de place ce jour-là")
     screenshot(page, "request-refused-phone")
+
+
+def test_receipt_decision_with_a_message_digest_and_unread_history(
+    browser_page, chromium, live_server, mailoutbox
+):
+    """Issue 6: the parent books, the receipt is in the outbox; the agent accepts with a
+    message; the digest runs; the parent sees "1 nouveau message" and the history."""
+    import datetime as dt
+
+    from django.urls import reverse
+    from django.utils import timezone
+    from wagtail.models import Site
+
+    from wagtail_family_portal.models import Activity, BookingLine, Child, Family
+    from wagtail_family_portal.services import bookings, notifications
+
+    call_command("load_family_portal_demo", stdout=io.StringIO())
+    martin = Family.objects.get(name="Martin")
+    lea = Child.objects.get(family=martin, first_name="Léa")
+    evening = Activity.objects.get(short_code="1/Péri SOIR")
+    today = dt.date.today()
+    open_days, _skipped = bookings.preview_days(
+        family=martin,
+        child_id=lea.pk,
+        activity_id=evening.pk,
+        operation="booking",
+        dates=[today + dt.timedelta(days=n) for n in range(7, 120)],
+    )
+    day = open_days[0]
+    base = f"{live_server.url}/espace-famille/famille/{martin.pk}/"
+
+    page = browser_page
+    page.goto(live_server.url + "/espace-famille/connexion/")
+    page.fill("input[name=username]", "parent@example.org")
+    page.fill("input[name=password]", "demo-parent-2026")
+    page.locator("#wfp-login button[type=submit]").click()
+    page.wait_for_url(live_server.url + "/espace-famille/")
+
+    page.goto(f"{base}planning/?vue=semaine&date={day.isoformat()}")
+    the_day = page.locator("li.wfp-day", has=page.locator(f"time[datetime='{day.isoformat()}']"))
+    cell = the_day.locator(f"li.wfp-cell.wfp-child-{lea.pk}").filter(has_text="Péri SOIR")
+    cell.locator("a").click()
+    page.locator("form.wfp-actions button[type=submit]").click()
+    page.wait_for_url(f"{base}planning/**")
+    expect(cell).to_contain_text("réservation demandée")
+
+    # The demo's own requests had theirs too: this one is about the day just booked.
+    [receipt] = [m for m in mailoutbox if day.strftime("%d/%m/%Y") in m.body]
+    assert receipt.to == ["parent@example.org"]
+    assert receipt.subject == "Accusé d’enregistrement électronique"
+    assert "Votre demande de réservation pour Périscolaire soir" in receipt.body
+    assert "est en cours d’instruction" in receipt.body
+
+    line = BookingLine.objects.get(child=lea, activity=evening, date=day)
+    agent_context = chromium.new_context(viewport=DESKTOP_VIEWPORT, locale="fr-FR")
+    agent_page = agent_context.new_page()
+    agent_page.goto(live_server.url + "/admin/login/")
+    agent_page.fill("input[name=username]", "agent")
+    agent_page.fill("input[name=password]", "agent")
+    agent_page.locator("button[type=submit]").click()
+    agent_page.wait_for_url(live_server.url + "/admin/")
+    agent_page.goto(live_server.url + reverse("family_portal_bookings:inspect", args=[line.pk]))
+    accept_url = reverse("family_portal_bookings:accept", args=[line.pk])
+    form = agent_page.locator(f"form[action='{accept_url}']")
+    form.locator("textarea").fill("Pensez au goûter : la sortie au parc finit à 18 h.")
+    with agent_page.expect_navigation():
+        form.locator("button[type=submit]").click()
+    agent_context.close()
+    line.refresh_from_db()
+    assert line.state == "accepted"
+
+    # The 13:00 or 18:00 run that follows the decision (run here, as the schedule would).
+    site = Site.objects.get(is_default_site=True)
+    run = notifications.run_digests(site, now=timezone.now() + dt.timedelta(days=1))
+    assert run.sent == 1
+    [digest] = [m for m in mailoutbox if m.subject == "Accusé de traitement"]
+    assert digest.to == ["parent@example.org"]
+    # With the decisions of the demo's own requests, never mailed before.
+    assert "de vos demandes ont été traitées :" in digest.body
+    assert f"{day:%d/%m/%Y} | 16:30 | Réservation | Léa Martin | Périscolaire soir | acceptée" in (
+        digest.body
+    )
+    assert "Pensez au goûter" in digest.body
+
+    page.goto(f"{base}demandes/")
+    row = page.locator("main tr", has_text="Périscolaire soir").first
+    expect(row).to_contain_text("1 nouveau message")
+    expect(row).to_contain_text("Acceptée")
+    screenshot(page, "requests-new-message-phone")
+    page.goto(f"{base}demandes/{line.request_id}/")
+    expect(page.locator("main")).to_contain_text("Pensez au goûter")
+    expect(page.locator("main")).to_contain_text("Le service")
+    screenshot(page, "request-history-phone")
+    page.goto(f"{base}demandes/")
+    expect(page.locator("main tr", has_text="Périscolaire soir").first).not_to_contain_text(
+        "nouveau message"
+    )

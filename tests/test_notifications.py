@@ -663,3 +663,22 @@ def test_bad_digest_times_are_refused_in_french(portal_settings):
         portal_settings.full_clean()
 
     assert "« midi » n’est pas une heure" in str(raised.value)
+
+
+def test_a_message_that_closes_the_request_is_shown_once_with_its_days(
+    family, parent, lea, canteen, agent
+):
+    outcome = book(family, lea, canteen, [MON, TUE], parent)
+    bookings.decide_lines(outcome.lines, agent=agent, accept=True, message="Bon appétit !")
+
+    entries = requests_service.history(
+        outcome.request, unread=requests_service.unread_event_ids(outcome.request, parent)
+    )
+
+    assert [(entry.by, entry.label, entry.message, entry.new) for entry in entries] == [
+        ("family", "envoyée", "", False),
+        ("family", "2 jours demandés", "", False),
+        ("agent", "2 jours acceptés", "Bon appétit !", True),
+        ("agent", "acceptée", "", False),
+    ]
+    assert requests_service.unread_total(parent, [family.pk]) == 1

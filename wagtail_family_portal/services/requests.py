@@ -129,7 +129,7 @@ def history(request: Request, lines=None, *, unread=frozenset()) -> list[History
     if lines is None:
         lines = list(request.booking_lines.prefetch_related("events").order_by("date", "pk"))
     entries = []
-    messages = []
+    messages = []  # request events with an agent's text, to match with their days
     for event in request.events.all():
         entry = HistoryEntry(
             at=event.created_at,
@@ -140,9 +140,9 @@ def history(request: Request, lines=None, *, unread=frozenset()) -> list[History
             event_id=event.pk,
             new=event.pk in unread,
         )
-        if event.action == RequestEvent.Action.MESSAGE:
+        if event.message:
             messages.append(entry)
-        else:
+        if event.action != RequestEvent.Action.MESSAGE:
             entries.append((event.created_at, 0, event.pk, entry))
     events = sorted(
         ((event, line) for line in lines for event in line.events.all()),
@@ -169,7 +169,8 @@ def history(request: Request, lines=None, *, unread=frozenset()) -> list[History
             entries.append((event.created_at, 1, event.pk, group))
         group.line_ids.append(line.pk)
         group.dates.append(line.date)
-    # A message event written with days decided at the same moment is that step's message.
+    # The agent's text is written on the days it decides and in the request's history (what
+    # "N nouveau(x) message(s)" counts): shown once, with the days of the same moment.
     for message in messages:
         twin = next(
             (
@@ -182,9 +183,11 @@ def history(request: Request, lines=None, *, unread=frozenset()) -> list[History
             ),
             None,
         )
-        if twin is not None:
-            twin.event_id, twin.new = message.event_id, message.new
-        else:
-            entries.append((message.at, 0, message.event_id, message))
+        if twin is None:
+            if message.action == RequestEvent.Action.MESSAGE:
+                entries.append((message.at, 0, message.event_id, message))
+            continue
+        twin.event_id, twin.new = message.event_id, message.new
+        message.message, message.new = "", False
     entries.sort(key=lambda entry: entry[:3])
     return [entry[3] for entry in entries]
