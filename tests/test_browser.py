@@ -413,8 +413,7 @@ def test_receipt_decision_with_a_message_digest_and_unread_history(
     assert run.sent == 1
     [digest] = [m for m in mailoutbox if m.subject == "Accusé de traitement"]
     assert digest.to == ["parent@example.org"]
-    # With the decisions of the demo's own requests, never mailed before.
-    assert "de vos demandes ont été traitées :" in digest.body
+    assert "1 de vos demandes a été traitée :" in digest.body
     assert f"{day:%d/%m/%Y} | 16:30 | Réservation | Léa Martin | Périscolaire soir | acceptée" in (
         digest.body
     )

@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from wagtail.models import Page, Site
 
@@ -33,6 +34,7 @@ from .models import (
     Subscription,
 )
 from .models.families import normalise_subscriber_code
+from .models.notifications import DecisionNotice
 from .permissions import AGENTS_GROUP_NAME
 from .services.closures import ClosureImportError, current_school_year, import_closures
 
@@ -368,6 +370,7 @@ def demo_bookings(family: Family, activities, parent, agent, today: dt.date) -> 
     if lea is None or hugo is None:
         return
     now = dt.datetime.combine(today, dt.time(8, 0))
+    created = []
     for child, activity, offset, count, user, by_agent in (
         (lea, activities["1/REPAS"], 1, 12, agent, True),
         (lea, activities["ALSH MERCREDI"], 1, 3, agent, True),
@@ -392,7 +395,7 @@ def demo_bookings(family: Family, activities, parent, agent, today: dt.date) -> 
                 break
         if not ok:
             continue
-        bookings.request_days(
+        outcome = bookings.request_days(
             family=family,
             child_id=child.pk,
             activity_id=activity.pk,
@@ -402,6 +405,12 @@ def demo_bookings(family: Family, activities, parent, agent, today: dt.date) -> 
             by_agent=by_agent,
             now=now,
         )
+        created.append(outcome.request.pk)
+    # The days the agent booked when loading the demo are its starting point, not news: they
+    # are not mailed in the next digest.
+    DecisionNotice.objects.filter(request_id__in=created, slot__isnull=True).update(
+        slot=F("created_at")
+    )
 
 
 def first_weekday_of_month(year: int, month: int, weekday: int) -> dt.date:
