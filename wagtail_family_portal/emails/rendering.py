@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import get_template
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 
 from .kinds import KINDS
 from .placeholders import fill
@@ -48,6 +50,28 @@ class Table:
 
     headers: tuple
     rows: list
+
+
+_TH = '<th scope="col" style="text-align:left;border-bottom:2px solid #d1d5db;">'
+_TD = '<td style="border-bottom:1px solid #e5e7eb;vertical-align:top;">'
+
+
+def _table_parts(table: Table) -> tuple[str, str]:
+    """The table as HTML rows (escaped here) and as plain-text lines: written in Python, not by
+    template loops, because a digest has tens of rows and a run thousands of digests."""
+    headers = [str(cell) for cell in table.headers]
+    rows = [[str(cell) for cell in row] for row in table.rows]
+    html = (
+        "<thead><tr>"
+        + "".join(f"{_TH}{escape(cell)}</th>" for cell in headers)
+        + "</tr></thead><tbody>"
+        + "".join(
+            "<tr>" + "".join(f"{_TD}{escape(cell)}</td>" for cell in row) + "</tr>" for row in rows
+        )
+        + "</tbody>"
+    )
+    text = "\n".join(" | ".join(line) for line in [headers, *rows])
+    return mark_safe(html), text  # noqa: S308  (every cell escaped above)
 
 
 def paragraphs(text: str) -> list[str]:
@@ -110,15 +134,14 @@ class EmailRenderer:
             return fill(self._text(template, kind, name), values)
 
         subject = text("subject")
-        if table is not None:  # plain strings: the layouts join the cells
-            table = Table(
-                tuple(str(cell) for cell in table.headers),
-                [tuple(str(cell) for cell in row) for row in table.rows],
-            )
+        table_html = table_text = ""
+        if table is not None:
+            table_html, table_text = _table_parts(table)
         context = {
             "subject": subject,
             "paragraphs": paragraphs(text("intro")),
-            "table": table,
+            "table_html": table_html,
+            "table_text": table_text,
             "agent_messages": list(messages),
             "common_paragraphs": paragraphs(
                 fill(self._text(template, kind, "common_text"), values)
