@@ -150,11 +150,34 @@ def test_an_automatic_activity_receipt_says_the_days_are_processed(
         book(family, lea, centre, [WEDNESDAY], parent)
 
     body = mail.outbox[0].body
-    assert "Votre demande de réservation pour Accueil de loisirs mercredi réalisée le" in body
-    assert "a été traitée" in body
-    assert "| Accepté" in body or "| acceptée" in body
+    assert "Votre réservation pour Accueil de loisirs mercredi réalisée le" in body
+    assert "est confirmée :" in body
+    assert (
+        "09/12/2026 | 08:00 | Réservation | Léa Martin | Accueil de loisirs mercredi | acceptée"
+        in (body)
+    )
     # Decided at once with the family's own request: its receipt said it, no digest line.
     assert not DecisionNotice.objects.exists()
+
+
+def test_an_automatic_receipt_confirms_only_the_days_given(
+    family, parent, lea, centre, site, django_capture_on_commit_callbacks
+):
+    centre.capacity = 1
+    centre.save()
+    tom = factories.ChildFactory(family=family, first_name="Tom", last_name="Martin")
+    enrol(tom, centre)
+    book(family, tom, centre, [WEDNESDAY], parent)
+    next_wednesday = WEDNESDAY + dt.timedelta(days=7)
+
+    # The full day was shown as skipped and the family confirmed the other one.
+    with django_capture_on_commit_callbacks(execute=True):
+        book(family, lea, centre, [WEDNESDAY, next_wednesday], parent, confirm_skipped=True)
+
+    body = mail.outbox[0].body
+    assert "Votre réservation pour Accueil de loisirs mercredi réalisée le" in body
+    assert "16/12/2026 | 08:00 | Réservation | Léa Martin | Accueil de loisirs mercredi" in body
+    assert "09/12/2026" not in body
 
 
 def test_a_change_to_the_family_file_gets_its_receipt(

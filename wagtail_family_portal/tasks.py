@@ -9,22 +9,13 @@ from django.utils import translation
 from wagtail.models import Site
 
 from .emails import kinds
-from .emails.rendering import render_email
+from .emails.rendering import account_values, render_email
 
 
 def _load(user_id, site_id):
     user = get_user_model()._default_manager.filter(pk=user_id).first()
     site = Site.objects.filter(pk=site_id).first() if site_id else None
     return user, site
-
-
-def _values(user) -> dict:
-    first, last = user.first_name, user.last_name
-    return {
-        "first_name": first,
-        "last_name": last,
-        "full_name": f"{first} {last}".strip() or user.get_username(),
-    }
 
 
 def _email_of(user) -> str:
@@ -46,7 +37,7 @@ def _send(kind, user, site, portal_url, action_url, language, **values) -> int:
             kind.key,
             to=_email_of(user),
             site=site,
-            values={**_values(user), "portal_url": portal_url, **values},
+            values={**account_values(user), "portal_url": portal_url, **values},
             action_url=action_url() if callable(action_url) else action_url,
         )
         return email.send()

@@ -24,6 +24,7 @@ from ..models.requests import FileChange
 from ..services import bookings
 from ..services import requests as requests_service
 from .messages import (
+    REQUEST_FIELDS,
     MessageSerializer,
     get_topic_label,
     request_messages,
@@ -357,19 +358,7 @@ class BookingRequestSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Request
-        fields = [
-            "id",
-            "kind",
-            "topic",
-            "topic_label",
-            "state",
-            "summary",
-            "created_at",
-            "answer",
-            "lines",
-            "history",
-            "messages",
-        ]
+        fields = REQUEST_FIELDS
         read_only_fields = fields
 
     @extend_schema_field(BookingLineSerializer(many=True))

@@ -12,6 +12,7 @@ from .bookings import ACTORS
 from .exceptions import ConflictError
 from .family_file import FileChangeLineSerializer, present_line
 from .messages import (
+    REQUEST_FIELDS,
     MessageSerializer,
     get_topic_label,
     request_messages,
@@ -131,19 +132,7 @@ class RequestSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Request
-        fields = [
-            "id",
-            "kind",
-            "topic",
-            "topic_label",
-            "state",
-            "summary",
-            "created_at",
-            "answer",
-            "lines",
-            "history",
-            "messages",
-        ]
+        fields = REQUEST_FIELDS
         read_only_fields = fields
 
     @extend_schema_field(FileChangeLineSerializer(many=True))

@@ -14,6 +14,22 @@ from ..models import Request, RequestEvent
 Actor = RequestEvent.Actor
 
 
+# The fields of a request in the API, whatever its kind (its lines differ).
+REQUEST_FIELDS = [
+    "id",
+    "kind",
+    "topic",
+    "topic_label",
+    "state",
+    "summary",
+    "created_at",
+    "answer",
+    "lines",
+    "history",
+    "messages",
+]
+
+
 def topic_label(topic: str, kind: str) -> str:
     """The type of a request as families read it ("Booking request"…), as "Mes demandes" shows
     it: its kind's words for a request without a type."""

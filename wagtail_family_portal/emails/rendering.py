@@ -13,6 +13,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import get_template
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 
 from .kinds import KINDS
 from .placeholders import fill
@@ -50,6 +51,30 @@ class Table:
 
     headers: tuple
     rows: list
+
+
+def account_values(user) -> dict:
+    """The placeholders every e-mail gets from the account it goes to."""
+    first, last = user.first_name, user.last_name
+    return {
+        "first_name": first,
+        "last_name": last,
+        "full_name": f"{first} {last}".strip() or user.get_username(),
+    }
+
+
+def days_headers(*, last=None, decision=False) -> tuple[str, ...]:
+    """The columns of the table of days of a receipt or a digest."""
+    headers = [
+        gettext("Day"),
+        gettext("Time"),
+        gettext("Type of request"),
+        gettext("Child"),
+        str(last) if last else gettext("Activity"),
+    ]
+    if decision:
+        headers.append(gettext("Decision"))
+    return tuple(headers)
 
 
 _TH = '<th scope="col" style="text-align:left;border-bottom:2px solid #d1d5db;">'

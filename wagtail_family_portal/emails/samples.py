@@ -3,7 +3,7 @@
 from django.utils.translation import gettext, ngettext
 
 from .kinds import DIGEST, KINDS, RECEIPT, SAMPLE_VALUES
-from .rendering import EmailRenderer, Table
+from .rendering import EmailRenderer, Table, days_headers
 
 
 def sample_values(kind_key: str) -> dict:
@@ -35,31 +35,16 @@ def sample_table(kind_key: str) -> Table | None:
     days = ["05/04/2027", "06/04/2027", "08/04/2027", "09/04/2027"]
     activity = str(SAMPLE_VALUES["activity"])
     if kind_key == RECEIPT.key:
-        headers = (
-            gettext("Day"),
-            gettext("Time"),
-            gettext("Type of request"),
-            gettext("Child"),
-            gettext("Activity"),
-        )
         rows = [(day, "07:30", gettext("Booking"), "Léa Martin", activity) for day in days]
-        return Table(headers, rows)
+        return Table(days_headers(), rows)
     if kind_key == DIGEST.key:
-        headers = (
-            gettext("Day"),
-            gettext("Time"),
-            gettext("Type of request"),
-            gettext("Child"),
-            gettext("Activity"),
-            gettext("Decision"),
-        )
         decisions = [gettext("accepted"), gettext("accepted"), gettext("refused")]
         decisions.append(gettext("waiting list"))
         rows = [
             (day, "07:30", gettext("Booking"), "Léa Martin", activity, decision)
             for day, decision in zip(days, decisions, strict=True)
         ]
-        return Table(headers, rows)
+        return Table(days_headers(decision=True), rows)
     return None
 
 

@@ -32,7 +32,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext, ngettext
 
 from ..emails import kinds
-from ..emails.rendering import EmailRenderer, Table
+from ..emails.rendering import EmailRenderer, Table, account_values, days_headers
 from ..models.notifications import DecisionNotice, DigestDelivery
 from ..validators import parse_digest_times
 
@@ -301,14 +301,7 @@ class _DigestWriter:
         )
         self.tz = portal_time_zone()
         self.domain = site.hostname if site else "localhost"
-        self.headers = (
-            gettext("Day"),
-            gettext("Time"),
-            gettext("Type of request"),
-            gettext("Child"),
-            gettext("Activity"),
-            gettext("Decision"),
-        )
+        self.headers = days_headers(decision=True)
 
     def notices_of(self, deliveries) -> dict:
         """The notices of each (family, slot) of ``deliveries``: one query."""
@@ -339,7 +332,7 @@ class _DigestWriter:
         from ..models import BookingLine, Request
 
         request = notice.request
-        decision = _decision_label(notice.decision)
+        decision = decision_label(notice.decision)
         line = notice.line
         if line is None:
             moment = request.created_at.astimezone(self.tz)
@@ -380,7 +373,7 @@ class _DigestWriter:
                 seen.add(key)
                 messages.append((notice.request.summary, notice.message))
         values = {
-            **_account_values(user),
+            **account_values(user),
             "portal_url": self.portal_url,
             "family_name": delivery.family.name,
             "count": count,
@@ -404,7 +397,7 @@ class _DigestWriter:
         )
 
 
-def _decision_label(state: str) -> str:
+def decision_label(state: str) -> str:
     from ..models.bookings import BookingLine
 
     return {
@@ -412,15 +405,6 @@ def _decision_label(state: str) -> str:
         BookingLine.State.REFUSED: gettext("refused"),
         BookingLine.State.WAITING_LIST: gettext("waiting list"),
     }.get(state, state)
-
-
-def _account_values(user) -> dict:
-    first, last = user.first_name, user.last_name
-    return {
-        "first_name": first,
-        "last_name": last,
-        "full_name": f"{first} {last}".strip() or user.get_username(),
-    }
 
 
 # Schedules

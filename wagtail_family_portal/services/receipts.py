@@ -8,10 +8,10 @@ from django.utils import formats
 from django.utils.translation import gettext, ngettext
 
 from ..emails import kinds
-from ..emails.rendering import EmailRenderer, Table
+from ..emails.rendering import EmailRenderer, Table, account_values, days_headers
 from ..models import FamilyPortalPage, Request
 from ..models.bookings import BookingLine
-from .notifications import _account_values, _decision_label, portal_time_zone
+from .notifications import decision_label, portal_time_zone
 
 
 def _summary(request, lines, activity, date, time) -> str:
@@ -22,6 +22,22 @@ def _summary(request, lines, activity, date, time) -> str:
         return gettext(
             "Your request “%(summary)s” made on %(date)s at %(time)s is being processed."
         ) % {"summary": request.summary, "date": date, "time": time}
+    if request.state == Request.State.ACCEPTED:  # an automatic activity, every day given
+        if booking:
+            text = ngettext(
+                "Your booking for %(activity)s made on %(date)s at %(time)s is confirmed:",
+                "Your %(count)d bookings for %(activity)s made on %(date)s at %(time)s are "
+                "confirmed:",
+                count,
+            )
+        else:
+            text = ngettext(
+                "Your absence from %(activity)s made on %(date)s at %(time)s is confirmed:",
+                "Your %(count)d absences from %(activity)s made on %(date)s at %(time)s are "
+                "confirmed:",
+                count,
+            )
+        return text % values
     if request.state != Request.State.PENDING:
         if booking:
             text = ngettext(
@@ -57,15 +73,7 @@ def _summary(request, lines, activity, date, time) -> str:
 
 
 def _table(request, lines, moment) -> Table:
-    headers = [
-        gettext("Day"),
-        gettext("Time"),
-        gettext("Type of request"),
-        gettext("Child"),
-        gettext("Activity"),
-    ]
     if request.kind == Request.Kind.FILE_CHANGE:
-        headers[-1] = gettext("Detail")
         row = (
             formats.date_format(moment.date(), "d/m/Y"),
             moment.strftime("%H:%M"),
@@ -73,10 +81,8 @@ def _table(request, lines, moment) -> Table:
             "",
             request.summary,
         )
-        return Table(tuple(headers), [row])
+        return Table(days_headers(last=gettext("Detail")), [row])
     decided = request.state != Request.State.PENDING
-    if decided:
-        headers.append(gettext("Decision"))
     rows = []
     for line in lines:
         activity = line.activity
@@ -90,9 +96,9 @@ def _table(request, lines, moment) -> Table:
             activity.name,
         ]
         if decided:
-            row.append(_decision_label(line.state))
+            row.append(decision_label(line.state))
         rows.append(tuple(row))
-    return Table(tuple(headers), rows)
+    return Table(days_headers(decision=decided), rows)
 
 
 def receipt_email(request_id):
@@ -120,7 +126,7 @@ def receipt_email(request_id):
         action_url = portal_url.rstrip("/") + "/" + route.lstrip("/")
     count = len(lines) or 1
     values = {
-        **_account_values(user),
+        **account_values(user),
         "portal_url": portal_url,
         "family_name": request.family.name,
         "count": count,

@@ -34,7 +34,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..field_rules import ADDRESS, rules_for_site
 from ..http import request_site
-from ..models import AuthorisedContact, Child, ChildHealth, Family
+from ..models import AuthorisedContact, Child, ChildHealth
 from ..models.requests import FileChange, Request
 from ..services import dossier
 from ..storage import photo_response, private_file_response
@@ -47,6 +47,7 @@ from .family_forms import (
     model_for,
     sections,
 )
+from .family_pages import account_family
 from .portal import portal_context, subpage_url
 
 TEMPLATES = "wagtail_family_portal/family/"
@@ -311,12 +312,7 @@ def _family_route(view):
         if not request.user.is_authenticated:
             return _login_redirect(request, page)
         context = portal_context(request, page)
-        families = Family.objects.for_account(request.user)
-        if context["municipality"] is not None:
-            families = families.filter(municipality=context["municipality"])
-        family = families.select_related("municipality").filter(pk=family_id).first()
-        if family is None:
-            raise Http404
+        family = account_family(request, context, family_id)
         return view(FamilyFile(request, page, family, context), **kwargs)
 
     return wrapper

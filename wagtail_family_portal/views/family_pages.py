@@ -90,6 +90,17 @@ class FamilyPages:
         return activity
 
 
+def account_family(request, context, family_id) -> Family:
+    """The account's family ``family_id``, on this site's town when the site has one, or 404."""
+    families = Family.objects.for_account(request.user)
+    if context["municipality"] is not None:
+        families = families.filter(municipality=context["municipality"])
+    family = families.select_related("municipality").filter(pk=family_id).first()
+    if family is None:
+        raise Http404
+    return family
+
+
 def family_route(view):
     """Log-in required, then the account's family ``family_id`` (on this site's town) or 404."""
 
@@ -98,12 +109,7 @@ def family_route(view):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path(), subpage_url(page, "login", request))
         context = portal_context(request, page)
-        families = Family.objects.for_account(request.user)
-        if context["municipality"] is not None:
-            families = families.filter(municipality=context["municipality"])
-        family = families.select_related("municipality").filter(pk=family_id).first()
-        if family is None:
-            raise Http404
+        family = account_family(request, context, family_id)
         return view(FamilyPages(request, page, family, context), **kwargs)
 
     return wrapper
