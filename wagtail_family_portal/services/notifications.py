@@ -234,6 +234,7 @@ def _deliver_batch(site, run: DigestRun, writer, now, batch_size: int) -> bool:
                 email.send(connection)
             except Exception as error:  # any backend error: this recipient only
                 _failed(delivery, error, run)
+                _reset(connection)
             else:
                 DigestDelivery.objects.filter(pk=delivery.pk).update(
                     state=DigestDelivery.State.SENT, sent_at=timezone.now(), claimed_until=None
@@ -244,6 +245,15 @@ def _deliver_batch(site, run: DigestRun, writer, now, batch_size: int) -> bool:
             state=DigestDelivery.State.EMPTY, claimed_until=None
         )
     return True
+
+
+def _reset(connection) -> None:
+    """After an error the server may have dropped the connection: the next e-mail opens a new
+    one (Django's backends open on demand)."""
+    try:
+        connection.close()
+    except Exception:  # already broken: nothing to close
+        logger.debug("Closing the mail connection after an error failed", exc_info=True)
 
 
 def _failed(delivery, error, run: DigestRun) -> None:

@@ -65,7 +65,7 @@ Operation = FileChange.Operation
 # Values as the pages show them
 
 
-def _from_text(model_field, text):
+def from_text(model_field, text):
     """A stored change's value (``Field.value_to_string``) back as a Python value."""
     if text is None or model_field.is_relation:
         return text
@@ -212,7 +212,7 @@ class FamilyFile:
             if line is not None:
                 row.pending = True
                 row.pending_value = display_value(
-                    model_field, _from_text(model_field, line.new_value), self._related
+                    model_field, from_text(model_field, line.new_value), self._related
                 )
                 row.withdraw_url = self.withdraw_url(line.request_id)
                 row.withdraw_label = _("Withdraw the change of %(field)s") % {
@@ -245,7 +245,7 @@ class FamilyFile:
                     label=capfirst(model._meta.get_field(name).verbose_name),
                     value=display_value(
                         model._meta.get_field(name),
-                        _from_text(model._meta.get_field(name), values[name]),
+                        from_text(model._meta.get_field(name), values[name]),
                         self._related,
                     ),
                 )

@@ -32,7 +32,7 @@ from ..http import request_site
 from ..models import AuthorisedContact, BookingLine, Child, FileChange, Guardian, Request
 from ..services import bookings
 from ..services import requests as request_reads
-from .family_file import _from_text, display_value
+from .family_file import display_value, from_text
 from .family_forms import PHOTO_FIELD, model_for
 from .family_pages import FamilyPages, checked_ids, family_route, only
 from .portal import new_messages_label
@@ -382,7 +382,7 @@ class FileChangeRows:
             value = str(line.new_value or "")
         else:
             value = display_value(
-                model_field, _from_text(model_field, line.new_value), self.related
+                model_field, from_text(model_field, line.new_value), self.related
             )
         return ChangeRow(
             record=self.record(line),
@@ -398,7 +398,7 @@ class FileChangeRows:
             model_field = _model_field(line.target_type, name)
             if model_field is None or name not in values:
                 continue
-            value = display_value(model_field, _from_text(model_field, values[name]), self.related)
+            value = display_value(model_field, from_text(model_field, values[name]), self.related)
             if value:
                 rows.append(
                     ChangeRow(
