@@ -468,6 +468,8 @@ def test_agents_group_exists_with_the_expected_permissions(db):
     expected |= {"view_request", "change_request"}
     # Bookings (migration 0012): lines decided, children's days read and marked.
     expected |= {"view_bookingline", "change_bookingline", "view_childday", "change_childday"}
+    # Decision e-mails (migration 0014): read, to answer a family that got none.
+    expected |= {"view_digestdelivery"}
     assert portal_permissions(group) == expected
     assert group.permissions.filter(
         content_type__app_label="wagtailadmin", codename="access_admin"

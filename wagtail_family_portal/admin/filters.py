@@ -29,6 +29,7 @@ from ..models import (
     Subscription,
     SubscriptionAttempt,
 )
+from ..models.notifications import DigestDelivery
 from .scoping import for_agent, scoped_choices
 
 
@@ -172,6 +173,14 @@ class SubscriptionAttemptFilterSet(WagtailFilterSet):
     class Meta:
         model = SubscriptionAttempt
         fields = ["outcome", "channel", "created_at"]
+
+
+class DigestDeliveryFilterSet(WagtailFilterSet):
+    slot = django_filters.DateFromToRangeFilter(label=_("digest of"), widget=DateRangePickerWidget)
+
+    class Meta:
+        model = DigestDelivery
+        fields = ["state", "slot"]
 
 
 def families_with_file_changes(request):

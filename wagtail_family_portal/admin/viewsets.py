@@ -36,6 +36,7 @@ from ..models import (
     Subscription,
     SubscriptionAttempt,
 )
+from ..models.notifications import DigestDelivery
 from . import accounts, attendance, audit, bookings, emails, filters, requests
 from .families import FamilyEditView, LinkedAccountsPanel, RegenerateSubscriberCodeView
 from .forms import MunicipalityScopedForm
@@ -705,6 +706,36 @@ class SubscriptionAttemptViewSet(ReadOnlyViewSetMixin, MunicipalityScopedViewSet
     filterset_class = filters.SubscriptionAttemptFilterSet
 
 
+def _delivery_address(delivery) -> str:
+    user = delivery.user
+    return getattr(user, user.get_email_field_name(), "") or user.get_username()
+
+
+class DigestDeliveryViewSet(ReadOnlyViewSetMixin, MunicipalityScopedViewSet):
+    """The decision digests sent to the agent's families, with the failures and their error:
+    the place to look when a family says it got no e-mail (decisions.md §24)."""
+
+    model = DigestDelivery
+    name = "family_portal_digests"
+    url_prefix = "family-portal/decision-emails"
+    icon = "mail"
+    menu_label = _("Decision e-mails")
+    inspect_view_enabled = False
+    permission_policy_class = ListOnlyPermissionPolicy
+    select_related = ["user", "family"]
+    list_display = [
+        Column("slot", label=_("digest of"), sort_key="slot"),
+        Column("family", label=_("family")),
+        Column("address", label=_("e-mail address"), accessor=_delivery_address),
+        Column("state", label=_("state"), accessor="get_state_display"),
+        Column("attempts", label=_("failed attempts")),
+        Column("last_error", label=_("last error")),
+        Column("sent_at", label=_("sent at"), sort_key="sent_at"),
+    ]
+    filterset_class = filters.DigestDeliveryFilterSet
+    ordering = ["-slot", "-pk"]
+
+
 class PendingCountMenuItem(MenuItem):
     """The menu entry says how many items wait for the agent: "Changes to validate (3)".
 
@@ -920,6 +951,7 @@ class FamilyPortalViewSetGroup(ViewSetGroup):
         SubscriptionViewSet,
         AccountProfileViewSet,
         SubscriptionAttemptViewSet,
+        DigestDeliveryViewSet,
         ChildHealthViewSet,
         MunicipalityViewSet,
     )

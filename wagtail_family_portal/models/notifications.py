@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, HelpPanel
 
 from ..emails.kinds import KINDS, kind_choices
+from .municipality import scoped_manager
 
 # The fields of a template that editors write in, with placeholders.
 TEMPLATE_TEXT_FIELDS = ("subject", "intro", "common_text", "signature", "footer", "button_label")
@@ -166,6 +167,8 @@ class DigestDelivery(models.Model):
         blank=True,
         help_text=_("Other runs leave it alone until then; a failed one is tried again after."),
     )
+
+    objects = scoped_manager("family__municipality")
 
     class Meta:
         verbose_name = _("digest e-mail")

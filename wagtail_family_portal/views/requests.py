@@ -381,9 +381,7 @@ class FileChangeRows:
         elif model_field is None:
             value = str(line.new_value or "")
         else:
-            value = display_value(
-                model_field, from_text(model_field, line.new_value), self.related
-            )
+            value = display_value(model_field, from_text(model_field, line.new_value), self.related)
         return ChangeRow(
             record=self.record(line),
             operation=capfirst(line.get_operation_display()),
