@@ -11,23 +11,14 @@ from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 from wagtail.models import ReferenceIndex
 from wagtail.test.utils.form_data import inline_formset, nested_form_data
-from wagtail.users.models import UserProfile
 
 from wagtail_family_portal import models
 from wagtail_family_portal.permissions import AGENTS_GROUP_NAME
 
 from . import factories
+from .admin_login import login
 
 pytestmark = pytest.mark.django_db
-
-
-def login(client, user):
-    """Log ``user`` in, with the admin in English so that messages can be asserted on."""
-    profile = UserProfile.get_for_user(user)
-    profile.preferred_language = "en"
-    profile.save()
-    client.force_login(user)
-    return client
 
 
 def url(viewset, view, *args):

@@ -10,7 +10,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from wagtail.users.models import UserProfile
 
 from wagtail_family_portal import models
 from wagtail_family_portal.emails import kinds
@@ -20,20 +19,12 @@ from wagtail_family_portal.permissions import AGENTS_GROUP_NAME
 from wagtail_family_portal.services import subscriptions
 
 from . import factories
+from .admin_login import login
 
 pytestmark = pytest.mark.django_db
 
 Outcome = SubscriptionAttempt.Outcome
 EMAIL_TEXTS = "wagtailsnippets_wagtail_family_portal_emailtemplate"
-
-
-def login(client, user):
-    """Log ``user`` in, with the admin in English so that messages can be asserted on."""
-    profile = UserProfile.get_for_user(user)
-    profile.preferred_language = "en"
-    profile.save()
-    client.force_login(user)
-    return client
 
 
 def url(viewset, view, *args):

@@ -17,6 +17,7 @@ from wagtail_family_portal.permissions import BOOKING_PERMISSIONS
 from wagtail_family_portal.services import bookings
 
 from . import factories
+from .admin_login import login
 
 pytestmark = pytest.mark.django_db
 
@@ -24,15 +25,6 @@ HEALTH_VIEWED = "wagtail_family_portal.health_viewed"
 PRESENCE_MARKED = "wagtail_family_portal.presence_marked"
 # Family requests are made "long before" the days, so that deadlines never get in the way.
 LONG_AGO = dt.datetime(2000, 1, 3, 9, 0)
-
-
-def login(client, user):
-    """Log ``user`` in, with the admin in English so that messages can be asserted on."""
-    profile = UserProfile.get_for_user(user)
-    profile.preferred_language = "en"
-    profile.save()
-    client.force_login(user)
-    return client
 
 
 def grant(user, *codenames):

@@ -5,22 +5,14 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from wagtail.users.models import UserProfile
 
 from wagtail_family_portal.models.notifications import DigestDelivery
 
 from . import factories
+from .admin_login import login
 
 pytestmark = pytest.mark.django_db
 INDEX = reverse("family_portal_digests:index")
-
-
-def login(client, user):
-    profile = UserProfile.get_for_user(user)
-    profile.preferred_language = "en"
-    profile.save()
-    client.force_login(user)
-    return client
 
 
 def delivery(family, email, **fields):

@@ -10,25 +10,16 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 from playwright.sync_api import expect
 from wagtail.permissions import policy_registry
-from wagtail.users.models import UserProfile
 
 from wagtail_family_portal.emails import kinds
 from wagtail_family_portal.models import EmailTemplate
 
 from . import factories
+from .admin_login import login
 
 pytestmark = pytest.mark.django_db
 
 EMAIL_TEXTS = "wagtailsnippets_wagtail_family_portal_emailtemplate"
-
-
-def login(client, user):
-    """Log ``user`` in, with the admin in English so that messages can be asserted on."""
-    profile = UserProfile.get_for_user(user)
-    profile.preferred_language = "en"
-    profile.save()
-    client.force_login(user)
-    return client
 
 
 def url(view, *args):

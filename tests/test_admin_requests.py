@@ -14,26 +14,17 @@ from django.utils import timezone
 from PIL import Image
 from wagtail.models import ModelLogEntry
 from wagtail.test.utils.form_data import inline_formset, nested_form_data
-from wagtail.users.models import UserProfile
 
 from wagtail_family_portal import models
 from wagtail_family_portal.models.notifications import DecisionNotice
 from wagtail_family_portal.services import dossier
 
 from . import factories
+from .admin_login import login
 
 pytestmark = pytest.mark.django_db
 
 HEALTH_VIEWED = "wagtail_family_portal.health_viewed"
-
-
-def login(client, user):
-    """Log ``user`` in, with the admin in English so that messages can be asserted on."""
-    profile = UserProfile.get_for_user(user)
-    profile.preferred_language = "en"
-    profile.save()
-    client.force_login(user)
-    return client
 
 
 def grant(user, *codenames):
