@@ -308,7 +308,7 @@ def test_planning_booking_period_list_and_a_refused_day(browser_page, chromium, 
 
     page.goto(f"{base}demandes/")
     expect(page.locator("main")).to_contain_text("Périscolaire soir")
-    expect(page.locator("main")).to_contain_text("En attente de validation")
+    expect(page.locator("main")).to_contain_text("En cours")
     screenshot(page, "requests-list-phone")
 
     line = BookingLine.objects.filter(child=lea, activity=evening, state="pending").first()

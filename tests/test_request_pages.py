@@ -241,7 +241,8 @@ def test_the_list_shows_every_kind_of_request_with_its_time_type_child_and_state
     sent_at(booking.request, 8, 5)
     bookings.decide_lines(booking.lines[:1], agent=agent, accept=True)
     bookings.decide_lines(booking.lines[1:], agent=agent, accept=False, message="Complet")
-    book(family, lea, centre, [WED], parent)  # booked at once, then the absence:
+    centre_booking = book(family, lea, centre, [WED], parent)  # booked at once, then the absence:
+    sent_at(centre_booking.request, 8, 0)
     absence = book(family, lea, centre, [WED], parent, operation="absence")
     sent_at(absence.request, 8, 30)
     guardian = change(family, parent, "guardian", claire.pk, mobile_phone="07 00 00 00 01")
@@ -253,11 +254,11 @@ def test_the_list_shows_every_kind_of_request_with_its_time_type_child_and_state
 
     assert response.status_code == 200
     listed = [row.request for row in response.context["rows"]]
-    assert listed[:4] == [health, guardian, absence.request, booking.request]
+    assert listed == [health, guardian, absence.request, booking.request, centre_booking.request]
     table = rows(response)
     assert table[0] == (
         "03/12/2026 10:02 Modification des données sanitaires Hugo "
-        f"{health.summary} En attente de validation – Historique – {health.summary}"
+        f"{health.summary} En cours – Historique – {health.summary}"
     )
     assert health.summary == "Données sanitaires de Hugo Martin : allergies"
     assert table[1].startswith(

@@ -46,7 +46,7 @@ class Request(models.Model):
         NEW_CHILD = "new_child", _("New child")
 
     class State(models.TextChoices):
-        PENDING = "pending", _("waiting for validation")
+        PENDING = "pending", _("in progress")
         ACCEPTED = "accepted", _("accepted")
         PARTIALLY_ACCEPTED = "partially_accepted", _("partially accepted")
         REFUSED = "refused", _("refused")
