@@ -8,6 +8,7 @@ import pytest
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.core.management import call_command
+from django.utils import timezone
 from django_q.models import Schedule
 
 from wagtail_family_portal.models import AccountProfile, Request
@@ -28,6 +29,12 @@ WEDNESDAY = dt.date(2026, 12, 9)
 
 def paris(*args) -> dt.datetime:
     return dt.datetime(*args, tzinfo=PARIS)
+
+
+def tomorrow_evening() -> dt.datetime:
+    """A slot after every decision the test made at the real time: tomorrow at 18:00."""
+    today = timezone.now().astimezone(PARIS).date()
+    return dt.datetime.combine(today + dt.timedelta(days=1), dt.time(18), tzinfo=PARIS)
 
 
 @pytest.fixture
@@ -258,7 +265,7 @@ def test_every_account_of_the_family_that_wants_e_mails_gets_the_digest(
     outcome = book(family, lea, canteen, [MON], parent)
     bookings.decide_lines(outcome.lines, agent=agent, accept=True)
 
-    notifications.run_digests(site, now=paris(2026, 12, 31, 18, 0))
+    notifications.run_digests(site, now=tomorrow_evening())
 
     assert recipients() == ["papa@example.org", "parent@example.org"]
     # The notices of the quiet account's family are still marked: nothing waits forever.
@@ -277,7 +284,7 @@ def test_families_get_their_own_digest_with_their_own_lines(
     lines += book(other, tom, canteen, [MON, TUE], durand).lines
     bookings.decide_lines(lines, agent=agent, accept=True)
 
-    notifications.run_digests(site, now=paris(2026, 12, 31, 18, 0))
+    notifications.run_digests(site, now=tomorrow_evening())
 
     by_address = {message.to[0]: message.body for message in mail.outbox}
     assert "1 de vos demandes a été traitée :" in by_address["parent@example.org"]
@@ -296,7 +303,7 @@ def test_another_municipality_s_site_does_not_mail_these_decisions(
     other_municipality.save()
     bookings.decide_lines(book(family, lea, canteen, [MON], parent).lines, agent=agent, accept=True)
 
-    run = notifications.run_digests(other_site, now=paris(2026, 12, 31, 18, 0))
+    run = notifications.run_digests(other_site, now=tomorrow_evening())
 
     assert (run.notices, run.sent) == (0, 0)
     assert DecisionNotice.objects.get().slot is None
@@ -528,7 +535,7 @@ def test_an_account_that_chose_no_e_mail_gets_none_but_its_receipts(
     with django_capture_on_commit_callbacks(execute=True):
         outcome = book(family, lea, canteen, [MON], parent)
     bookings.decide_lines(outcome.lines, agent=agent, accept=True)
-    notifications.run_digests(site, now=paris(2026, 12, 31, 18, 0))
+    notifications.run_digests(site, now=tomorrow_evening())
 
     assert [message.subject for message in mail.outbox] == ["Accusé d’enregistrement électronique"]
 
@@ -575,7 +582,7 @@ def test_a_file_change_decision_and_a_waiting_list_promotion_are_in_the_digest(
     )
     assert first.lines[0].pk
 
-    notifications.run_digests(site, now=paris(2026, 12, 31, 18, 0))
+    notifications.run_digests(site, now=tomorrow_evening())
 
     body = mail.outbox[0].body
     assert "Modification du responsable" in body and "| refusée" in body
