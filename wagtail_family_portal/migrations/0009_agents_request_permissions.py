@@ -7,42 +7,11 @@ editors.
 
 from django.db import migrations
 
-from wagtail_family_portal.permissions import AGENTS_GROUP_NAME
+from wagtail_family_portal.migration_helpers import agents_permissions
 
-APP_LABEL = "wagtail_family_portal"
 REQUEST_PERMISSIONS = ["view_request", "change_request"]
 
-
-def _permissions(apps):
-    from django.contrib.auth.management import create_permissions
-
-    # On a fresh database, Django creates permissions only after all migrations (post_migrate).
-    app_config = apps.get_app_config(APP_LABEL)
-    app_config.models_module = True
-    create_permissions(app_config, apps=apps, verbosity=0)
-    app_config.models_module = None
-
-    Permission = apps.get_model("auth", "Permission")
-    return [
-        Permission.objects.get(content_type__app_label=APP_LABEL, codename=codename)
-        for codename in REQUEST_PERMISSIONS
-    ]
-
-
-def grant_request_permissions(apps, schema_editor):
-    Group = apps.get_model("auth", "Group")
-    group, _ = Group.objects.get_or_create(name=AGENTS_GROUP_NAME)
-    group.permissions.add(*_permissions(apps))
-
-
-def revoke_request_permissions(apps, schema_editor):
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    permissions = Permission.objects.filter(
-        content_type__app_label=APP_LABEL, codename__in=REQUEST_PERMISSIONS
-    )
-    for group in Group.objects.filter(name=AGENTS_GROUP_NAME):
-        group.permissions.remove(*permissions)
+grant_request_permissions, revoke_request_permissions = agents_permissions(REQUEST_PERMISSIONS)
 
 
 class Migration(migrations.Migration):
