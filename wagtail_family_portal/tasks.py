@@ -9,17 +9,13 @@ from django.utils import translation
 from wagtail.models import Site
 
 from .emails import kinds
-from .emails.rendering import account_values, render_email
+from .emails.rendering import account_values, email_address, render_email
 
 
 def _load(user_id, site_id):
     user = get_user_model()._default_manager.filter(pk=user_id).first()
     site = Site.objects.filter(pk=site_id).first() if site_id else None
     return user, site
-
-
-def _email_of(user) -> str:
-    return getattr(user, user.get_email_field_name(), "")
 
 
 def _portal_link(portal_url: str, route: str, **kwargs) -> str:
@@ -30,12 +26,12 @@ def _portal_link(portal_url: str, route: str, **kwargs) -> str:
 
 def _send(kind, user, site, portal_url, action_url, language, **values) -> int:
     """Render ``kind`` for ``user`` in ``language`` and send it; 0 when there is no address."""
-    if user is None or not _email_of(user):
+    if user is None or not email_address(user):
         return 0
     with translation.override(language):
         email = render_email(
             kind.key,
-            to=_email_of(user),
+            to=email_address(user),
             site=site,
             values={**account_values(user), "portal_url": portal_url, **values},
             action_url=action_url() if callable(action_url) else action_url,

@@ -19,6 +19,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permissions import policy_registry
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from ..emails.rendering import email_address
 from ..models import (
     AccountProfile,
     Activity,
@@ -708,7 +709,7 @@ class SubscriptionAttemptViewSet(ReadOnlyViewSetMixin, MunicipalityScopedViewSet
 
 def _delivery_address(delivery) -> str:
     user = delivery.user
-    return getattr(user, user.get_email_field_name(), "") or user.get_username()
+    return email_address(user) or user.get_username()
 
 
 class DigestDeliveryViewSet(ReadOnlyViewSetMixin, MunicipalityScopedViewSet):

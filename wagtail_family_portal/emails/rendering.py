@@ -53,6 +53,11 @@ class Table:
     rows: list
 
 
+def email_address(user) -> str:
+    """The e-mail address of an account ("" for none, or no account)."""
+    return getattr(user, user.get_email_field_name(), "") if user is not None else ""
+
+
 def account_values(user) -> dict:
     """The placeholders every e-mail gets from the account it goes to."""
     first, last = user.first_name, user.last_name

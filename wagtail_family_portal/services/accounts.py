@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from ..emails.rendering import email_address
 from ..models import AccountProfile, Family, Guardian
 from ..models.accounts import SubscriptionAttempt
 from . import subscriptions
@@ -256,7 +257,7 @@ def send_activation_by_agent(profile: AccountProfile, *, site, portal_url: str) 
 
 def _state_hash(user) -> str:
     """Changes when the address changes, so that a link sent to an old address stops working."""
-    email = normalise_email(getattr(user, user.get_email_field_name(), ""))
+    email = normalise_email(email_address(user))
     return hashlib.sha256(f"{user.pk}:{email}".encode()).hexdigest()[:16]
 
 

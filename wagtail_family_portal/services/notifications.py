@@ -32,7 +32,13 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext, ngettext
 
 from ..emails import kinds
-from ..emails.rendering import EmailRenderer, Table, account_values, days_headers
+from ..emails.rendering import (
+    EmailRenderer,
+    Table,
+    account_values,
+    days_headers,
+    email_address,
+)
 from ..models.notifications import DecisionNotice, DigestDelivery
 from ..validators import parse_digest_times
 
@@ -279,7 +285,7 @@ def _report_failures(site, deliveries) -> None:
     lines = []
     for delivery in deliveries:
         user = delivery.user
-        address = getattr(user, user.get_email_field_name(), "") or user.get_username()
+        address = email_address(user) or user.get_username()
         lines.append(
             f"- {address} ({delivery.family}, {delivery.slot.astimezone(tz):%d/%m/%Y %H:%M}): "
             f"{delivery.last_error}"
@@ -371,7 +377,7 @@ class _DigestWriter:
 
     def email(self, delivery, notices):
         user = delivery.user
-        address = getattr(user, user.get_email_field_name(), "")
+        address = email_address(user)
         if not address:
             return None
         count = len(notices)

@@ -8,7 +8,13 @@ from django.utils import formats
 from django.utils.translation import gettext, ngettext
 
 from ..emails import kinds
-from ..emails.rendering import EmailRenderer, Table, account_values, days_headers
+from ..emails.rendering import (
+    EmailRenderer,
+    Table,
+    account_values,
+    days_headers,
+    email_address,
+)
 from ..models import FamilyPortalPage, Request
 from ..models.bookings import BookingLine
 from .notifications import decision_label, portal_time_zone
@@ -109,7 +115,7 @@ def receipt_email(request_id):
         .first()
     )
     user = request.created_by if request else None
-    address = getattr(user, user.get_email_field_name(), "") if user else ""
+    address = email_address(user)
     if not address:
         return None
     site = request.family.municipality.site

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from wagtail.log_actions import log
 
+from ..emails.rendering import email_address
 from ..models import Family, Subscription
 from ..models.accounts import SubscriptionAttempt
 from ..models.families import normalise_subscriber_code
@@ -126,7 +127,7 @@ def _attempt(*, code, user, email, municipality, ip_address, channel, confirm):
         SubscriptionAttempt.objects.create(
             created_at=now,
             user=user,
-            email=email or (getattr(user, user.get_email_field_name(), "") if user else ""),
+            email=email or email_address(user),
             ip_address=ip_address or None,
             code=(code or "")[:64],
             family=family,
