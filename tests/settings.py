@@ -3,6 +3,8 @@
 ``DATABASE_URL`` switches the tests to PostgreSQL, as it does the example site.
 """
 
+from pathlib import Path
+
 from example_site.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -14,3 +16,8 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# tests/templates holds a host site's templates (host_site/base.html, like `wagtail start`'s), which
+# the theming tests name in WAGTAIL_FAMILY_PORTAL_BASE_TEMPLATE.
+HOST_TEMPLATES = Path(__file__).resolve().parent / "templates"
+TEMPLATES = [{**TEMPLATES[0], "DIRS": [*TEMPLATES[0]["DIRS"], HOST_TEMPLATES]}]  # noqa: F405
