@@ -17,7 +17,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
-# tests/templates holds a host site's templates (host_site/base.html, like `wagtail start`'s), which
-# the theming tests name in WAGTAIL_FAMILY_PORTAL_BASE_TEMPLATE.
-HOST_TEMPLATES = Path(__file__).resolve().parent / "templates"
-TEMPLATES = [{**TEMPLATES[0], "DIRS": [*TEMPLATES[0]["DIRS"], HOST_TEMPLATES]}]  # noqa: F405
+# A host site for the theming tests: tests/templates/host_site/base.html (the one `wagtail start`
+# writes), named in WAGTAIL_FAMILY_PORTAL_BASE_TEMPLATE, and its stylesheet and script in
+# tests/static.
+TESTS_DIR = Path(__file__).resolve().parent
+TEMPLATES = [{**TEMPLATES[0], "DIRS": [*TEMPLATES[0]["DIRS"], TESTS_DIR / "templates"]}]  # noqa: F405
+STATICFILES_DIRS = [TESTS_DIR / "static"]

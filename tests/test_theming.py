@@ -87,16 +87,21 @@ def assert_account_menu(html: str):
 # The portal inside the host's base template
 
 
-def test_visitor_home_and_login_render_inside_the_host_template(client, portal_page, host_layout):
+def test_visitor_home_and_login_render_inside_the_host_template(
+    client, portal_site, portal_page, host_layout
+):
+    portal_site.site_name = "Ville de Belleville"
+    portal_site.save()
     for url in (PORTAL_URL, LOGIN_URL):
         html = page_html(client, url)
 
         assert_inside_host(html)
         assert 'id="wfp-login"' in html and 'name="password"' in html
         assert '<span class="wfp-brand__name">Belleville-sur-Loire</span>' in html
-    # The portal's page title replaces the host's, the host's suffix stays.
+    # The portal's page title replaces the host's; the host's suffix (the site's name) would
+    # repeat the town's.
     title = " ".join(re.search(r"<title>(.*?)</title>", html, re.S).group(1).split())
-    assert title.startswith("Log in – Belleville-sur-Loire")
+    assert title == "Log in – Belleville-sur-Loire"
 
 
 def test_family_pages_render_inside_the_host_template_with_the_account_menu(
@@ -230,3 +235,52 @@ def test_check_reports_missing_blocks_and_block_names_the_portal_uses(settings, 
     assert "content" in text and "extra_css" in text  # missing: no page, no CSS
     assert "'header'" in text  # the host's header block would be replaced by the portal's
     assert "'main'" not in text  # a name the portal does not use
+
+
+# In a browser: the host's look, the portal's menu
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_in_the_host_frame_the_portal_takes_the_site_font_and_colours(
+    browser_page, live_server, portal_page, enrolled_family, parent, settings
+):
+    from playwright.sync_api import expect
+
+    from .browser import DESKTOP_VIEWPORT, PHONE_VIEWPORT, screenshot
+
+    page = browser_page
+    page.goto(live_server.url + PORTAL_URL)
+    # The package's own page: the system's font and the default blue.
+    default_font = page.locator(".wfp").evaluate("e => getComputedStyle(e).fontFamily")
+    assert "Georgia" not in default_font
+    button = page.locator("#wfp-login button[type=submit]")
+    assert button.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(29, 79, 145)"
+
+    settings.WAGTAIL_FAMILY_PORTAL_BASE_TEMPLATE = HOST_TEMPLATE
+    page.goto(live_server.url + PORTAL_URL)
+    expect(page.locator(".host-header")).to_be_visible()
+    expect(page.locator(".host-footer")).to_be_visible()
+    assert page.evaluate("document.documentElement.dataset.hostScript") == "ran"
+    assert "Georgia" in page.locator(".wfp").evaluate("e => getComputedStyle(e).fontFamily")
+    # The host's `.wfp { --wfp-primary }` wins over the portal's default, loaded after it.
+    assert button.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(122, 31, 92)"
+
+    page.fill("input[name=username]", "parent@example.org")
+    page.fill("input[name=password]", "correct-horse-battery")
+    button.click()
+    page.wait_for_url(live_server.url + PORTAL_URL)
+    menu = page.get_by_role("navigation", name="Mon compte")
+    expect(menu).to_be_visible()
+    expect(menu.get_by_role("button", name="Se déconnecter")).to_be_visible()
+    # One banner (the host's header), not the portal's header as a second one.
+    assert page.get_by_role("banner").count() == 1
+    page.set_viewport_size(DESKTOP_VIEWPORT)
+    screenshot(page, "theming-host-dashboard-desktop")
+    page.set_viewport_size(PHONE_VIEWPORT)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_VIEWPORT["width"]
+    screenshot(page, "theming-host-dashboard-phone")
+
+    menu.get_by_role("button", name="Se déconnecter").click()
+    expect(page.locator("#wfp-login")).to_be_visible()
+    page.wait_for_load_state("networkidle")  # the host's CSS and JS too, before the server stops

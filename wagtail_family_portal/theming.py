@@ -20,7 +20,9 @@ PORTAL_BASE_TEMPLATE = "wagtail_family_portal/base.html"
 # The host's blocks the portal fills. Without ``content`` nothing of the portal is shown, without
 # ``extra_css`` it has no styles, without ``title`` every page has the same title.
 REQUIRED_BLOCKS = ("title", "extra_css", "content")
-HOST_BLOCKS = frozenset({"title", "body_class", "extra_css", "content", "extra_js"})
+# ``title_suffix`` (wagtail start's site name after the title) is emptied: the portal's title
+# already names the municipality.
+HOST_BLOCKS = frozenset({"title", "title_suffix", "body_class", "extra_css", "content", "extra_js"})
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent / "templates" / "wagtail_family_portal"
 # Templates that are not family pages: the agents' admin screens and the e-mails.
