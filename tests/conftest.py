@@ -3,6 +3,14 @@ import pytest
 from . import factories
 
 
+@pytest.fixture(scope="session")
+def portal_wheel(tmp_path_factory):
+    """The package's wheel, built once from a copy of the sources (tests/test_packaging.py)."""
+    from .test_packaging import build_wheel
+
+    return build_wheel(tmp_path_factory.mktemp("wheel"))
+
+
 @pytest.fixture(autouse=True)
 def empty_cache():
     """Each test starts with an empty cache: rate-limit counters must not leak between tests."""

@@ -3,6 +3,8 @@
 ``DATABASE_URL`` switches the tests to PostgreSQL, as it does the example site.
 """
 
+from pathlib import Path
+
 from example_site.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -14,3 +16,10 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# A host site for the theming tests: tests/templates/host_site/base.html (the one `wagtail start`
+# writes), named in WAGTAIL_FAMILY_PORTAL_BASE_TEMPLATE, and its stylesheet and script in
+# tests/static.
+TESTS_DIR = Path(__file__).resolve().parent
+TEMPLATES = [{**TEMPLATES[0], "DIRS": [*TEMPLATES[0]["DIRS"], TESTS_DIR / "templates"]}]  # noqa: F405
+STATICFILES_DIRS = [TESTS_DIR / "static"]

@@ -199,8 +199,8 @@ def french_msgstr(po_file: Path, msgid: str) -> str:
     return match.group(1)
 
 
-def test_wheel_installs_and_runs_outside_the_repository(tmp_path):
-    wheel = build_wheel(tmp_path)
+def test_wheel_installs_and_runs_outside_the_repository(tmp_path, portal_wheel):
+    wheel = portal_wheel
 
     with zipfile.ZipFile(wheel) as archive:
         shipped = set(archive.namelist())

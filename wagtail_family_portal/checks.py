@@ -1,7 +1,7 @@
 """System checks: settings the package relies on, reported by ``manage.py check``."""
 
 from django.conf import settings
-from django.core.checks import Warning, register
+from django.core.checks import Error, Warning, register
 
 AXES_BACKENDS = ("axes.backends.AxesStandaloneBackend", "axes.backends.AxesBackend")
 
@@ -30,6 +30,57 @@ def check_login_throttling(app_configs=None, **kwargs):
             f"Family portal logins are not throttled as documented: {problem}.",
             hint=hint,
             id="wagtail_family_portal.W001",
+        )
+        for problem in problems
+    ]
+
+
+@register("templates")
+def check_base_template(app_configs=None, **kwargs):
+    """The template named by ``WAGTAIL_FAMILY_PORTAL_BASE_TEMPLATE`` exists, has the blocks the
+    portal fills, and no block of a name the portal's pages use for something else."""
+    from django.template import TemplateDoesNotExist, TemplateSyntaxError
+
+    from . import theming
+
+    name = theming.base_template()
+    hint = "See docs/install.md, “The portal's look”."
+    if name == theming.PORTAL_BASE_TEMPLATE:
+        return [
+            Error(
+                f"{theming.SETTING} names the portal's own base template, which extends it.",
+                hint="Name your site's base template, e.g. 'base.html'.",
+                id="wagtail_family_portal.E010",
+            )
+        ]
+    try:
+        blocks = theming.block_names(name)
+    except (TemplateDoesNotExist, TemplateSyntaxError) as error:
+        return [
+            Error(
+                f"{theming.SETTING} names {name!r}, which cannot be loaded: {error}",
+                hint=hint,
+                id="wagtail_family_portal.E010",
+            )
+        ]
+    problems = []
+    missing = [block for block in theming.REQUIRED_BLOCKS if block not in blocks]
+    if missing:
+        problems.append(
+            f"{name!r} has no block {', '.join(map(repr, missing))}: the portal's pages put "
+            "their title, styles and content there"
+        )
+    clashes = sorted(blocks & theming.portal_block_names())
+    if clashes:
+        problems.append(
+            f"{name!r} defines blocks the portal's pages also define "
+            f"({', '.join(map(repr, clashes))}): the portal's would replace yours"
+        )
+    return [
+        Warning(
+            f"The family portal's pages do not fit in your base template: {problem}.",
+            hint=hint,
+            id="wagtail_family_portal.W010",
         )
         for problem in problems
     ]

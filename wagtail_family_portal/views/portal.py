@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from wagtail.models import Site
 
-from .. import lockout
+from .. import lockout, theming
 from ..fields import WEEKDAY_CHOICES
 from ..models import (
     Child,
@@ -80,8 +80,10 @@ class EmailAuthenticationForm(AuthenticationForm):
 
 
 def portal_context(request, page) -> dict:
-    """What every portal template needs: the page, the site's settings and municipality."""
+    """What every portal template needs: the page, the site's settings and municipality, and
+    the page frame that ``base.html`` extends (the host's, when it names one)."""
     context = page.get_context(request)
+    context.update(theming.frame_context())
     site = Site.find_for_request(request)
     context["portal_settings"] = FamilyPortalSettings.for_request(request)
     context["municipality"] = (
