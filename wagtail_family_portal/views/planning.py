@@ -418,8 +418,8 @@ def planning_day(pages: FamilyPages):
     back_query = {"date": day.isoformat()}
     if view != MONTH:
         back_query["vue"] = view
-    # Back on the planning (done or cancelled), the focus returns to the day's cell: browsers
-    # focus the link a fragment names, and planning.js a cell that is not a link.
+    # Back on the planning (done or cancelled), at the day's cell: the browser scrolls to the
+    # fragment (Chromium focuses a link), planning.js focuses the cell in any case.
     back_url = (
         pages.url("planning", query=back_query) + "#" + cell_anchor(child.pk, activity.pk, day)
     )

@@ -1,7 +1,7 @@
 /*
  * wagtail-family-portal — planning pages: small enhancements only; every page works without it.
- * Back from a one-day request, the focus is on the cell just changed (the page's address ends
- * with its id: browsers focus a link named so, not a cell that is not a link).
+ * Back from a one-day request, the focus is on the cell just changed: the page's address ends
+ * with its id, which makes browsers scroll to it (Chromium focuses it when it is a link).
  * The calendar address gets a "Copy" button (the address stays selectable without it).
  */
 (function () {
