@@ -213,10 +213,11 @@ class PlanningGrid:
                 reason = self.reasons[cell.reason]
             if reason:
                 after = f' <span class="wfp-cell__reason">{reason}</span>'
-        anchor = cell_anchor(cell.child_id, cell.activity_id, cell.date)
+        # The id is ``cell_anchor``'s, written inline (a call per cell costs more than a format).
         return (
             f'<li class="wfp-cell wfp-state--{cell.state} wfp-child-{cell.child_id}">'
-            f'<{tag} class="wfp-cell__body" id="{anchor}"{href}>'
+            f'<{tag} class="wfp-cell__body" id="wfp-cell-{cell.child_id}-{cell.activity_id}-'
+            f'{cell.date}"{href}>'
             f'<span class="wfp-cell__child">{self.children[cell.child_id]}</span> '
             f'<span class="wfp-cell__activity">{activity}</span> '
             f'<span class="wfp-cell__state">{label}</span>{after}</{tag}></li>'
