@@ -280,7 +280,7 @@ def test_planning_booking_period_list_and_a_refused_day(browser_page, chromium, 
 
     page.goto(f"{base}planning/?vue=semaine&date={day.isoformat()}")
     the_day = page.locator("li.wfp-day", has=page.locator(f"time[datetime='{day.isoformat()}']"))
-    cell = the_day.locator(f"li.wfp-cell.wfp-child-{hugo.pk}").filter(has_text="Péri MATIN")
+    cell = the_day.locator(f"li.wfp-cell.wfp-child-{hugo.pk}").filter(has_text="Périscolaire matin")
     expect(cell).to_contain_text("inscrit")
     screenshot(page, "planning-week-phone")
     cell.locator("a").click()
@@ -376,7 +376,7 @@ def test_receipt_decision_with_a_message_digest_and_unread_history(
 
     page.goto(f"{base}planning/?vue=semaine&date={day.isoformat()}")
     the_day = page.locator("li.wfp-day", has=page.locator(f"time[datetime='{day.isoformat()}']"))
-    cell = the_day.locator(f"li.wfp-cell.wfp-child-{lea.pk}").filter(has_text="Péri SOIR")
+    cell = the_day.locator(f"li.wfp-cell.wfp-child-{lea.pk}").filter(has_text="Périscolaire soir")
     cell.locator("a").click()
     page.locator("form.wfp-actions button[type=submit]").click()
     page.wait_for_url(f"{base}planning/**")

@@ -233,10 +233,10 @@ def test_the_week_shows_each_day_with_its_state_and_what_can_be_done(
 
     assert response.status_code == 200
     assert cells(response) == [
-        "Léa REPAS booked Report an absence – Monday 7 December",
-        "Léa REPAS booking requested Withdraw the request – Tuesday 8 December",
-        "Léa REPAS enrolled, not booked Book – Thursday 10 December",
-        "Léa REPAS enrolled, not booked Book – Friday 11 December",
+        "Léa Repas école booked Report an absence – Monday 7 December",
+        "Léa Repas école booking requested Withdraw the request – Tuesday 8 December",
+        "Léa Repas école enrolled, not booked Book – Thursday 10 December",
+        "Léa Repas école enrolled, not booked Book – Friday 11 December",
     ]
     thursday = day_block(response, THU)
     confirm = day_url(family, lea, canteen, THU).replace("&", "&amp;") + "&amp;vue=semaine"
@@ -313,7 +313,8 @@ def test_children_and_activities_can_be_hidden(
 
     assert {cell.split()[0] for cell in everything} == {"Léa", "Hugo"}
     assert {cell.split()[0] for cell in cells(only_hugo)} == {"Hugo"}
-    assert all("ALSH" in cell for cell in cells(only_centre)) and cells(only_centre)
+    centre_cells = cells(only_centre)
+    assert centre_cells and all("Accueil de loisirs mercredi" in cell for cell in centre_cells)
     html = only_hugo.content.decode()
     assert f'name="enfant" value="{hugo.pk}" checked' in html
     assert f'name="enfant" value="{lea.pk}">' in html
@@ -361,7 +362,7 @@ def test_the_legend_uses_the_labels_and_colours_set_in_the_cms(
 
     html = response.content.decode()
     assert ".wfp-state--booked{--wfp-state:#123456;--wfp-state-text:#FFFFFF}" in html
-    assert cells(response)[0].startswith("Léa REPAS Inscrit au repas")
+    assert cells(response)[0].startswith("Léa Repas école Inscrit au repas")
     legend = html[html.index('id="wfp-legend-title"') :]
     assert "Inscrit au repas" in legend and "absence requested" in legend
     # Each child's colour marks its cells.
@@ -388,9 +389,10 @@ def test_a_child_on_the_waiting_list_sees_its_rank(
 
     response = get(parent_client, url(family, "planning/", **week_of(wednesday)))
 
-    assert "Léa ALSH waiting list, rank 1 Withdraw the request – Wednesday 9 December" in cells(
-        response
-    )
+    assert (
+        "Léa Accueil de loisirs mercredi waiting list, rank 1 Withdraw the request – "
+        "Wednesday 9 December"
+    ) in cells(response)
 
 
 def test_a_family_without_enrolment_is_told_there_is_nothing_to_show(
@@ -483,14 +485,17 @@ def test_a_day_is_booked_from_the_confirmation_page(
     assert (line.child, line.activity, line.date, line.state) == (lea, canteen, THU, "pending")
     assert line.request.created_by.email == "parent@example.org"
     assert state_of(lea, canteen, THU) == "booking_requested"
-    assert response.redirect_chain[-1][0] == url(
-        family, "planning/", date="2026-12-10", vue="semaine"
+    # Back to the same week, at the cell just changed (the browser focuses the link it names).
+    anchor = f"wfp-cell-{lea.pk}-{canteen.pk}-2026-12-10"
+    assert response.redirect_chain[-1][0] == (
+        url(family, "planning/", date="2026-12-10", vue="semaine") + "#" + anchor
     )
+    assert f'<a class="wfp-cell__body" id="{anchor}" href=' in response.content.decode()
     assert messages_of(response) == [
         "Your request for Repas école for Léa on Thursday 10 December has been sent: it is "
         "waiting for the service's validation."
     ]
-    assert "Léa REPAS booking requested Withdraw the request – Thursday 10 December" in cells(
+    assert "Léa Repas école booking requested Withdraw the request – Thursday 10 December" in cells(
         response
     )
 

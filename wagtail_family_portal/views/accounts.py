@@ -25,6 +25,7 @@ from .account_forms import (
     PortalPasswordResetForm,
     SignUpForm,
 )
+from .errors import drop_autofocus
 from .portal import portal_context, subpage_url
 from .throttling import (
     ThrottledPostMixin,
@@ -164,6 +165,10 @@ class PortalPageMixin:
 
     def subpage_url(self, name: str) -> str:
         return subpage_url(self.page, name, self.request)
+
+    def form_invalid(self, form):
+        drop_autofocus(form)
+        return super().form_invalid(form)
 
 
 class PasswordChangeView(PortalPageMixin, auth_views.PasswordChangeView):

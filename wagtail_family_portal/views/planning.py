@@ -65,6 +65,11 @@ def long_date(day: dt.date) -> str:
     return date_format(day, "l j F")
 
 
+def cell_anchor(child_id: int, activity_id: int, day: dt.date) -> str:
+    """The id of a planning cell: the one-day pages send the family back to it (``#…``)."""
+    return f"wfp-cell-{child_id}-{activity_id}-{day.isoformat()}"
+
+
 def _colour(value: str, default: str) -> str:
     return value if HEX_COLOUR_RE.match(value or "") else default
 
@@ -163,13 +168,9 @@ class PlanningGrid:
         # Plain ``str``, not SafeString: formatting a str subclass costs several times more, and
         # the day's markup is marked safe as a whole.
         self.children = {child.id: _escaped(child.name) for child in planning.children}
-        self.activities = {
-            activity.id: (
-                _escaped(activity.short_code or activity.name),
-                _escaped(f"{activity.name} – {activity.establishment}"),
-            )
-            for activity in planning.activities
-        }
+        # Families know an activity by its name ("Repas école"), as the dashboard and the
+        # e-mails say it; the short code is the service's own.
+        self.activities = {activity.id: _escaped(activity.name) for activity in planning.activities}
         self.labels = {state: _escaped(entry.label) for state, entry in planning.legend.items()}
         self.reasons = {code: _escaped(text) for code, text in bookings.REASONS.items()}
         self.actions = {name: (op, _escaped(label)) for name, (op, label) in ACTIONS.items()}
@@ -186,7 +187,7 @@ class PlanningGrid:
         self.months = {number: str(name) for number, name in MONTHS.items()}
 
     def cell_html(self, cell, day_label: str, past: bool) -> str:
-        activity, title = self.activities[cell.activity_id]
+        activity = self.activities[cell.activity_id]
         label = self.labels[cell.state]
         if cell.rank:
             label = self.rank_label % {"state": label, "rank": cell.rank}
@@ -212,11 +213,13 @@ class PlanningGrid:
                 reason = self.reasons[cell.reason]
             if reason:
                 after = f' <span class="wfp-cell__reason">{reason}</span>'
+        # The id is ``cell_anchor``'s, written inline (a call per cell costs more than a format).
         return (
             f'<li class="wfp-cell wfp-state--{cell.state} wfp-child-{cell.child_id}">'
-            f'<{tag} class="wfp-cell__body"{href}>'
+            f'<{tag} class="wfp-cell__body" id="wfp-cell-{cell.child_id}-{cell.activity_id}-'
+            f'{cell.date}"{href}>'
             f'<span class="wfp-cell__child">{self.children[cell.child_id]}</span> '
-            f'<span class="wfp-cell__activity" title="{title}">{activity}</span> '
+            f'<span class="wfp-cell__activity">{activity}</span> '
             f'<span class="wfp-cell__state">{label}</span>{after}</{tag}></li>'
         )
 
@@ -416,7 +419,11 @@ def planning_day(pages: FamilyPages):
     back_query = {"date": day.isoformat()}
     if view != MONTH:
         back_query["vue"] = view
-    back_url = pages.url("planning", query=back_query)
+    # Back on the planning (done or cancelled), at the day's cell: the browser scrolls to the
+    # fragment (Chromium focuses a link), planning.js focuses the cell in any case.
+    back_url = (
+        pages.url("planning", query=back_query) + "#" + cell_anchor(child.pk, activity.pk, day)
+    )
 
     line = None
     reason, status = "", 200

@@ -25,9 +25,12 @@ from ..models import (
 )
 from ..services import accounts
 from ..services import requests as request_reads
+from .errors import drop_autofocus
 from .throttling import ThrottledPostMixin, set_retry_after, show_form_error
 
 WEEKDAY_NAMES = dict(WEEKDAY_CHOICES)
+# The id of the login form's error box (login_form.html), which describes both fields.
+LOGIN_ERRORS_ID = "wfp-login-errors"
 
 
 class EmailAuthenticationForm(AuthenticationForm):
@@ -55,6 +58,25 @@ class EmailAuthenticationForm(AuthenticationForm):
             attrs={**field.widget.attrs, "autocomplete": "email", "autocapitalize": "none"}
         )
         self.fields["password"].label = _("Password")
+
+    def add_error(self, field, error):
+        super().add_error(field, error)
+        if field is None:
+            self._tie_errors_to_fields()
+
+    def _tie_errors_to_fields(self) -> None:
+        """Mark both fields invalid and described by the error above them.
+
+        A wrong address or password (or a lockout) is an error of the form, not of one field:
+        saying which field would tell whether the address has an account. Screen readers still
+        read it on each field.
+        """
+        for name in ("username", "password"):
+            attrs = self.fields[name].widget.attrs
+            if "aria-describedby" not in attrs:
+                own = self[name].aria_describedby  # the field's help text and errors, if any
+                attrs["aria-describedby"] = " ".join(filter(None, [LOGIN_ERRORS_ID, own]))
+            attrs["aria-invalid"] = "true"
 
     def clean(self):
         try:
@@ -175,6 +197,7 @@ class PortalLoginView(ThrottledPostMixin, auth_views.LoginView):
         return context
 
     def form_invalid(self, form):
+        drop_autofocus(form)
         if not lockout.is_locked_out(self.request):
             return super().form_invalid(form)
         # django-axes refused the attempt (even a right password) or this failure reached the

@@ -12,6 +12,7 @@ from django.forms.utils import ErrorDict
 from django.utils.translation import ngettext
 
 from ..api.throttling import AuthRateThrottle
+from .errors import drop_autofocus
 
 
 def throttle_wait(request) -> int | None:
@@ -41,6 +42,7 @@ def show_form_error(form, message) -> None:
     form._errors = ErrorDict()
     form.cleaned_data = {}
     form.add_error(None, message)
+    drop_autofocus(form)
 
 
 def set_retry_after(response, seconds: int):

@@ -1,9 +1,19 @@
 /*
  * wagtail-family-portal — planning pages: small enhancements only; every page works without it.
+ * Back from a one-day request, the focus is on the cell just changed: the page's address ends
+ * with its id, which makes browsers scroll to it (Chromium focuses it when it is a link).
  * The calendar address gets a "Copy" button (the address stays selectable without it).
  */
 (function () {
   "use strict";
+
+  var target = window.location.hash && document.getElementById(window.location.hash.slice(1));
+  if (target && target.classList.contains("wfp-cell__body") && document.activeElement !== target) {
+    if (!target.matches("a[href]")) {
+      target.setAttribute("tabindex", "-1");
+    }
+    target.focus();
+  }
 
   document.querySelectorAll("[data-wfp-copy]").forEach(function (input) {
     if (!navigator.clipboard) {
