@@ -3,7 +3,12 @@
 ``DATABASE_URL`` switches the tests to PostgreSQL, as it does the example site.
 """
 
-from example_site.settings import *  # noqa: F403
+import os
+
+# DEBUG is off in tests, as in production: the example site then needs a secret key.
+os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-secret-key-not-for-production-0123456789")
+
+from example_site.settings import *  # noqa: E402, F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -14,3 +19,6 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# The test client and the live server speak plain HTTP (the cookies stay Secure: the test client
+# sends them anyway, and Chromium accepts them from http://localhost).
+SECURE_SSL_REDIRECT = False
