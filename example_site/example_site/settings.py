@@ -183,6 +183,9 @@ MEDIA_ROOT = BASE_DIR / "media"
 WAGTAIL_SITE_NAME = "Ville de Belleville-sur-Loire"
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
 WAGTAIL_I18N_ENABLED = False
+# No Gravatar pictures in the admin: they would send a hash of each agent's e-mail address to a
+# third party with every page (and need an exception in a Content-Security-Policy).
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
