@@ -206,5 +206,10 @@ def test_admin_screens_under_a_strict_policy(chromium, live_server):
     expect(
         panel.locator(f"[data-wfp-placeholders]:not([data-wfp-placeholders='{chosen}'])").first
     ).to_be_hidden()
+    # "Preview" posts the form to a new tab; the form stays open and still guards its changes.
+    with context.expect_page() as preview:
+        page.locator("[data-wfp-keep-form]").first.click()
+    preview.value.close()
+    expect(page.locator("form[data-w-unsaved-confirmation-value='true']")).to_have_count(1)
     assert violations(page, console) == []
     context.close()
