@@ -15,6 +15,8 @@ $(STAMP): setup.cfg pyproject.toml example_site/requirements.txt
 
 install: $(STAMP)
 
+# The demo is a development server: DEBUG on (the example site's settings keep it off otherwise).
+demo: export DJANGO_DEBUG = 1
 demo: $(STAMP)
 	$(MANAGE) migrate --noinput
 	$(MANAGE) load_family_portal_demo

@@ -6,9 +6,14 @@ it). The API's rate limits are raised, not removed, so that their cost is still 
 
 import os
 
-from example_site.settings import *  # noqa: F403
+os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key-not-for-production-0123456789")
+
+from example_site.settings import *  # noqa: E402, F403
 
 DEBUG = False
+# The benchmarks speak plain HTTP to 127.0.0.1.
+SECURE_SSL_REDIRECT = False
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = False
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
 DATABASES = {
     "default": {

@@ -3,9 +3,13 @@
 ``DATABASE_URL`` switches the tests to PostgreSQL, as it does the example site.
 """
 
+import os
 from pathlib import Path
 
-from example_site.settings import *  # noqa: F403
+# DEBUG is off in tests, as in production: the example site then needs a secret key.
+os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-secret-key-not-for-production-0123456789")
+
+from example_site.settings import *  # noqa: E402, F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -23,3 +27,7 @@ STORAGES = {
 TESTS_DIR = Path(__file__).resolve().parent
 TEMPLATES = [{**TEMPLATES[0], "DIRS": [*TEMPLATES[0]["DIRS"], TESTS_DIR / "templates"]}]  # noqa: F405
 STATICFILES_DIRS = [TESTS_DIR / "static"]
+
+# The test client and the live server speak plain HTTP (the cookies stay Secure: the test client
+# sends them anyway, and Chromium accepts them from http://localhost).
+SECURE_SSL_REDIRECT = False

@@ -480,7 +480,7 @@ def test_sheet_lists_the_booked_children_by_name_with_school_flags_and_contacts(
     assert "06 98 76 54 32" in content
     assert "arachide" not in content  # details need the health permission
     assert "1 / " not in content and response.context["taken"] == 2
-    assert "@media print" in content
+    assert "wagtail_family_portal/attendance-sheet.css" in content  # with its print rules
     assert not ModelLogEntry.objects.filter(action=HEALTH_VIEWED).exists()
 
 

@@ -26,6 +26,8 @@ from django.http import FileResponse, Http404
 from django.utils.deconstruct import deconstructible
 from django.utils.functional import cached_property
 
+from .headers import never_cache
+
 PRIVATE_STORAGE_SETTING = "WAGTAIL_FAMILY_PORTAL_PRIVATE_STORAGE"
 PRIVATE_ROOT_SETTING = "WAGTAIL_FAMILY_PORTAL_PRIVATE_ROOT"
 
@@ -100,8 +102,9 @@ class PrivateFileSystemStorage(FileSystemStorage):
 def photo_response(file_field) -> FileResponse:
     """Stream a stored photo to the person a view has already allowed to see it.
 
-    Raises ``Http404`` when the field is empty or its file is gone. The answer may be kept only
-    by the browser (``private``), briefly, and is shown inline, never sniffed as another type.
+    Raises ``Http404`` when the field is empty or its file is gone. No cache may keep the answer
+    (``private, no-store``: a child's photo stays off a shared computer's disk after logout); it
+    is shown inline, never sniffed as another type.
     """
     if not file_field or not file_field.name:
         raise Http404
@@ -119,6 +122,6 @@ def private_file_response(name: str, storage: Storage | None = None) -> FileResp
         raise Http404 from exc
     response = FileResponse(handle, content_type="image/jpeg")
     response["Content-Disposition"] = "inline"
-    response["Cache-Control"] = "private, max-age=300"
+    never_cache(response)
     response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -25,13 +25,13 @@ from django.views.generic import TemplateView
 from wagtail.admin import messages
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
-from wagtail.admin.widgets import AdminDateInput
 
 from ..models import Activity, AuthorisedContact, Child, ChildDay, ChildHealth, DayState
 from ..models.bookings import HOLDS_PLACE
 from ..services import attendance
 from .audit import log_health_viewed, may_view_health
 from .scoping import for_agent
+from .widgets import DateInput
 
 Presence = ChildDay.Presence
 SHEET_URL_NAME = "family_portal_attendance:sheet"
@@ -119,7 +119,7 @@ class PresenceForm(forms.Form):
 
 class SheetChoiceForm(forms.Form):
     activity = forms.ModelChoiceField(label=_("activity"), queryset=Activity.objects.none())
-    date = forms.DateField(label=_("day"), widget=AdminDateInput)
+    date = forms.DateField(label=_("day"), widget=DateInput)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -28,7 +28,6 @@ from wagtail.admin.utils import get_valid_next_url_from_request
 from wagtail.admin.views.bulk_action import BulkAction
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
-from wagtail.admin.widgets import AdminDateInput
 from wagtail.admin.widgets.button import HeaderButton
 from wagtail.permissions import policy_registry
 
@@ -40,6 +39,7 @@ from .forms import AcceptDecisionForm, RefuseDecisionForm
 from .requests import LinkColumn, SubmittedColumn, local_datetime, user_name
 from .scoping import for_agent
 from .views import ScopedIndexView, ScopedInspectView
+from .widgets import DateInput
 
 EMPTY = "—"
 LineState = BookingLine.State
@@ -465,8 +465,8 @@ class AgentBookingForm(forms.Form):
         initial=Operation.BOOKING,
         widget=forms.RadioSelect,
     )
-    start_date = forms.DateField(label=_("first day"), widget=AdminDateInput)
-    end_date = forms.DateField(label=_("last day"), widget=AdminDateInput)
+    start_date = forms.DateField(label=_("first day"), widget=DateInput)
+    end_date = forms.DateField(label=_("last day"), widget=DateInput)
     weekdays = forms.TypedMultipleChoiceField(
         label=_("weekdays"),
         choices=WEEKDAY_CHOICES,

@@ -73,6 +73,11 @@ def kinds_with_placeholders(chosen: str | None = None) -> list[dict]:
     ]
 
 
+# The panels' behaviour (static/wagtail_family_portal/admin.js), in a file so that a strict
+# Content-Security-Policy on the admin does not stop it.
+PANEL_SCRIPT = "wagtail_family_portal/admin.js"
+
+
 class PlaceholdersPanel(HelpPanel):
     """The placeholders of the chosen e-mail; a small script follows the choice in the form."""
 
@@ -87,6 +92,9 @@ class PlaceholdersPanel(HelpPanel):
         return "placeholders"
 
     class BoundPanel(HelpPanel.BoundPanel):
+        class Media:
+            js = [PANEL_SCRIPT]
+
         def get_context_data(self, parent_context=None):
             context = super().get_context_data(parent_context)
             chosen = self.form.chosen_kind() if hasattr(self.form, "chosen_kind") else None
@@ -114,6 +122,9 @@ class EmailToolsPanel(HelpPanel):
         return "preview"
 
     class BoundPanel(HelpPanel.BoundPanel):
+        class Media:
+            js = [PANEL_SCRIPT]
+
         def url(self, name) -> str:
             namespace = self.panel.url_namespace
             if self.instance.pk is None:

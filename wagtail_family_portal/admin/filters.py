@@ -11,7 +11,7 @@ import django_filters
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
+from wagtail.admin.filters import WagtailFilterSet
 
 from ..models import (
     AccountProfile,
@@ -31,6 +31,7 @@ from ..models import (
 )
 from ..models.notifications import DigestDelivery
 from .scoping import for_agent, scoped_choices
+from .widgets import DateRangeInput
 
 
 def municipality_filter(field_name="municipality"):
@@ -93,9 +94,7 @@ class ActivityFilterSet(WagtailFilterSet):
 
 class ClosureFilterSet(WagtailFilterSet):
     municipality = municipality_filter()
-    start_date = django_filters.DateFromToRangeFilter(
-        label=_("first day"), widget=DateRangePickerWidget
-    )
+    start_date = django_filters.DateFromToRangeFilter(label=_("first day"), widget=DateRangeInput)
 
     class Meta:
         model = Closure
@@ -168,7 +167,7 @@ class AccountProfileFilterSet(WagtailFilterSet):
 
 
 class SubscriptionAttemptFilterSet(WagtailFilterSet):
-    created_at = django_filters.DateFromToRangeFilter(label=_("date"), widget=DateRangePickerWidget)
+    created_at = django_filters.DateFromToRangeFilter(label=_("date"), widget=DateRangeInput)
 
     class Meta:
         model = SubscriptionAttempt
@@ -176,7 +175,7 @@ class SubscriptionAttemptFilterSet(WagtailFilterSet):
 
 
 class DigestDeliveryFilterSet(WagtailFilterSet):
-    slot = django_filters.DateFromToRangeFilter(label=_("digest of"), widget=DateRangePickerWidget)
+    slot = django_filters.DateFromToRangeFilter(label=_("digest of"), widget=DateRangeInput)
 
     class Meta:
         model = DigestDelivery
@@ -260,7 +259,7 @@ class BookingLineFilterSet(WagtailFilterSet):
     activity = django_filters.ModelChoiceFilter(
         label=_("activity"), queryset=scoped_choices(Activity)
     )
-    date = django_filters.DateFromToRangeFilter(label=_("day"), widget=DateRangePickerWidget)
+    date = django_filters.DateFromToRangeFilter(label=_("day"), widget=DateRangeInput)
 
     class Meta:
         model = BookingLine

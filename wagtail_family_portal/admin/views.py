@@ -141,6 +141,9 @@ class PrivatePhotoInput(forms.ClearableFileInput):
     Django's input would call the file's ``url``, which a private storage does not have.
     """
 
+    class Media:
+        css = {"all": ["wagtail_family_portal/admin.css"]}
+
     def __init__(self, url_name: str, attrs=None):
         super().__init__(attrs)
         self.url_name = url_name
@@ -160,7 +163,7 @@ class PrivatePhotoInput(forms.ClearableFileInput):
         if photo is None:
             return html
         thumbnail = format_html(
-            '<p><img src="{}" alt="{}" width="160" style="height: auto"></p>',
+            '<p><img class="wfp-admin-photo" src="{}" alt="{}" width="160"></p>',
             photo.url,
             _("Current photo"),
         )

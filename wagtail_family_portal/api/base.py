@@ -16,6 +16,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
+from ..headers import never_cache
 from .authentication import TokenAuthentication
 from .exceptions import exception_handler
 from .throttling import AnonRateThrottle, UserRateThrottle
@@ -53,6 +54,12 @@ class FamilyPortalAPIMixin:
 
     def get_exception_handler(self):
         return exception_handler
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        # Every answer of the API is about an account or a family (errors included): no cache
+        # may keep it, shared or not (decisions.md §28).
+        response = super().finalize_response(request, response, *args, **kwargs)
+        return never_cache(response)
 
 
 class FamilyPortalAPIView(FamilyPortalAPIMixin, APIView):

@@ -6,6 +6,8 @@ from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 
+from .. import headers
+
 
 class FamilyPortalPage(RoutablePageMixin, Page):
     intro = RichTextField(
@@ -20,6 +22,15 @@ class FamilyPortalPage(RoutablePageMixin, Page):
 
     class Meta:
         verbose_name = _("family portal page")
+
+    def serve(self, request, *args, **kwargs):
+        # Every route's answer: the portal's Content-Security-Policy and no caching (headers.py).
+        headers.provide_nonce(request)
+        return headers.protect_page(request, super().serve(request, *args, **kwargs))
+
+    def serve_preview(self, request, mode_name):
+        headers.provide_nonce(request)
+        return headers.protect_page(request, super().serve_preview(request, mode_name))
 
     @path("")
     def index(self, request):

@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import calendar_feed as feeds
 from .. import planning as plans
+from ..headers import never_cache
 from ..http import municipality_for_request
 from ..models import Activity, BookingLine, Child, Family, Request
 from ..services import bookings
@@ -692,7 +693,8 @@ def calendar_feed(request, page, token):
         content_type=feeds.CONTENT_TYPE,
     )
     response["Content-Disposition"] = 'inline; filename="planning.ics"'
-    response["Cache-Control"] = "private, max-age=300"
+    # No cache may keep it (children's names and days): calendar programs fetch it again anyway.
+    never_cache(response)
     response["X-Robots-Tag"] = "noindex, nofollow"
     response["Referrer-Policy"] = "no-referrer"
     return response
