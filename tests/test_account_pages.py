@@ -567,17 +567,105 @@ def test_ten_failures_lock_the_account_even_with_the_right_password(
     assert not get(client, PORTAL_URL).context["user"].is_authenticated
 
 
-def test_failures_from_one_address_on_several_accounts_lock_the_address(
+IP_A, IP_B = "203.0.113.10", "198.51.100.20"
+
+
+def fail_logins(submit, email, times, ip=IP_A):
+    for _ in range(times):
+        submit(LOGIN_URL, {"username": email, "password": "wrong"}, REMOTE_ADDR=ip)
+
+
+def logs_in(client, submit, email, ip) -> bool:
+    response = submit(LOGIN_URL, {"username": email, "password": PASSWORD}, REMOTE_ADDR=ip)
+    logged_in = (
+        response.status_code == 302 and get(client, PORTAL_URL).context["user"].is_authenticated
+    )
+    client.logout()
+    return logged_in
+
+
+def test_failures_lock_an_account_from_their_address_only(
     client, submit, portal_page, parent, no_rate_limit
 ):
-    for n in range(10):
-        submit(LOGIN_URL, {"username": f"someone{n}@example.org", "password": "wrong"})
+    """Somebody who knows a family's address cannot lock the family out of its own connection,
+    and one account's failures do not lock the other accounts behind a shared address."""
+    factories.UserFactory(username="voisin@example.org", email="voisin@example.org")
+    fail_logins(submit, "parent@example.org", 10, ip=IP_A)
 
-    response = submit(LOGIN_URL, {"username": "parent@example.org", "password": PASSWORD})
+    response = submit(
+        LOGIN_URL, {"username": "parent@example.org", "password": PASSWORD}, REMOTE_ADDR=IP_A
+    )
+    assert response.status_code == 429
+    assert logs_in(client, submit, "parent@example.org", IP_B)
+    assert logs_in(client, submit, "voisin@example.org", IP_A)
+    # Logging in from B cleared nothing of A's lock.
+    assert not logs_in(client, submit, "parent@example.org", IP_A)
+
+
+def test_an_address_over_its_own_ceiling_is_locked_for_every_account(
+    client, submit, portal_page, parent, no_rate_limit, settings
+):
+    settings.WAGTAIL_FAMILY_PORTAL_LOGIN_LIMITS = {"ip": 20}
+    for n in range(5):  # 4 failures each: no account reaches its own limit of 10
+        fail_logins(submit, f"someone{n}@example.org", 4, ip=IP_A)
+
+    response = submit(
+        LOGIN_URL, {"username": "parent@example.org", "password": PASSWORD}, REMOTE_ADDR=IP_A
+    )
 
     assert response.status_code == 429
-    assert "logging in is blocked" in response.content.decode()
+    html = response.content.decode()
+    assert "Too many failed logins from your connection" in html
+    assert "blocked for 15 more minutes, whatever the account" in html
+    assert 890 < int(response["Retry-After"]) <= 900
     assert not get(client, PORTAL_URL).context["user"].is_authenticated
+    # Another address is not concerned.
+    assert logs_in(client, submit, "parent@example.org", IP_B)
+
+
+def test_the_lockout_says_how_long_is_left_and_waiting_does_not_restart_it(
+    client, submit, portal_page, parent, no_rate_limit
+):
+    fail_logins(submit, "parent@example.org", 10, ip=IP_A)
+    AccessAttempt.objects.update(attempt_time=timezone.now() - dt.timedelta(minutes=6))
+
+    response = submit(
+        LOGIN_URL, {"username": "parent@example.org", "password": PASSWORD}, REMOTE_ADDR=IP_A
+    )
+
+    assert response.status_code == 429
+    assert "logging in is blocked for 9 minutes" in response.content.decode()
+    assert 8 * 60 < int(response["Retry-After"]) <= 9 * 60
+    # Trying again while blocked does not add to the wait.
+    again = submit(
+        LOGIN_URL, {"username": "parent@example.org", "password": PASSWORD}, REMOTE_ADDR=IP_A
+    )
+    assert "logging in is blocked for 9 minutes" in again.content.decode()
+    # Once the cool-off is over, the right password opens the account again.
+    AccessAttempt.objects.update(attempt_time=timezone.now() - dt.timedelta(minutes=16))
+    assert logs_in(client, submit, "parent@example.org", IP_A)
+
+
+def test_the_wagtail_admin_login_is_locked_per_account_and_address_too(
+    client, portal_page, agent, no_rate_limit
+):
+    admin_login = "/admin/login/"
+    for _ in range(10):
+        client.post(
+            admin_login, {"username": "agent", "password": "wrong"}, REMOTE_ADDR=IP_A, **ENGLISH
+        )
+
+    locked = client.post(
+        admin_login, {"username": "agent", "password": PASSWORD}, REMOTE_ADDR=IP_A, **ENGLISH
+    )
+    assert locked.status_code == 429
+    assert "logging in is blocked for 15 minutes" in locked.content.decode()
+    assert 890 < int(locked["Retry-After"]) <= 900
+    # The agent's colleagues in the same town hall, and the agent from elsewhere, log in.
+    from_b = client.post(
+        admin_login, {"username": "agent", "password": PASSWORD}, REMOTE_ADDR=IP_B, **ENGLISH
+    )
+    assert from_b.status_code == 302
 
 
 def test_login_posts_are_rate_limited_per_address(client, submit, portal_page, parent, settings):

@@ -127,8 +127,9 @@ class TokenView(AuthEndpoint):
             429: OpenApiResponse(
                 ErrorSerializer,
                 description=(
-                    "Too many attempts, or too many failed logins for this account or from this "
-                    "IP address (blocked for a while); the Retry-After header says when to retry."
+                    "Too many attempts, or too many failed logins for this account from this IP "
+                    "address, or from this IP address whatever the accounts (blocked for a "
+                    "while); the message and the Retry-After header say how long is left."
                 ),
             ),
         },
@@ -139,13 +140,12 @@ class TokenView(AuthEndpoint):
         serializer.is_valid(raise_exception=True)
         email = serializer.validated_data["email"]
         password = serializer.validated_data["password"]
-        # django-axes counts the failures and refuses a locked-out account or IP address.
+        # django-axes counts the failures and refuses an account locked from this IP address, or
+        # an IP address over its own ceiling (see lockout.py).
         user = authenticate(request._request, email=email, password=password)
         if lockout.is_locked_out(request._request):
-            seconds = lockout.cool_off_seconds(request._request)
-            response = error_response(
-                429, {"detail": lockout.lockout_message(seconds)}, retry_after=seconds
-            )
+            refused = lockout.current_lockout(request._request)
+            response = error_response(429, {"detail": refused.message}, retry_after=refused.seconds)
             # The axes middleware keeps this answer (see lockout.lockout_response).
             response.wfp_lockout_shown = True
             return response
