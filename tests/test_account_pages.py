@@ -94,8 +94,11 @@ def activation_link(message) -> str:
 
 
 def awaiting_account(email="waiting@example.org", sent_ago=dt.timedelta(hours=1)):
+    """An account signed up on the portal and never activated."""
     user = factories.UserFactory(username=email, email=email, is_active=False)
-    AccountProfile.objects.create(user=user, activation_sent_at=timezone.now() - sent_ago)
+    AccountProfile.objects.filter(user=user).update(
+        activated_at=None, activation_sent_at=timezone.now() - sent_ago
+    )
     return user
 
 
@@ -327,42 +330,54 @@ def test_required_fields_and_email_format(client, submit, portal_page, mailoutbo
     assert nothing_created() and mailoutbox == []
 
 
-def test_unknown_code_is_not_recognised_and_nothing_is_created(
-    client, submit, portal_page, family, mailoutbox
-):
-    response = submit(SIGNUP_URL, signup_data(subscriber_code="NOPE-1234"))
-
-    html = response.content.decode()
-    assert response.status_code == 200
-    assert (
-        "This subscriber code is not recognised by the family portal of Belleville-sur-Loire"
-        in (html)
-    )
-    assert 'id="id_subscriber_code_error"' in html
-    assert nothing_created() and mailoutbox == []
-    attempt = SubscriptionAttempt.objects.get()
-    assert (attempt.outcome, attempt.channel) == ("not_recognised", "signup")
-    assert attempt.email == "alice@example.org"
+def code_notice(message) -> str:
+    """The activation e-mail's block about the sign-up code ("" when there is none)."""
+    body = message.body
+    return body[body.index("Your subscriber code") :] if "Your subscriber code" in body else ""
 
 
-def test_code_of_another_municipality_gets_the_same_answer(
-    client, submit, portal_page, other_municipality, mailoutbox
+def test_the_signup_answer_does_not_tell_whether_a_code_exists(
+    client, submit, portal_page, family, other_municipality, mailoutbox
 ):
     elsewhere = factories.FamilyFactory(municipality=other_municipality, name="Bernard")
+    codes = ["", family.subscriber_code, "NOPE-1234", elsewhere.subscriber_code]
 
-    response = submit(SIGNUP_URL, signup_data(subscriber_code=elsewhere.subscriber_code))
+    answers = []
+    for n, code in enumerate(codes):
+        response = submit(
+            SIGNUP_URL, signup_data(email=f"parent{n}@example.org", subscriber_code=code)
+        )
+        answers.append((response.status_code, response["Location"]))
+        done = get(client, response["Location"]).content.decode()
+        assert "Bernard" not in done and "Martin" not in done
+
+    assert answers == [(302, SIGNUP_DONE_URL)] * 4
+    assert User.objects.filter(email__startswith="parent", is_active=False).count() == 4
+    notices = [code_notice(message) for message in mailoutbox]
+    assert notices[0] == ""
+    assert "is that of the Martin family file" in notices[1]
+    for notice in notices[2:]:
+        assert "was not recognised" in notice and "“Mes abonnements”" in notice
+        assert "Bernard" not in notice and "Autreville" not in notice
+    outcomes = [a.outcome for a in SubscriptionAttempt.objects.order_by("created_at", "pk")]
+    assert outcomes == ["found", "not_recognised", "other_municipality"]
+    assert {a.channel for a in SubscriptionAttempt.objects.all()} == {"signup"}
+
+
+def test_an_unknown_code_at_signup_is_told_again_after_activation(
+    client, submit, portal_page, family, mailoutbox
+):
+    submit(SIGNUP_URL, signup_data(subscriber_code="NOPE-1234"))
+
+    response = submit(activation_link(mailoutbox[0]), {}, follow=True)
 
     html = response.content.decode()
-    assert (
-        "This subscriber code is not recognised by the family portal of Belleville-sur-Loire"
-        in (html)
-    )
-    assert "Bernard" not in html and "Autreville" not in html
-    assert nothing_created() and mailoutbox == []
-    assert SubscriptionAttempt.objects.get().outcome == "other_municipality"
+    assert "Your account is activated. You can now log in." in html
+    assert "The subscriber code you gave at sign-up could not be used" in html
+    assert not Subscription.objects.exists()
 
 
-def test_too_many_wrong_codes_from_one_address_answers_429(
+def test_too_many_wrong_codes_from_one_address_leave_the_code_unchecked(
     client, submit, portal_page, family, mailoutbox
 ):
     for _ in range(20):
@@ -370,12 +385,14 @@ def test_too_many_wrong_codes_from_one_address_answers_429(
             ip_address="127.0.0.1", code="NOPE", outcome="not_recognised", channel="signup"
         )
 
-    # Even a good code waits: the address is blocked.
+    # Even a good code is not checked: the address is blocked. The answer is the usual one.
     response = submit(SIGNUP_URL, signup_data(subscriber_code=family.subscriber_code))
 
-    assert response.status_code == 429
-    assert "Too many wrong subscriber codes." in response.content.decode()
-    assert nothing_created() and mailoutbox == []
+    assert (response.status_code, response["Location"]) == (302, SIGNUP_DONE_URL)
+    user = User.objects.get(email="alice@example.org")
+    assert user.family_portal_profile.pending_family is None
+    assert "could not be checked" in code_notice(mailoutbox[0])
+    assert SubscriptionAttempt.objects.filter(outcome="blocked").count() == 1
 
 
 def test_signup_posts_are_rate_limited_per_address(

@@ -193,18 +193,35 @@ def test_signup_needs_the_terms_accepted(client, portal_page, accept_terms):
     assert find_account("camille@example.org") is None
 
 
-def test_signup_with_an_unknown_subscriber_code(client, portal_page, durand):
-    response = post(client, SIGNUP_URL, signup_body(subscriber_code="ABCD-EFGH-JKLM"))
+def test_signup_answers_the_same_whether_the_code_exists_or_not(
+    client, portal_page, durand, django_capture_on_commit_callbacks, mailoutbox
+):
+    answers = []
+    for n, code in enumerate([CODE, "ABCD-EFGH-JKLM", ""]):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = post(
+                client,
+                SIGNUP_URL,
+                signup_body(email=f"camille{n}@example.org", subscriber_code=code),
+            )
+        answers.append((response.status_code, response.json()))
 
-    assert response.status_code == 400
-    assert response.json()["subscriber_code"][0].startswith(NOT_RECOGNISED)
-    assert find_account("camille@example.org") is None
-    attempt = SubscriptionAttempt.objects.get()
-    assert (attempt.outcome, attempt.channel, attempt.email) == (
-        "not_recognised",
-        "api",
-        "camille@example.org",
-    )
+    assert answers[0] == answers[1] == answers[2]
+    assert answers[0][0] == 202
+    assert "is that of the Durand family file" in mailoutbox[0].body
+    assert "was not recognised" in mailoutbox[1].body
+    assert "“Mes abonnements”" in mailoutbox[1].body
+    assert "subscriber code" not in mailoutbox[2].body
+    attempts = SubscriptionAttempt.objects.order_by("created_at", "pk")
+    assert [(a.outcome, a.channel, a.email) for a in attempts] == [
+        ("found", "api", "camille0@example.org"),
+        ("not_recognised", "api", "camille1@example.org"),
+    ]
+    # Activating the account with the unknown code says it again, and links nothing.
+    activated = post(client, ACTIVATE_URL, {"token": activation_token(mailoutbox[1])})
+    assert activated.status_code == 200
+    assert "could not be used" in activated.json()["detail"]
+    assert not Subscription.objects.filter(user=find_account("camille1@example.org")).exists()
 
 
 def test_signup_subscriber_code_links_the_family_on_activation(
@@ -220,10 +237,16 @@ def test_signup_subscriber_code_links_the_family_on_activation(
     activated = post(client, ACTIVATE_URL, {"token": activation_token(mailoutbox[0])})
 
     assert activated.status_code == 200
+    assert activated.json() == {
+        "detail": "Your account is activated: you can log in. Your account is linked to the "
+        "Durand family file."
+    }
     assert Subscription.objects.filter(user=user, family=durand).exists()
 
 
-def test_signup_after_too_many_wrong_codes_from_the_ip_is_429(client, portal_page, durand):
+def test_signup_after_too_many_wrong_codes_from_the_ip_is_answered_as_usual(
+    client, portal_page, durand, django_capture_on_commit_callbacks, mailoutbox
+):
     SubscriptionAttempt.objects.bulk_create(
         SubscriptionAttempt(
             ip_address="127.0.0.1", code=f"WRONG{n}", outcome="not_recognised", channel="api"
@@ -231,12 +254,15 @@ def test_signup_after_too_many_wrong_codes_from_the_ip_is_429(client, portal_pag
         for n in range(20)
     )
 
-    response = post(client, SIGNUP_URL, signup_body(subscriber_code=CODE))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post(client, SIGNUP_URL, signup_body(subscriber_code=CODE))
 
-    assert response.status_code == 429
-    assert response.json()["detail"].startswith(TOO_MANY_CODES)
-    assert int(response["Retry-After"]) > 0
-    assert find_account("camille@example.org") is None
+    # No 429 that would tell the earlier codes were all wrong: the code is just not checked.
+    assert response.status_code == 202
+    user = find_account("camille@example.org")
+    assert AccountProfile.objects.get(user=user).pending_family is None
+    assert "could not be checked" in mailoutbox[0].body
+    assert SubscriptionAttempt.objects.filter(outcome="blocked", channel="api").count() == 1
 
 
 def test_signup_without_a_portal_page_cannot_build_activation_links(

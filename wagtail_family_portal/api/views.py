@@ -168,22 +168,25 @@ class SignUpView(AuthEndpoint):
                 DetailSerializer,
                 description=(
                     "The same answer whether the address is new or already has an account (that "
-                    "account's owner gets an e-mail saying so)."
+                    "account's owner gets an e-mail saying so), and whether the subscriber code "
+                    "exists or not: the activation e-mail says whether the family will be "
+                    "linked, or that the code was not recognised (or not checked, after too "
+                    "many wrong codes from this IP address) and how to link it later."
                 ),
             ),
             400: OpenApiResponse(
                 ErrorSerializer,
                 description=(
                     "{field: [messages]} for bad input (email, password, first_name, last_name, "
-                    "phone, civility, subscriber_code, accept_terms), or {detail} when the site "
-                    "has no portal page to build activation links from."
+                    "phone, civility, subscriber_code too long, accept_terms), or {detail} when "
+                    "the site has no portal page to build activation links from."
                 ),
             ),
             429: OpenApiResponse(
                 ErrorSerializer,
                 description=(
-                    "Too many sign-up attempts, or too many wrong subscriber codes from this IP "
-                    "address; the Retry-After header says when to retry."
+                    "Too many sign-up attempts from this IP address; the Retry-After header says "
+                    "when to retry."
                 ),
             ),
         },
@@ -227,8 +230,6 @@ class SignUpView(AuthEndpoint):
                 ip_address=client_ip(request),
                 channel=SubscriptionAttempt.Channel.API,
             )
-        except subscriptions.TooManyAttempts as error:
-            return too_many_attempts(error)
         except ValidationError as error:
             return error_response(400, error.message_dict)
         return Response({"detail": SIGNUP_ACCEPTED}, status=status.HTTP_202_ACCEPTED)
@@ -258,10 +259,12 @@ class ActivateView(AuthEndpoint):
         serializer = ActivationRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            accounts.activate(serializer.validated_data["token"])
+            activation = accounts.activate(serializer.validated_data["token"])
         except accounts.AccountError as error:
             return error_response(400, {"token": [error.message], "code": error.code})
-        return Response({"detail": ACCOUNT_ACTIVATED})
+        notice = accounts.activation_notice(activation)
+        detail = f"{ACCOUNT_ACTIVATED} {notice}" if notice else str(ACCOUNT_ACTIVATED)
+        return Response({"detail": detail})
 
 
 class ResendActivationView(AuthEndpoint):

@@ -18,7 +18,6 @@ from django.utils.translation import gettext_lazy as _
 from ..http import absolute_portal_url, client_ip, request_site
 from ..models import AccountProfile
 from ..services import accounts
-from ..services.subscriptions import TooManyAttempts
 from .account_forms import (
     EmailForm,
     NotificationSettingsForm,
@@ -64,7 +63,8 @@ def signup(request, page):
     """Create an account: an inactive one, activated from the link e-mailed to its address.
 
     An address that already has an account gets the same answer (and an e-mail saying so), so
-    that the form does not tell who is registered.
+    that the form does not tell who is registered; a subscriber code too, whether it exists or
+    not: the activation e-mail tells what it gave.
     """
     if request.user.is_authenticated:
         return redirect(page.get_url(request))
@@ -82,9 +82,6 @@ def signup(request, page):
                     portal_url=absolute_portal_url(request, page),
                     ip_address=client_ip(request),
                 )
-            except TooManyAttempts as error:
-                form.add_error("subscriber_code", error.message)
-                status = 429
             except ValidationError as error:
                 form.add_service_errors(error)
             else:
@@ -109,13 +106,16 @@ def activate(request, page, token: str):
     """
     if request.method == "POST":
         try:
-            accounts.activate(token)
+            activation = accounts.activate(token)
         except accounts.AccountError as error:
             if error.code == "already_active":
                 messages.info(request, error.message)
                 return redirect(subpage_url(page, "login", request))
             return _activation_error(request, page, error, status=400)
         messages.success(request, _("Your account is activated. You can now log in."))
+        notice = accounts.activation_notice(activation)
+        if notice:
+            messages.info(request, notice)
         return redirect(subpage_url(page, "login", request))
     try:
         user = accounts.check_activation_token(token)
@@ -243,8 +243,8 @@ def password_reset_complete(request, page):
 def notification_settings(request, page):
     """The account's choice: the digest of decisions at set times (default), or no e-mail.
 
-    An account may have no profile yet (created by the host, or before profiles existed): the
-    page shows the default, and saving creates the profile.
+    Every account gets a profile when created (``signals.py``); one that still has none (rows
+    inserted in bulk, bypassing signals) sees the default, and saving creates the profile.
     """
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path(), subpage_url(page, "login", request))
