@@ -777,14 +777,35 @@ def test_password_reset_link_lets_the_person_choose_a_new_password(
 def test_password_reset_answers_the_same_for_unknown_and_inactive_addresses(
     client, submit, portal_page, mailoutbox
 ):
-    awaiting_account()
-    for email in ("nobody@example.org", "waiting@example.org"):
+    switched_off = factories.UserFactory(email="off@example.org", is_active=False)
+    assert not switched_off.family_portal_profile.awaiting_activation  # an agent's doing
+    for email in ("nobody@example.org", "off@example.org"):
         response = submit(PASSWORD_RESET_URL, {"email": email})
         assert response.status_code == 302
         assert response["Location"] == PASSWORD_RESET_DONE_URL
     assert mailoutbox == []
     html = get(client, PASSWORD_RESET_DONE_URL).content.decode()
     assert "Check your inbox" in html
+
+
+def test_password_reset_of_an_account_never_activated_sends_a_new_activation_link(
+    client, submit, portal_page, mailoutbox
+):
+    waiting = awaiting_account()
+
+    response = submit(PASSWORD_RESET_URL, {"email": "Waiting@example.org"})
+
+    # The same answer as for any address: nothing tells that the account exists.
+    assert (response.status_code, response["Location"]) == (302, PASSWORD_RESET_DONE_URL)
+    [message] = mailoutbox
+    assert message.to == ["waiting@example.org"]
+    assert message.subject == "Citizen portal: account creation confirmation"
+    # Asked again at once: no second e-mail (one link every two minutes at most).
+    submit(PASSWORD_RESET_URL, {"email": "waiting@example.org"})
+    assert len(mailoutbox) == 1
+    submit(activation_link(message), {})
+    waiting.refresh_from_db()
+    assert waiting.is_active
 
 
 def test_forged_password_reset_link_is_refused(client, portal_page, parent):

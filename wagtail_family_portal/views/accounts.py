@@ -181,7 +181,11 @@ class PasswordChangeView(PortalPageMixin, auth_views.PasswordChangeView):
 
 
 class PasswordResetView(ThrottledPostMixin, PortalPageMixin, auth_views.PasswordResetView):
-    """Ask for a password-reset link; the answer is the same whatever the address."""
+    """Ask for a password-reset link; the answer is the same whatever the address.
+
+    An account never activated has no password to reset yet: it gets a new activation link
+    instead (``services.accounts.resend_activation``, silent in every other case).
+    """
 
     template_name = TEMPLATES + "password_reset.html"
     form_class = PortalPasswordResetForm
@@ -192,11 +196,15 @@ class PasswordResetView(ThrottledPostMixin, PortalPageMixin, auth_views.Password
     def form_valid(self, form):
         # Read by PortalPasswordResetForm.send_mail, to build the link and queue the e-mail.
         site = request_site(self.request)
+        portal_url = absolute_portal_url(self.request, self.page)
         self.extra_email_context = {
             "portal_page": self.page,
-            "portal_url": absolute_portal_url(self.request, self.page),
+            "portal_url": portal_url,
             "site_id": site.pk if site else None,
         }
+        accounts.resend_activation(
+            email=form.cleaned_data["email"], site=site, portal_url=portal_url
+        )
         return super().form_valid(form)
 
 
