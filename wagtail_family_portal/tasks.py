@@ -117,3 +117,10 @@ def send_digests(site_id):
         async_task("wagtail_family_portal.tasks.send_digests", site_id)
     notifications.sync_schedules()
     return {"slot": run.slot.isoformat(), "sent": run.sent, "failed": len(run.failed)}
+
+
+def purge_subscription_attempts():
+    """The nightly purge of the subscriber-code attempts older than their retention."""
+    from .services.subscriptions import purge_attempts
+
+    return purge_attempts()
