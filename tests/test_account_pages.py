@@ -94,8 +94,11 @@ def activation_link(message) -> str:
 
 
 def awaiting_account(email="waiting@example.org", sent_ago=dt.timedelta(hours=1)):
+    """An account signed up on the portal and never activated."""
     user = factories.UserFactory(username=email, email=email, is_active=False)
-    AccountProfile.objects.create(user=user, activation_sent_at=timezone.now() - sent_ago)
+    AccountProfile.objects.filter(user=user).update(
+        activated_at=None, activation_sent_at=timezone.now() - sent_ago
+    )
     return user
 
 
@@ -327,42 +330,54 @@ def test_required_fields_and_email_format(client, submit, portal_page, mailoutbo
     assert nothing_created() and mailoutbox == []
 
 
-def test_unknown_code_is_not_recognised_and_nothing_is_created(
-    client, submit, portal_page, family, mailoutbox
-):
-    response = submit(SIGNUP_URL, signup_data(subscriber_code="NOPE-1234"))
-
-    html = response.content.decode()
-    assert response.status_code == 200
-    assert (
-        "This subscriber code is not recognised by the family portal of Belleville-sur-Loire"
-        in (html)
-    )
-    assert 'id="id_subscriber_code_error"' in html
-    assert nothing_created() and mailoutbox == []
-    attempt = SubscriptionAttempt.objects.get()
-    assert (attempt.outcome, attempt.channel) == ("not_recognised", "signup")
-    assert attempt.email == "alice@example.org"
+def code_notice(message) -> str:
+    """The activation e-mail's block about the sign-up code ("" when there is none)."""
+    body = message.body
+    return body[body.index("Your subscriber code") :] if "Your subscriber code" in body else ""
 
 
-def test_code_of_another_municipality_gets_the_same_answer(
-    client, submit, portal_page, other_municipality, mailoutbox
+def test_the_signup_answer_does_not_tell_whether_a_code_exists(
+    client, submit, portal_page, family, other_municipality, mailoutbox
 ):
     elsewhere = factories.FamilyFactory(municipality=other_municipality, name="Bernard")
+    codes = ["", family.subscriber_code, "NOPE-1234", elsewhere.subscriber_code]
 
-    response = submit(SIGNUP_URL, signup_data(subscriber_code=elsewhere.subscriber_code))
+    answers = []
+    for n, code in enumerate(codes):
+        response = submit(
+            SIGNUP_URL, signup_data(email=f"parent{n}@example.org", subscriber_code=code)
+        )
+        answers.append((response.status_code, response["Location"]))
+        done = get(client, response["Location"]).content.decode()
+        assert "Bernard" not in done and "Martin" not in done
+
+    assert answers == [(302, SIGNUP_DONE_URL)] * 4
+    assert User.objects.filter(email__startswith="parent", is_active=False).count() == 4
+    notices = [code_notice(message) for message in mailoutbox]
+    assert notices[0] == ""
+    assert "is that of the Martin family file" in notices[1]
+    for notice in notices[2:]:
+        assert "was not recognised" in notice and "“Mes abonnements”" in notice
+        assert "Bernard" not in notice and "Autreville" not in notice
+    outcomes = [a.outcome for a in SubscriptionAttempt.objects.order_by("created_at", "pk")]
+    assert outcomes == ["found", "not_recognised", "other_municipality"]
+    assert {a.channel for a in SubscriptionAttempt.objects.all()} == {"signup"}
+
+
+def test_an_unknown_code_at_signup_is_told_again_after_activation(
+    client, submit, portal_page, family, mailoutbox
+):
+    submit(SIGNUP_URL, signup_data(subscriber_code="NOPE-1234"))
+
+    response = submit(activation_link(mailoutbox[0]), {}, follow=True)
 
     html = response.content.decode()
-    assert (
-        "This subscriber code is not recognised by the family portal of Belleville-sur-Loire"
-        in (html)
-    )
-    assert "Bernard" not in html and "Autreville" not in html
-    assert nothing_created() and mailoutbox == []
-    assert SubscriptionAttempt.objects.get().outcome == "other_municipality"
+    assert "Your account is activated. You can now log in." in html
+    assert "The subscriber code you gave at sign-up could not be used" in html
+    assert not Subscription.objects.exists()
 
 
-def test_too_many_wrong_codes_from_one_address_answers_429(
+def test_too_many_wrong_codes_from_one_address_leave_the_code_unchecked(
     client, submit, portal_page, family, mailoutbox
 ):
     for _ in range(20):
@@ -370,12 +385,14 @@ def test_too_many_wrong_codes_from_one_address_answers_429(
             ip_address="127.0.0.1", code="NOPE", outcome="not_recognised", channel="signup"
         )
 
-    # Even a good code waits: the address is blocked.
+    # Even a good code is not checked: the address is blocked. The answer is the usual one.
     response = submit(SIGNUP_URL, signup_data(subscriber_code=family.subscriber_code))
 
-    assert response.status_code == 429
-    assert "Too many wrong subscriber codes." in response.content.decode()
-    assert nothing_created() and mailoutbox == []
+    assert (response.status_code, response["Location"]) == (302, SIGNUP_DONE_URL)
+    user = User.objects.get(email="alice@example.org")
+    assert user.family_portal_profile.pending_family is None
+    assert "could not be checked" in code_notice(mailoutbox[0])
+    assert SubscriptionAttempt.objects.filter(outcome="blocked").count() == 1
 
 
 def test_signup_posts_are_rate_limited_per_address(
@@ -567,17 +584,105 @@ def test_ten_failures_lock_the_account_even_with_the_right_password(
     assert not get(client, PORTAL_URL).context["user"].is_authenticated
 
 
-def test_failures_from_one_address_on_several_accounts_lock_the_address(
+IP_A, IP_B = "203.0.113.10", "198.51.100.20"
+
+
+def fail_logins(submit, email, times, ip=IP_A):
+    for _ in range(times):
+        submit(LOGIN_URL, {"username": email, "password": "wrong"}, REMOTE_ADDR=ip)
+
+
+def logs_in(client, submit, email, ip) -> bool:
+    response = submit(LOGIN_URL, {"username": email, "password": PASSWORD}, REMOTE_ADDR=ip)
+    logged_in = (
+        response.status_code == 302 and get(client, PORTAL_URL).context["user"].is_authenticated
+    )
+    client.logout()
+    return logged_in
+
+
+def test_failures_lock_an_account_from_their_address_only(
     client, submit, portal_page, parent, no_rate_limit
 ):
-    for n in range(10):
-        submit(LOGIN_URL, {"username": f"someone{n}@example.org", "password": "wrong"})
+    """Somebody who knows a family's address cannot lock the family out of its own connection,
+    and one account's failures do not lock the other accounts behind a shared address."""
+    factories.UserFactory(username="voisin@example.org", email="voisin@example.org")
+    fail_logins(submit, "parent@example.org", 10, ip=IP_A)
 
-    response = submit(LOGIN_URL, {"username": "parent@example.org", "password": PASSWORD})
+    response = submit(
+        LOGIN_URL, {"username": "parent@example.org", "password": PASSWORD}, REMOTE_ADDR=IP_A
+    )
+    assert response.status_code == 429
+    assert logs_in(client, submit, "parent@example.org", IP_B)
+    assert logs_in(client, submit, "voisin@example.org", IP_A)
+    # Logging in from B cleared nothing of A's lock.
+    assert not logs_in(client, submit, "parent@example.org", IP_A)
+
+
+def test_an_address_over_its_own_ceiling_is_locked_for_every_account(
+    client, submit, portal_page, parent, no_rate_limit, settings
+):
+    settings.WAGTAIL_FAMILY_PORTAL_LOGIN_LIMITS = {"ip": 20}
+    for n in range(5):  # 4 failures each: no account reaches its own limit of 10
+        fail_logins(submit, f"someone{n}@example.org", 4, ip=IP_A)
+
+    response = submit(
+        LOGIN_URL, {"username": "parent@example.org", "password": PASSWORD}, REMOTE_ADDR=IP_A
+    )
 
     assert response.status_code == 429
-    assert "logging in is blocked" in response.content.decode()
+    html = response.content.decode()
+    assert "Too many failed logins from your connection" in html
+    assert "blocked for 15 more minutes, whatever the account" in html
+    assert 890 < int(response["Retry-After"]) <= 900
     assert not get(client, PORTAL_URL).context["user"].is_authenticated
+    # Another address is not concerned.
+    assert logs_in(client, submit, "parent@example.org", IP_B)
+
+
+def test_the_lockout_says_how_long_is_left_and_waiting_does_not_restart_it(
+    client, submit, portal_page, parent, no_rate_limit
+):
+    fail_logins(submit, "parent@example.org", 10, ip=IP_A)
+    AccessAttempt.objects.update(attempt_time=timezone.now() - dt.timedelta(minutes=6))
+
+    response = submit(
+        LOGIN_URL, {"username": "parent@example.org", "password": PASSWORD}, REMOTE_ADDR=IP_A
+    )
+
+    assert response.status_code == 429
+    assert "logging in is blocked for 9 minutes" in response.content.decode()
+    assert 8 * 60 < int(response["Retry-After"]) <= 9 * 60
+    # Trying again while blocked does not add to the wait.
+    again = submit(
+        LOGIN_URL, {"username": "parent@example.org", "password": PASSWORD}, REMOTE_ADDR=IP_A
+    )
+    assert "logging in is blocked for 9 minutes" in again.content.decode()
+    # Once the cool-off is over, the right password opens the account again.
+    AccessAttempt.objects.update(attempt_time=timezone.now() - dt.timedelta(minutes=16))
+    assert logs_in(client, submit, "parent@example.org", IP_A)
+
+
+def test_the_wagtail_admin_login_is_locked_per_account_and_address_too(
+    client, portal_page, agent, no_rate_limit
+):
+    admin_login = "/admin/login/"
+    for _ in range(10):
+        client.post(
+            admin_login, {"username": "agent", "password": "wrong"}, REMOTE_ADDR=IP_A, **ENGLISH
+        )
+
+    locked = client.post(
+        admin_login, {"username": "agent", "password": PASSWORD}, REMOTE_ADDR=IP_A, **ENGLISH
+    )
+    assert locked.status_code == 429
+    assert "logging in is blocked for 15 minutes" in locked.content.decode()
+    assert 890 < int(locked["Retry-After"]) <= 900
+    # The agent's colleagues in the same town hall, and the agent from elsewhere, log in.
+    from_b = client.post(
+        admin_login, {"username": "agent", "password": PASSWORD}, REMOTE_ADDR=IP_B, **ENGLISH
+    )
+    assert from_b.status_code == 302
 
 
 def test_login_posts_are_rate_limited_per_address(client, submit, portal_page, parent, settings):
@@ -672,14 +777,35 @@ def test_password_reset_link_lets_the_person_choose_a_new_password(
 def test_password_reset_answers_the_same_for_unknown_and_inactive_addresses(
     client, submit, portal_page, mailoutbox
 ):
-    awaiting_account()
-    for email in ("nobody@example.org", "waiting@example.org"):
+    switched_off = factories.UserFactory(email="off@example.org", is_active=False)
+    assert not switched_off.family_portal_profile.awaiting_activation  # an agent's doing
+    for email in ("nobody@example.org", "off@example.org"):
         response = submit(PASSWORD_RESET_URL, {"email": email})
         assert response.status_code == 302
         assert response["Location"] == PASSWORD_RESET_DONE_URL
     assert mailoutbox == []
     html = get(client, PASSWORD_RESET_DONE_URL).content.decode()
     assert "Check your inbox" in html
+
+
+def test_password_reset_of_an_account_never_activated_sends_a_new_activation_link(
+    client, submit, portal_page, mailoutbox
+):
+    waiting = awaiting_account()
+
+    response = submit(PASSWORD_RESET_URL, {"email": "Waiting@example.org"})
+
+    # The same answer as for any address: nothing tells that the account exists.
+    assert (response.status_code, response["Location"]) == (302, PASSWORD_RESET_DONE_URL)
+    [message] = mailoutbox
+    assert message.to == ["waiting@example.org"]
+    assert message.subject == "Citizen portal: account creation confirmation"
+    # Asked again at once: no second e-mail (one link every two minutes at most).
+    submit(PASSWORD_RESET_URL, {"email": "waiting@example.org"})
+    assert len(mailoutbox) == 1
+    submit(activation_link(message), {})
+    waiting.refresh_from_db()
+    assert waiting.is_active
 
 
 def test_forged_password_reset_link_is_refused(client, portal_page, parent):

@@ -81,7 +81,6 @@ def test_nothing_is_sent_when_the_transaction_rolls_back(portal_page, portal_sit
         ({"accept_terms": False}, "accept_terms"),
         ({"password": "123"}, "password"),
         ({"password": "camillepetit"}, "password"),
-        ({"subscriber_code": "NOPE-NOPE-1234"}, "subscriber_code"),
         ({"civility": "Dr"}, "civility"),
     ],
 )
@@ -94,17 +93,59 @@ def test_bad_input_creates_nothing(portal_page, portal_site, overrides, field):
     assert not AccountProfile.objects.exists()
 
 
-def test_a_code_of_another_municipality_is_not_recognised(
-    portal_page, portal_site, other_municipality
+def notice_of(message) -> str:
+    """The block of the activation e-mail about the sign-up code ("" when there is none)."""
+    body = message.body
+    return body[body.index("Votre code abonné") :] if "Votre code abonné" in body else ""
+
+
+@pytest.mark.parametrize("code", ["NOPE-NOPE-1234", "elsewhere"])
+def test_a_code_that_links_nothing_still_creates_the_account_and_the_email_says_so(
+    portal_page,
+    portal_site,
+    other_municipality,
+    django_capture_on_commit_callbacks,
+    mailoutbox,
+    code,
 ):
-    elsewhere = factories.FamilyFactory(municipality=other_municipality)
+    """The sign-up answers the same whatever the code: only the mailbox's owner learns it."""
+    if code == "elsewhere":  # a real code, of another town's family: the same words
+        code = factories.FamilyFactory(municipality=other_municipality).subscriber_code
+    with django_capture_on_commit_callbacks(execute=True):
+        result = sign_up(portal_site, subscriber_code=code)
 
-    with pytest.raises(ValidationError) as raised:
-        sign_up(portal_site, subscriber_code=elsewhere.subscriber_code)
+    assert result.created
+    profile = AccountProfile.objects.get(user=result.user)
+    assert profile.pending_family is None and profile.signup_code_outcome == "not_recognised"
+    [message] = mailoutbox
+    notice = notice_of(message)
+    assert "n'a pas été reconnu" in notice and "« Mes abonnements »" in notice
+    attempt = SubscriptionAttempt.objects.get()
+    assert attempt.outcome in ("not_recognised", "other_municipality")
+    assert (attempt.channel, attempt.email) == ("signup", "nouveau.parent@example.org")
 
-    [message] = raised.value.message_dict["subscriber_code"]
-    assert message.startswith("Ce code abonné n'est pas reconnu par le portail famille")
-    assert not User.objects.filter(email="nouveau.parent@example.org").exists()
+    activation = accounts.activate(token_of(activation_link(message)))
+
+    assert activation.family is None
+    assert not Subscription.objects.filter(user=result.user).exists()
+    assert "Mes abonnements" in accounts.activation_notice(activation)
+
+
+def test_a_code_refused_for_too_many_wrong_ones_is_not_checked_and_the_email_says_so(
+    portal_page, portal_site, family, django_capture_on_commit_callbacks, mailoutbox, settings
+):
+    settings.WAGTAIL_FAMILY_PORTAL_SUBSCRIPTION_LIMITS = {"ip": 2}
+    for n in range(2):
+        sign_up(portal_site, email=f"essai{n}@example.org", subscriber_code=f"FAUX-{n}")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        result = sign_up(portal_site, subscriber_code=family.subscriber_code)
+
+    assert result.created
+    profile = AccountProfile.objects.get(user=result.user)
+    assert profile.pending_family is None and profile.signup_code_outcome == "not_checked"
+    assert "n'a pas pu être vérifié" in notice_of(mailoutbox[-1])
+    assert SubscriptionAttempt.objects.order_by("-created_at", "-pk")[0].outcome == "blocked"
 
 
 def test_an_address_already_registered_creates_nothing_and_gets_an_email(
@@ -136,7 +177,7 @@ def test_signing_up_again_before_activating_resends_the_link(
 def test_activation_works_once(signed_up, mailoutbox):
     token = token_of(activation_link(mailoutbox[0]))
 
-    user = accounts.activate(token)
+    user = accounts.activate(token).user
 
     user.refresh_from_db()
     assert user.is_active
@@ -196,9 +237,16 @@ def test_the_code_given_at_sign_up_links_the_family_on_activation(
     with django_capture_on_commit_callbacks(execute=True):
         result = sign_up(portal_site, subscriber_code=typed)
     assert not Subscription.objects.filter(user=result.user).exists()
+    notice = notice_of(mailoutbox[0])
+    assert f"est celui du dossier famille {family.name}" in notice
 
-    user = accounts.activate(token_of(activation_link(mailoutbox[0])))
+    activation = accounts.activate(token_of(activation_link(mailoutbox[0])))
 
+    user = activation.user
+    assert activation.family == family
+    assert accounts.activation_notice(activation) == (
+        f"Votre compte est lié au dossier famille {family.name}."
+    )
     subscription = Subscription.objects.get(user=user)
     assert subscription.family == family and subscription.created_by == user
     attempt = SubscriptionAttempt.objects.get()
@@ -241,7 +289,7 @@ def test_an_agent_resends_at_once_but_not_to_an_active_account(
         )
     assert len(mailoutbox) == 2
 
-    profile = AccountProfile.objects.create(user=parent)
+    profile = AccountProfile.objects.get(user=parent)
     with pytest.raises(accounts.AccountError):
         accounts.send_activation_by_agent(profile, site=portal_site, portal_url=PORTAL_URL)
 

@@ -36,9 +36,10 @@ def make_account(email, *, municipality=None, active=True, first_name="Camille",
     user = factories.UserFactory(
         username=email, email=email, is_active=active, first_name=first_name, last_name="Petit"
     )
-    if active:
-        fields.setdefault("activated_at", timezone.now())
-    return models.AccountProfile.objects.create(user=user, municipality=municipality, **fields)
+    # Every account gets its profile when created (signals.py); this one signed up on a portal.
+    fields.setdefault("activated_at", timezone.now() if active else None)
+    models.AccountProfile.objects.filter(user=user).update(municipality=municipality, **fields)
+    return models.AccountProfile.objects.get(user=user)
 
 
 def remove_permissions(user, *codenames):
@@ -116,7 +117,12 @@ def test_superuser_sees_every_account_and_family(client, superuser, accounts):
 
     response = client.get(url("accounts", "inspect", accounts["linked"].pk))
 
-    assert len(client.get(url("accounts", "index")).context["object_list"]) == 3
+    listed = client.get(url("accounts", "index")).context["object_list"]
+    # The three family accounts, and the superuser's own: every account has a profile.
+    assert {profile.user for profile in listed} == {
+        *(profile.user for profile in accounts.values()),
+        superuser,
+    }
     assert "Dupont" in response.content.decode()
     assert "Autreville" in response.content.decode()
 
@@ -624,10 +630,95 @@ def test_superusers_see_accounts_and_attempts_tied_to_no_municipality(db):
 
     admin = factories.UserFactory(is_superuser=True, is_staff=True)
     agent = factories.AgentFactory(municipality=factories.MunicipalityFactory())
-    profile = AccountProfile.objects.create(user=factories.UserFactory())
+    profile = AccountProfile.objects.get(user=factories.UserFactory())
     attempt = SubscriptionAttempt.objects.create(code="X", outcome="not_recognised", channel="api")
 
-    assert list(AccountProfile.objects.for_agent(admin)) == [profile]
+    assert profile in AccountProfile.objects.for_agent(admin)
+    assert AccountProfile.objects.for_agent(admin).count() == AccountProfile.objects.count()
     assert list(SubscriptionAttempt.objects.for_agent(admin)) == [attempt]
     assert not AccountProfile.objects.for_agent(agent).exists()
     assert not SubscriptionAttempt.objects.for_agent(agent).exists()
+
+
+# Accounts created outside the portal's sign-up
+
+
+def listed_accounts(client) -> set:
+    return {
+        p.user.get_username() for p in client.get(url("accounts", "index")).context["object_list"]
+    }
+
+
+def test_createsuperuser_and_the_admin_user_form_make_accounts_the_portal_knows(
+    client, superuser, monkeypatch
+):
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "Un-mot-de-passe-2026")
+    call_command("createsuperuser", interactive=False, username="maire", email="maire@example.org")
+    login(client, superuser)
+    response = client.post(
+        reverse("wagtailusers_users:add"),
+        {
+            "username": "secretariat",
+            "email": "secretariat@example.org",
+            "first_name": "Lou",
+            "last_name": "Secrétariat",
+            "password1": "Un-mot-de-passe-2026",
+            "password2": "Un-mot-de-passe-2026",
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+
+    User = get_user_model()
+    for username in ("maire", "secretariat"):
+        profile = models.AccountProfile.objects.get(user=User.objects.get(username=username))
+        assert profile.activated_at is not None and not profile.awaiting_activation
+    assert {"maire", "secretariat"} <= listed_accounts(client)
+    listing = client.get(url("accounts", "index")).content.decode()
+    assert "maire@example.org" in listing
+
+
+def test_an_account_created_inactive_elsewhere_is_never_opened_by_the_portal(
+    client, portal_page, django_capture_on_commit_callbacks, mailoutbox
+):
+    from wagtail_family_portal.services import accounts
+
+    off = factories.UserFactory(email="off@example.org", is_active=False)
+    profile = off.family_portal_profile
+
+    assert not profile.awaiting_activation
+    from wagtail_family_portal.admin.accounts import status_label
+
+    assert status_label(profile) == "Désactivé"
+    with django_capture_on_commit_callbacks(execute=True):
+        accounts.resend_activation(email="off@example.org", site=None, portal_url="http://x/")
+    assert mailoutbox == []
+    with pytest.raises(accounts.AccountError):
+        accounts.check_activation_token(accounts.make_activation_token(off))
+
+
+def test_migration_0019_gives_older_accounts_a_profile_and_keeps_the_others(db):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module(
+        "wagtail_family_portal.migrations.0019_account_profiles_for_every_account"
+    )
+    older = factories.UserFactory(email="ancien@example.org")
+    older.date_joined = timezone.now() - dt.timedelta(days=800)
+    older.save(update_fields=["date_joined"])
+    models.AccountProfile.objects.filter(user=older).delete()  # as before profiles existed
+    portal = make_account("portail@example.org", active=False)
+
+    migration.create_missing_profiles(apps, None)
+    migration.create_missing_profiles(apps, None)  # twice: nothing more
+
+    profile = models.AccountProfile.objects.get(user=older)
+    assert profile.created_at == older.date_joined == profile.activated_at
+    portal.refresh_from_db()
+    assert portal.awaiting_activation  # the portal's own sign-up is left as it was
+    assert models.AccountProfile.objects.filter(user=older).count() == 1

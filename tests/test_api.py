@@ -182,7 +182,7 @@ def test_me_with_token(client, parent, family):
         "email": "parent@example.org",
         "first_name": parent.first_name,
         "last_name": parent.last_name,
-        # No AccountProfile: the account was not made through the portal's sign-up.
+        # The account was not made through the portal's sign-up: its profile is empty.
         "phone": None,
         "civility": None,
         "subscriptions": [
@@ -202,7 +202,7 @@ def test_me_with_token(client, parent, family):
 def test_me_shows_the_phone_and_civility_of_the_account_profile(client, parent):
     from wagtail_family_portal.models import AccountProfile
 
-    AccountProfile.objects.create(user=parent, civility="MME", phone="06 12 34 56 78")
+    AccountProfile.objects.filter(user=parent).update(civility="MME", phone="06 12 34 56 78")
     client.force_authenticate(parent)
 
     body = client.get(ME_URL).json()

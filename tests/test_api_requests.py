@@ -348,10 +348,10 @@ def test_the_preference_is_a_digest_by_default(client, parent):
 
     assert response.status_code == 200
     assert response.json() == {"decision_emails": "digest"}
-    assert not AccountProfile.objects.filter(user=parent).exists()
+    assert AccountProfile.objects.get(user=parent).decision_emails == "digest"
 
 
-def test_put_creates_the_profile_and_get_reads_it(client, parent):
+def test_put_saves_the_preference_and_get_reads_it(client, parent):
     response = client.put(NOTIFICATIONS_URL, {"decision_emails": "none"}, format="json")
 
     assert (response.status_code, response.json()) == (200, {"decision_emails": "none"})
@@ -360,7 +360,9 @@ def test_put_creates_the_profile_and_get_reads_it(client, parent):
 
 
 def test_patch_changes_an_existing_profile(client, parent):
-    AccountProfile.objects.create(user=parent, phone="06 12 34 56 78", decision_emails="none")
+    AccountProfile.objects.filter(user=parent).update(
+        phone="06 12 34 56 78", decision_emails="none"
+    )
 
     changed = client.patch(NOTIFICATIONS_URL, {"decision_emails": "digest"}, format="json")
     unchanged = client.patch(NOTIFICATIONS_URL, {}, format="json")
@@ -377,7 +379,7 @@ def test_a_wrong_preference_is_400_in_french(client, parent, method, value):
 
     assert response.status_code == 400
     assert response.json() == {"decision_emails": [CHOOSE]}
-    assert not AccountProfile.objects.filter(user=parent).exists()
+    assert AccountProfile.objects.get(user=parent).decision_emails == "digest"
 
 
 def test_put_without_the_preference_is_400(client):
@@ -394,7 +396,7 @@ def test_the_preference_with_a_session_needs_the_csrf_token(parent):
     response = client.put(NOTIFICATIONS_URL, {"decision_emails": "none"}, format="json")
 
     assert response.status_code == 403
-    assert not AccountProfile.objects.filter(user=parent).exists()
+    assert AccountProfile.objects.get(user=parent).decision_emails == "digest"
 
 
 # Anonymous

@@ -212,6 +212,7 @@ def test_demo_parent_has_an_activated_account_and_the_terms_are_set(loaded):
     profile = AccountProfile.objects.get(user__email=demo.PARENT_EMAIL)
 
     assert profile.activated_at is not None and not profile.awaiting_activation
+    assert profile.terms_accepted_at is not None
     assert profile.municipality.name == "Belleville-sur-Loire"
     settings = FamilyPortalSettings.for_site(Site.objects.get(is_default_site=True))
     assert "code abonné" in settings.terms_text

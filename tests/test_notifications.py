@@ -257,7 +257,7 @@ def test_every_account_of_the_family_that_wants_e_mails_gets_the_digest(
     factories.SubscriptionFactory(user=second, family=family)
     quiet = factories.UserFactory(username="quiet@example.org", email="quiet@example.org")
     factories.SubscriptionFactory(user=quiet, family=family)
-    AccountProfile.objects.create(user=quiet, decision_emails="none")
+    AccountProfile.objects.filter(user=quiet).update(decision_emails="none")
     gone = factories.UserFactory(username="gone@example.org", email="gone@example.org")
     gone.is_active = False
     gone.save()
@@ -530,7 +530,7 @@ def test_a_recipient_the_backend_refuses_does_not_stop_the_others_and_is_retried
 def test_an_account_that_chose_no_e_mail_gets_none_but_its_receipts(
     family, parent, lea, canteen, agent, site, django_capture_on_commit_callbacks
 ):
-    AccountProfile.objects.create(user=parent, decision_emails="none")
+    AccountProfile.objects.filter(user=parent).update(decision_emails="none")
 
     with django_capture_on_commit_callbacks(execute=True):
         outcome = book(family, lea, canteen, [MON], parent)

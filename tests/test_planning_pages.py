@@ -850,6 +850,10 @@ def feed_path(token):
     return f"{PORTAL_URL}calendrier/{token}/"
 
 
+def ics_path(token):
+    return f"{PORTAL_URL}calendrier/{token}.ics"
+
+
 def test_the_calendar_address_is_created_on_demand(parent_client, portal_page, family):
     first = get(parent_client, url(family, "calendrier/"))
 
@@ -861,8 +865,8 @@ def test_the_calendar_address_is_created_on_demand(parent_client, portal_page, f
     family.refresh_from_db()
     assert family.calendar_token
     html = response.content.decode()
-    assert f'value="http://testserver{feed_path(family.calendar_token)}"' in html
-    assert f'href="webcal://testserver{feed_path(family.calendar_token)}"' in html
+    assert f'value="http://testserver{ics_path(family.calendar_token)}"' in html
+    assert f'href="webcal://testserver{ics_path(family.calendar_token)}"' in html
     assert messages_of(response) == ["Your calendar address has been created."]
 
 
@@ -922,6 +926,40 @@ def test_the_feed_holds_the_booked_days_only(
     assert sorted(str(e["uid"]) for e in again.walk("VEVENT")) == sorted(
         str(e["uid"]) for e in events
     )
+
+
+def test_the_feed_also_answers_at_an_address_ending_in_ics(
+    client, portal_page, family, lea, canteen, parent, agent
+):
+    booked(family, lea, canteen, [MON], parent, agent)
+    token = family.regenerate_calendar_token()
+
+    ics = client.get(ics_path(token))
+    old = client.get(feed_path(token))  # the address given before keeps working
+
+    assert ics.status_code == old.status_code == 200
+    assert ics["Content-Type"] == "text/calendar; charset=utf-8"
+    assert ics["Cache-Control"] == old["Cache-Control"] == "private, max-age=300"
+    assert ics.content == old.content
+    [event] = icalendar.Calendar.from_ical(ics.content).walk("VEVENT")
+    assert str(event["summary"]) == "Repas école – Léa"
+    assert client.head(ics_path(token)).status_code == 200
+    assert client.post(ics_path(token)).status_code == 405
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/espace-famille/calendrier/inconnu.ics",  # no such feed
+        "/calendrier/{token}.ics",  # not below the portal page
+        "/ailleurs/calendrier/{token}.ics",  # no such page
+        "/espace-famille/connexion/calendrier/{token}.ics",  # below a route, not the page
+    ],
+)
+def test_an_ics_address_elsewhere_is_not_found(client, portal_page, family, path):
+    token = family.regenerate_calendar_token()
+
+    assert client.get(path.format(token=token)).status_code == 404
 
 
 def test_the_feed_tells_nothing_else(client, portal_page, family, lea, canteen, parent, agent):

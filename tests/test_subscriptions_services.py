@@ -196,3 +196,100 @@ def test_regenerating_the_code_stops_the_old_one_and_keeps_the_links(
     assert ModelLogEntry.objects.filter(
         action="wagtail_family_portal.subscriber_code_regenerated", user=agent
     ).exists()
+
+
+# The attempts log is purged after its retention
+
+
+def attempt_at(moment, code="OLD"):
+    return SubscriptionAttempt.objects.create(
+        created_at=moment, ip_address="192.0.2.1", code=code, outcome="not_recognised"
+    )
+
+
+def test_the_purge_deletes_attempts_older_than_a_year_and_keeps_the_rest(db):
+    now = timezone.now()
+    year = dt.timedelta(days=365)
+    older = attempt_at(now - year - dt.timedelta(seconds=1), "OLDER")
+    boundary = attempt_at(now - year, "BOUNDARY")
+    recent = attempt_at(now - dt.timedelta(days=2), "RECENT")
+
+    assert subscriptions.purge_attempts(now=now, dry_run=True) == 1
+    assert SubscriptionAttempt.objects.count() == 3
+
+    assert subscriptions.purge_attempts(now=now) == 1
+
+    assert set(SubscriptionAttempt.objects.all()) == {boundary, recent}
+    assert not SubscriptionAttempt.objects.filter(pk=older.pk).exists()
+    assert subscriptions.purge_attempts(now=now) == 0
+
+
+@pytest.mark.parametrize("setting", [30, dt.timedelta(days=30)])
+def test_the_retention_is_a_setting(db, settings, setting):
+    settings.WAGTAIL_FAMILY_PORTAL_SUBSCRIPTION_ATTEMPTS_RETENTION = setting
+    now = timezone.now()
+    attempt_at(now - dt.timedelta(days=31))
+    kept = attempt_at(now - dt.timedelta(days=29))
+
+    assert subscriptions.purge_attempts(now=now) == 1
+    assert list(SubscriptionAttempt.objects.all()) == [kept]
+
+
+def test_the_purge_never_deletes_what_the_limits_still_count(db, settings, family, municipality):
+    settings.WAGTAIL_FAMILY_PORTAL_SUBSCRIPTION_ATTEMPTS_RETENTION = 0
+    for n in range(20):
+        with pytest.raises(subscriptions.SubscriptionError):
+            try_code(f"WRONG-{n}", None, municipality, confirm=False)
+
+    subscriptions.purge_attempts()
+
+    with pytest.raises(subscriptions.TooManyAttempts):
+        try_code(family.subscriber_code, None, municipality, confirm=False)
+
+
+def test_the_command_purges_and_its_dry_run_only_counts(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    attempt_at(timezone.now() - dt.timedelta(days=400))
+    out = StringIO()
+    call_command("purge_family_portal_subscription_attempts", "--dry-run", stdout=out)
+    assert "older than 365 days: 1 would be deleted" in out.getvalue()
+    assert SubscriptionAttempt.objects.count() == 1
+
+    call_command("purge_family_portal_subscription_attempts", stdout=out)
+    assert "older than 365 days: 1 deleted" in out.getvalue()
+    assert not SubscriptionAttempt.objects.exists()
+
+
+def test_the_schedules_command_creates_the_nightly_purge_once(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django_q.models import Schedule
+
+    first, second = StringIO(), StringIO()
+    call_command("sync_family_portal_schedules", stdout=first)
+    call_command("sync_family_portal_schedules", stdout=second)
+
+    [schedule] = Schedule.objects.filter(name=subscriptions.PURGE_SCHEDULE)
+    assert schedule.func == "wagtail_family_portal.tasks.purge_subscription_attempts"
+    assert (schedule.schedule_type, schedule.repeats) == (Schedule.DAILY, -1)
+    assert schedule.next_run > timezone.now()
+    assert f"created: {subscriptions.PURGE_SCHEDULE}" in first.getvalue()
+    assert f"unchanged: {subscriptions.PURGE_SCHEDULE}" in second.getvalue()
+    # A schedule changed by hand is put right, still once.
+    Schedule.objects.filter(pk=schedule.pk).update(schedule_type=Schedule.ONCE, repeats=0)
+    assert subscriptions.sync_purge_schedule().updated == [subscriptions.PURGE_SCHEDULE]
+    assert Schedule.objects.filter(name=subscriptions.PURGE_SCHEDULE).count() == 1
+    assert Schedule.objects.get(pk=schedule.pk).schedule_type == Schedule.DAILY
+
+
+def test_the_scheduled_task_runs_the_purge(db):
+    from wagtail_family_portal import tasks
+
+    attempt_at(timezone.now() - dt.timedelta(days=400))
+
+    assert tasks.purge_subscription_attempts() == 1
+    assert not SubscriptionAttempt.objects.exists()

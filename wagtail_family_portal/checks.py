@@ -4,11 +4,41 @@ from django.conf import settings
 from django.core.checks import Error, Warning, register
 
 AXES_BACKENDS = ("axes.backends.AxesStandaloneBackend", "axes.backends.AxesBackend")
+LOCKOUT_PARAMETERS = "wagtail_family_portal.lockout.lockout_parameters"
+DATABASE_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+
+
+def _lockout_parameters_problem(parameters) -> str | None:
+    """What is wrong with the host's ``AXES_LOCKOUT_PARAMETERS``, or None for the package's."""
+    from . import lockout
+
+    if parameters == LOCKOUT_PARAMETERS or parameters is lockout.lockout_parameters:
+        return None
+    groups = set()
+    if isinstance(parameters, list | tuple):
+        for group in parameters:
+            groups.add((group,) if isinstance(group, str) else tuple(sorted(group)))
+    if ("ip_address",) in groups:
+        return (
+            "AXES_LOCKOUT_PARAMETERS locks by IP address alone: the failures of one address "
+            "lock every account behind it (a school, a town hall, a proxy), agents included"
+        )
+    if ("username",) in groups:
+        return (
+            "AXES_LOCKOUT_PARAMETERS locks by account alone: anyone who knows a family's "
+            "e-mail address can lock that account"
+        )
+    return (
+        f"AXES_LOCKOUT_PARAMETERS is not '{LOCKOUT_PARAMETERS}' (the account and the IP "
+        "address together, with a higher ceiling per IP address)"
+    )
 
 
 @register("security")
 def check_login_throttling(app_configs=None, **kwargs):
-    """Login throttling needs django-axes installed, its backend first and its middleware."""
+    """Login throttling needs django-axes installed, its backend first and its middleware, and
+    locks an account from one IP address (with a per-IP ceiling), never an address or an
+    account alone."""
     problems = []
     hint = "See docs/install.md, “Login throttling”."
     if "axes" not in settings.INSTALLED_APPS:
@@ -25,6 +55,19 @@ def check_login_throttling(app_configs=None, **kwargs):
             "AXES_LOCKOUT_CALLABLE is not 'wagtail_family_portal.lockout.lockout_response' "
             "(the API would not answer a lockout in JSON)"
         )
+    if "axes" in settings.INSTALLED_APPS:
+        # django-axes' default (when the setting is missing) is the IP address alone.
+        parameters_problem = _lockout_parameters_problem(
+            getattr(settings, "AXES_LOCKOUT_PARAMETERS", None) or ["ip_address"]
+        )
+        if parameters_problem:
+            problems.append(parameters_problem)
+        handler = getattr(settings, "AXES_HANDLER", None) or DATABASE_HANDLER
+        if handler != DATABASE_HANDLER:
+            problems.append(
+                f"AXES_HANDLER is not '{DATABASE_HANDLER}': the per-IP ceiling counts the "
+                "failures django-axes' database handler records"
+            )
     return [
         Warning(
             f"Family portal logins are not throttled as documented: {problem}.",

@@ -211,9 +211,8 @@ def ensure_parent(municipality):
         is_superuser=False,
         is_active=True,
     )
-    profile, _ = AccountProfile.objects.get_or_create(
-        user=parent, defaults={"terms_accepted_at": timezone.now()}
-    )
+    profile, _ = AccountProfile.objects.get_or_create(user=parent)
+    profile.terms_accepted_at = profile.terms_accepted_at or timezone.now()
     profile.civility, profile.phone = Guardian.Civility.MRS, "06 12 34 56 78"
     profile.municipality = municipality
     profile.activated_at = profile.activated_at or timezone.now()

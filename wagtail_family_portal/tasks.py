@@ -24,8 +24,12 @@ def _portal_link(portal_url: str, route: str, **kwargs) -> str:
     return portal_url.rstrip("/") + "/" + FamilyPortalPage().reverse_subpage(route, kwargs=kwargs)
 
 
-def _send(kind, user, site, portal_url, action_url, language, **values) -> int:
-    """Render ``kind`` for ``user`` in ``language`` and send it; 0 when there is no address."""
+def _send(kind, user, site, portal_url, action_url, language, messages=None, **values) -> int:
+    """Render ``kind`` for ``user`` in ``language`` and send it; 0 when there is no address.
+
+    ``messages`` (a callable, run in ``language``) gives the blocks (title, text) the portal adds
+    between the introduction and the common text.
+    """
     if user is None or not email_address(user):
         return 0
     with translation.override(language):
@@ -35,17 +39,36 @@ def _send(kind, user, site, portal_url, action_url, language, **values) -> int:
             site=site,
             values={**account_values(user), "portal_url": portal_url, **values},
             action_url=action_url() if callable(action_url) else action_url,
+            messages=messages() if messages else (),
         )
         return email.send()
 
 
 def send_activation_email(user_id, site_id, portal_url, language=None):
-    """The activation e-mail; the link is made now, so that its validity starts at sending."""
-    from .services.accounts import activation_timeout, make_activation_token
+    """The activation e-mail; the link is made now, so that its validity starts at sending.
+
+    It says what the subscriber code typed at sign-up gave: the sign-up's answer never does.
+    """
+    from .models import AccountProfile
+    from .services.accounts import (
+        activation_timeout,
+        make_activation_token,
+        signup_code_email_notice,
+    )
 
     user, site = _load(user_id, site_id)
     if user is not None and user.is_active:
         return 0
+    profile = (
+        AccountProfile.objects.select_related("pending_family").filter(user=user).first()
+        if user is not None
+        else None
+    )
+
+    def messages():
+        notice = signup_code_email_notice(profile) if profile is not None else None
+        return [notice] if notice else []
+
     return _send(
         kinds.ACTIVATION,
         user,
@@ -53,6 +76,7 @@ def send_activation_email(user_id, site_id, portal_url, language=None):
         portal_url,
         lambda: _portal_link(portal_url, "activate", token=make_activation_token(user)),
         language,
+        messages=messages,
         expiry_days=max(1, round(activation_timeout() / 86400)),
     )
 
@@ -93,3 +117,10 @@ def send_digests(site_id):
         async_task("wagtail_family_portal.tasks.send_digests", site_id)
     notifications.sync_schedules()
     return {"slot": run.slot.isoformat(), "sent": run.sent, "failed": len(run.failed)}
+
+
+def purge_subscription_attempts():
+    """The nightly purge of the subscriber-code attempts older than their retention."""
+    from .services.subscriptions import purge_attempts
+
+    return purge_attempts()

@@ -225,12 +225,15 @@ Q_CLUSTER = {
 
 LOGIN_URL = "/espace-famille/connexion/"
 
-# Login throttling (django-axes): after 10 failed logins for one account, or from one IP
-# address, logging in is blocked for 15 minutes; a success resets the count. Before that, the
-# portal's login page and the API's auth/ endpoints accept 10 attempts a minute per IP address.
-AXES_FAILURE_LIMIT = 10
+# Login throttling (django-axes): 10 failed logins for one account from one IP address block
+# that account from that address for 15 minutes; 100 from one IP address, whatever the
+# accounts, block the address (WAGTAIL_FAMILY_PORTAL_LOGIN_LIMITS changes both). A success
+# resets the account's count. Before that, the portal's login page and the API's auth/ endpoints
+# accept 10 attempts a minute per IP address.
+AXES_FAILURE_LIMIT = "wagtail_family_portal.lockout.failure_limit"
+AXES_LOCKOUT_PARAMETERS = "wagtail_family_portal.lockout.lockout_parameters"
 AXES_COOLOFF_TIME = dt.timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
 AXES_DISABLE_ACCESS_LOG = True
 AXES_USERNAME_CALLABLE = "wagtail_family_portal.lockout.axes_username"

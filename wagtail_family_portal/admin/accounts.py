@@ -7,7 +7,9 @@ an agent sees the accounts signed up on their portal or linked to one of their f
 account are counted, never named; the same goes for the family a code of another municipality
 designates in the attempts log.
 
-Accounts created before ``AccountProfile`` existed (with no profile row) are not listed here.
+Every account has a profile, however it was created (``signals.py``, migration 0019): those
+created outside the portal's sign-up (``createsuperuser``, the user form, a host's own sign-up)
+are listed too, as activated; superusers see them all, agents those linked to their families.
 """
 
 from django.contrib.admin.utils import quote

@@ -127,8 +127,9 @@ class TokenView(AuthEndpoint):
             429: OpenApiResponse(
                 ErrorSerializer,
                 description=(
-                    "Too many attempts, or too many failed logins for this account or from this "
-                    "IP address (blocked for a while); the Retry-After header says when to retry."
+                    "Too many attempts, or too many failed logins for this account from this IP "
+                    "address, or from this IP address whatever the accounts (blocked for a "
+                    "while); the message and the Retry-After header say how long is left."
                 ),
             ),
         },
@@ -139,13 +140,12 @@ class TokenView(AuthEndpoint):
         serializer.is_valid(raise_exception=True)
         email = serializer.validated_data["email"]
         password = serializer.validated_data["password"]
-        # django-axes counts the failures and refuses a locked-out account or IP address.
+        # django-axes counts the failures and refuses an account locked from this IP address, or
+        # an IP address over its own ceiling (see lockout.py).
         user = authenticate(request._request, email=email, password=password)
         if lockout.is_locked_out(request._request):
-            seconds = lockout.cool_off_seconds(request._request)
-            response = error_response(
-                429, {"detail": lockout.lockout_message(seconds)}, retry_after=seconds
-            )
+            refused = lockout.current_lockout(request._request)
+            response = error_response(429, {"detail": refused.message}, retry_after=refused.seconds)
             # The axes middleware keeps this answer (see lockout.lockout_response).
             response.wfp_lockout_shown = True
             return response
@@ -168,22 +168,25 @@ class SignUpView(AuthEndpoint):
                 DetailSerializer,
                 description=(
                     "The same answer whether the address is new or already has an account (that "
-                    "account's owner gets an e-mail saying so)."
+                    "account's owner gets an e-mail saying so), and whether the subscriber code "
+                    "exists or not: the activation e-mail says whether the family will be "
+                    "linked, or that the code was not recognised (or not checked, after too "
+                    "many wrong codes from this IP address) and how to link it later."
                 ),
             ),
             400: OpenApiResponse(
                 ErrorSerializer,
                 description=(
                     "{field: [messages]} for bad input (email, password, first_name, last_name, "
-                    "phone, civility, subscriber_code, accept_terms), or {detail} when the site "
-                    "has no portal page to build activation links from."
+                    "phone, civility, subscriber_code too long, accept_terms), or {detail} when "
+                    "the site has no portal page to build activation links from."
                 ),
             ),
             429: OpenApiResponse(
                 ErrorSerializer,
                 description=(
-                    "Too many sign-up attempts, or too many wrong subscriber codes from this IP "
-                    "address; the Retry-After header says when to retry."
+                    "Too many sign-up attempts from this IP address; the Retry-After header says "
+                    "when to retry."
                 ),
             ),
         },
@@ -227,8 +230,6 @@ class SignUpView(AuthEndpoint):
                 ip_address=client_ip(request),
                 channel=SubscriptionAttempt.Channel.API,
             )
-        except subscriptions.TooManyAttempts as error:
-            return too_many_attempts(error)
         except ValidationError as error:
             return error_response(400, error.message_dict)
         return Response({"detail": SIGNUP_ACCEPTED}, status=status.HTTP_202_ACCEPTED)
@@ -258,10 +259,12 @@ class ActivateView(AuthEndpoint):
         serializer = ActivationRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            accounts.activate(serializer.validated_data["token"])
+            activation = accounts.activate(serializer.validated_data["token"])
         except accounts.AccountError as error:
             return error_response(400, {"token": [error.message], "code": error.code})
-        return Response({"detail": ACCOUNT_ACTIVATED})
+        notice = accounts.activation_notice(activation)
+        detail = f"{ACCOUNT_ACTIVATED} {notice}" if notice else str(ACCOUNT_ACTIVATED)
+        return Response({"detail": detail})
 
 
 class ResendActivationView(AuthEndpoint):

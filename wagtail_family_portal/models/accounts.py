@@ -38,6 +38,14 @@ class AccountProfile(models.Model):
         DIGEST = "digest", _("a summary at set times of the day")
         NONE = "none", _("no e-mail")
 
+    class SignupCode(models.TextChoices):
+        """What the subscriber code typed at sign-up gave; the page and the API answer the same
+        whatever it is, and the activation e-mail tells the family."""
+
+        FOUND = "found", _("family found, linked on activation")
+        NOT_RECOGNISED = "not_recognised", _("code not recognised")
+        NOT_CHECKED = "not_checked", _("not checked: too many wrong codes")
+
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         verbose_name=_("account"),
@@ -68,6 +76,13 @@ class AccountProfile(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         help_text=_("The family of the subscriber code given at sign-up."),
+    )
+    signup_code_outcome = models.CharField(
+        _("subscriber code given at sign-up"),
+        max_length=20,
+        choices=SignupCode.choices,
+        blank=True,
+        help_text=_("Empty when no code was typed. The activation e-mail tells the family."),
     )
     decision_emails = models.CharField(
         _("e-mails about decisions"),

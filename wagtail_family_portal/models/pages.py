@@ -178,8 +178,9 @@ class FamilyPortalPage(RoutablePageMixin, Page):
     def calendar_settings(self, request, family_id):
         return self._planning_view("calendar_settings", request, family_id)
 
-    # No ".ics" at the end: Wagtail's page URLs take letters, digits, "-" and "_" only. The
-    # answer's Content-Type is what calendar programs read.
+    # Wagtail's page URLs take letters, digits, "-" and "_" only: the same feed ending in
+    # ".ics" (…/calendrier/<token>.ics, the address families are given) is a Django URL of
+    # wagtail_family_portal.urls. Calendar programs read the answer's Content-Type.
     @path("calendrier/<str:token>/", name="calendar_feed")
     def calendar_feed(self, request, token):
         from ..views import planning

@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from ..emails.rendering import email_address
@@ -42,10 +42,20 @@ class AccountError(Exception):
 @dataclass(frozen=True)
 class SignUpResult:
     """What a sign-up did. The page and the API answer the same whatever ``created`` is, so that
-    nobody learns whether an address already has an account."""
+    nobody learns whether an address already has an account, nor whether a code exists."""
 
     created: bool
     user: object | None = None
+
+
+@dataclass(frozen=True)
+class Activation:
+    """An account just activated, with the family linked from its sign-up code (if any) and
+    what that code gave (``AccountProfile.SignupCode``, empty when none was typed)."""
+
+    user: object
+    family: Family | None = None
+    signup_code: str = ""
 
 
 def activation_timeout() -> int:
@@ -106,10 +116,13 @@ def sign_up(
 ) -> SignUpResult:
     """Create an inactive account and queue its activation e-mail.
 
-    Raises ``ValidationError`` (a dict by field) for bad input, ``subscriptions.TooManyAttempts``
-    when the IP has tried too many wrong codes. An address that already has an account gets an
-    e-mail saying so (or a new activation link if it was never activated) and nothing is created:
-    the caller answers as for a new account, following Django's password-reset approach.
+    Raises ``ValidationError`` (a dict by field) for bad input. An address that already has an
+    account gets an e-mail saying so (or a new activation link if it was never activated) and
+    nothing is created: the caller answers as for a new account, following Django's
+    password-reset approach. The optional subscriber code never changes the answer either: it
+    is checked (and logged, and counted against the limits of ``services.subscriptions``), and
+    the activation e-mail says what it gave; a code refused for too many wrong ones is not
+    checked at all.
     """
     from ..models import Municipality
 
@@ -138,23 +151,17 @@ def sign_up(
         raise ValidationError(errors)
 
     municipality = Municipality.objects.filter(site=site).first() if site else None
-    family = None
+    family, code_outcome = None, ""
     if subscriber_code.strip():
-        # Checked before the address, for everybody: the answer must not depend on whether the
-        # address already has an account.
-        try:
-            family = subscriptions.find_family(
-                code=subscriber_code,
-                user=None,
-                email=email,
-                municipality=municipality,
-                ip_address=ip_address,
-                channel=channel,
-            )
-        except subscriptions.TooManyAttempts:
-            raise
-        except subscriptions.SubscriptionError as error:
-            raise ValidationError({"subscriber_code": [error.message]}) from None
+        # Checked before the address, for everybody: the work done must not depend on whether
+        # the address already has an account.
+        family, code_outcome = _check_signup_code(
+            code=subscriber_code,
+            email=email,
+            municipality=municipality,
+            ip_address=ip_address,
+            channel=channel,
+        )
 
     existing = find_account(email)
     if existing is not None:
@@ -171,20 +178,92 @@ def sign_up(
             user.set_password(password)
             user.save()
             now = timezone.now()
-            profile = AccountProfile.objects.create(
+            # Saving the user made a profile for an account "created outside the portal"
+            # (signals.py): this one is the portal's, waiting for its activation.
+            profile, _created = AccountProfile.objects.update_or_create(
                 user=user,
-                civility=civility,
-                phone=phone,
-                municipality=municipality,
-                created_at=now,
-                terms_accepted_at=now,
-                pending_family=family,
+                defaults={
+                    "civility": civility,
+                    "phone": phone,
+                    "municipality": municipality,
+                    "created_at": now,
+                    "terms_accepted_at": now,
+                    "activation_sent_at": None,
+                    "activated_at": None,
+                    "pending_family": family,
+                    "signup_code_outcome": code_outcome,
+                },
             )
             _queue_activation(profile, site, portal_url)
     except IntegrityError:
         # The same address signed up twice at the same instant: the other one won.
         return SignUpResult(created=False)
     return SignUpResult(created=True, user=user)
+
+
+def _check_signup_code(*, code, email, municipality, ip_address, channel):
+    """The family of a code typed at sign-up, and what the check gave; never an error.
+
+    ``subscriptions.find_family`` logs the attempt and applies the limits as for any code; only
+    the activation e-mail, read by whoever holds the address, tells the result.
+    """
+    SignupCode = AccountProfile.SignupCode
+    try:
+        family = subscriptions.find_family(
+            code=code,
+            user=None,
+            email=email,
+            municipality=municipality,
+            ip_address=ip_address,
+            channel=channel,
+        )
+    except subscriptions.TooManyAttempts:
+        return None, SignupCode.NOT_CHECKED
+    except subscriptions.SubscriptionError:
+        return None, SignupCode.NOT_RECOGNISED
+    return family, SignupCode.FOUND
+
+
+def signup_code_email_notice(profile: AccountProfile) -> tuple[str, str] | None:
+    """The block of the activation e-mail saying what the sign-up code gave (title, text)."""
+    SignupCode = AccountProfile.SignupCode
+    outcome = profile.signup_code_outcome
+    if outcome == SignupCode.FOUND and profile.pending_family_id:
+        text = gettext(
+            "The subscriber code you gave is that of the %(family)s family file: your account "
+            "will be linked to it as soon as you activate it."
+        ) % {"family": profile.pending_family.name}
+    elif outcome == SignupCode.NOT_RECOGNISED:
+        text = gettext(
+            "The subscriber code you gave was not recognised, so your account is not linked to "
+            "a family file. Once your account is activated, log in and add the code printed on "
+            "the paperwork the municipality sends you (enrolment letter, invoice) in “Mes "
+            "abonnements”."
+        )
+    elif outcome == SignupCode.NOT_CHECKED:
+        text = gettext(
+            "The subscriber code you gave could not be checked: too many wrong codes were typed "
+            "from your connection lately. Once your account is activated, log in and add it in "
+            "“Mes abonnements”."
+        )
+    else:
+        return None
+    return gettext("Your subscriber code"), text
+
+
+def activation_notice(activation: Activation) -> str:
+    """What an account just activated is told about its sign-up code ("" when none was typed)."""
+    SignupCode = AccountProfile.SignupCode
+    if activation.family is not None:
+        return gettext("Your account is linked to the %(family)s family file.") % {
+            "family": activation.family.name
+        }
+    if activation.signup_code in (SignupCode.NOT_RECOGNISED, SignupCode.NOT_CHECKED):
+        return gettext(
+            "The subscriber code you gave at sign-up could not be used: once logged in, add it "
+            "in “Mes abonnements”."
+        )
+    return ""
 
 
 def _free_username(User, email: str) -> str:
@@ -199,8 +278,18 @@ def _free_username(User, email: str) -> str:
     return username
 
 
-def _profile(user) -> AccountProfile:
-    profile, _created = AccountProfile.objects.get_or_create(user=user)
+def ensure_profile(user) -> AccountProfile:
+    """The account's profile, made for an account created outside the portal's sign-up
+    (``createsuperuser``, the admin's user form, a host's own sign-up, older accounts).
+
+    Such an account counts as activated from when it joined: the portal's activation link and
+    "new link" never open an account that someone else created inactive, or switched off.
+    """
+    joined = getattr(user, "date_joined", None) or timezone.now()
+    # By id: the user object keeps no cached profile that a later update would leave stale.
+    profile, _created = AccountProfile.objects.get_or_create(
+        user_id=user.pk, defaults={"created_at": joined, "activated_at": joined}
+    )
     return profile
 
 
@@ -211,7 +300,7 @@ def _queue_activation(profile: AccountProfile, site, portal_url: str) -> None:
 
 
 def _queue_existing_account_email(user, site, portal_url: str) -> None:
-    profile = _profile(user)
+    profile = ensure_profile(user)
     if profile.awaiting_activation:
         if _may_resend(profile):
             with transaction.atomic():
@@ -241,7 +330,7 @@ def resend_activation(*, email: str, site, portal_url: str) -> None:
     user = find_account(email)
     if user is None:
         return
-    profile = _profile(user)
+    profile = ensure_profile(user)
     if profile.awaiting_activation and _may_resend(profile):
         with transaction.atomic():
             _queue_activation(profile, site, portal_url)
@@ -293,7 +382,7 @@ def check_activation_token(token: str):
     )
     if user is None or data.get("h") != _state_hash(user):
         raise _invalid_link()
-    profile = _profile(user)
+    profile = ensure_profile(user)
     if user.is_active or profile.activated_at is not None:
         raise AccountError(
             _("This account is already activated: you can log in."), code="already_active"
@@ -332,8 +421,9 @@ def activate(token: str):
         profile.pending_family = None
         profile.save(update_fields=["activated_at", "pending_family"])
         if family is not None:
-            subscriptions.link(user, Family.objects.get(pk=family.pk), by=user)
-    return user
+            family = Family.objects.get(pk=family.pk)
+            subscriptions.link(user, family, by=user)
+    return Activation(user=user, family=family, signup_code=profile.signup_code_outcome)
 
 
 def issue_token(user) -> str:
@@ -349,10 +439,8 @@ def set_decision_emails(user, value: str) -> AccountProfile:
     for an account that has none yet. Receipts of requests are sent whatever the choice."""
     if value not in AccountProfile.DecisionEmails.values:
         raise ValueError(value)
-    profile, created = AccountProfile.objects.get_or_create(
-        user=user, defaults={"decision_emails": value}
-    )
-    if not created and profile.decision_emails != value:
+    profile = ensure_profile(user)
+    if profile.decision_emails != value:
         profile.decision_emails = value
         profile.save(update_fields=["decision_emails"])
     return profile

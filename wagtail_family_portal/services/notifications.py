@@ -426,7 +426,8 @@ def decision_label(state: str) -> str:
 # Schedules
 
 
-def _next_at(moment: dt.time, now: dt.datetime, tz) -> dt.datetime:
+def next_at(moment: dt.time, now: dt.datetime, tz) -> dt.datetime:
+    """The next ``moment`` of the day in ``tz`` after ``now`` (a schedule's next run)."""
     local = now.astimezone(tz)
     candidate = dt.datetime.combine(local.date(), moment, tzinfo=tz)
     if candidate <= local:
@@ -449,7 +450,7 @@ def wanted_schedules(now=None) -> dict[str, dict]:
                 "func": "wagtail_family_portal.tasks.send_digests",
                 "args": repr((site.pk,)),
                 "time": moment,
-                "next_run": _next_at(moment, now, tz),
+                "next_run": next_at(moment, now, tz),
             }
     return wanted
 

@@ -1,9 +1,11 @@
 """Subscriptions ("Mes abonnements"): linking an account to a family file with its subscriber code.
 
 Every code tried is logged (``SubscriptionAttempt``) for the agents, and the same log enforces
-the brute-force limits: at most ``WRONG_CODES_PER_ACCOUNT`` wrong codes per account and
-``WRONG_CODES_PER_IP`` per IP address in ``WINDOW``. Counting in the database holds across
-several app servers; attempts of one account are serialised by locking its row.
+the brute-force limits: at most ``limits()["account"]`` wrong codes per account and
+``limits()["ip"]`` per IP address in ``WINDOW``. Counting in the database holds across several
+app servers; attempts of one account are serialised by locking its row. The log keeps e-mail
+and IP addresses: ``purge_attempts()`` deletes what is older than its retention (a year by
+default), every night through a django-q2 schedule (``sync_purge_schedule()``).
 """
 
 import datetime as dt
@@ -25,6 +27,11 @@ from ..models.families import normalise_subscriber_code
 Outcome = SubscriptionAttempt.Outcome
 WINDOW = dt.timedelta(hours=1)
 DEFAULT_LIMITS = {"account": 5, "ip": 20}
+RETENTION_SETTING = "WAGTAIL_FAMILY_PORTAL_SUBSCRIPTION_ATTEMPTS_RETENTION"
+DEFAULT_RETENTION = dt.timedelta(days=365)
+PURGE_SCHEDULE = "wagtail_family_portal.purge.subscription_attempts"
+PURGE_TASK = "wagtail_family_portal.tasks.purge_subscription_attempts"
+PURGE_TIME = dt.time(3, 30)  # at night, portal time
 
 
 class SubscriptionError(Exception):
@@ -198,3 +205,60 @@ def regenerate_subscriber_code(family: Family, *, by) -> str:
         code = family.regenerate_subscriber_code()
         log(family, "wagtail_family_portal.subscriber_code_regenerated", user=by)
     return code
+
+
+# The attempts log is kept for a while only
+
+
+def attempts_retention() -> dt.timedelta:
+    """How long attempts are kept (``WAGTAIL_FAMILY_PORTAL_SUBSCRIPTION_ATTEMPTS_RETENTION``: a
+    ``timedelta`` or a number of days; one year by default). Never less than the brute-force
+    window, which counts them."""
+    value = getattr(settings, RETENTION_SETTING, None)
+    if value is None:
+        return DEFAULT_RETENTION
+    if not isinstance(value, dt.timedelta):
+        value = dt.timedelta(days=value)
+    return max(value, WINDOW)
+
+
+def purge_attempts(*, now=None, dry_run: bool = False) -> int:
+    """Delete the attempts older than the retention; the number deleted (or, with ``dry_run``,
+    that would be). An attempt exactly as old as the retention stays."""
+    cutoff = (now or timezone.now()) - attempts_retention()
+    old = SubscriptionAttempt.objects.filter(created_at__lt=cutoff)
+    if dry_run:
+        return old.count()
+    deleted, _by_model = old.delete()
+    return deleted
+
+
+def sync_purge_schedule(now=None):
+    """Create the nightly django-q2 schedule of ``purge_attempts``, or put it right; running it
+    again changes nothing. Answers a ``notifications.ScheduleSync`` naming the schedule."""
+    from django_q.models import Schedule
+
+    from .notifications import ScheduleSync, next_at, portal_time_zone
+
+    result = ScheduleSync()
+    wanted = {"func": PURGE_TASK, "schedule_type": Schedule.DAILY, "repeats": -1}
+    with transaction.atomic():
+        schedule = Schedule.objects.select_for_update().filter(name=PURGE_SCHEDULE).first()
+        if schedule is None:
+            Schedule.objects.create(
+                name=PURGE_SCHEDULE,
+                next_run=next_at(PURGE_TIME, now or timezone.now(), portal_time_zone()),
+                **wanted,
+            )
+            result.created.append(PURGE_SCHEDULE)
+        elif schedule.next_run is None or any(
+            getattr(schedule, name) != value for name, value in wanted.items()
+        ):
+            for name, value in wanted.items():
+                setattr(schedule, name, value)
+            schedule.next_run = next_at(PURGE_TIME, now or timezone.now(), portal_time_zone())
+            schedule.save()
+            result.updated.append(PURGE_SCHEDULE)
+        else:
+            result.unchanged.append(PURGE_SCHEDULE)
+    return result

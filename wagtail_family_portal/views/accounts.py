@@ -18,7 +18,6 @@ from django.utils.translation import gettext_lazy as _
 from ..http import absolute_portal_url, client_ip, request_site
 from ..models import AccountProfile
 from ..services import accounts
-from ..services.subscriptions import TooManyAttempts
 from .account_forms import (
     EmailForm,
     NotificationSettingsForm,
@@ -65,7 +64,8 @@ def signup(request, page):
     """Create an account: an inactive one, activated from the link e-mailed to its address.
 
     An address that already has an account gets the same answer (and an e-mail saying so), so
-    that the form does not tell who is registered.
+    that the form does not tell who is registered; a subscriber code too, whether it exists or
+    not: the activation e-mail tells what it gave.
     """
     if request.user.is_authenticated:
         return redirect(page.get_url(request))
@@ -83,9 +83,6 @@ def signup(request, page):
                     portal_url=absolute_portal_url(request, page),
                     ip_address=client_ip(request),
                 )
-            except TooManyAttempts as error:
-                form.add_error("subscriber_code", error.message)
-                status = 429
             except ValidationError as error:
                 form.add_service_errors(error)
             else:
@@ -110,13 +107,16 @@ def activate(request, page, token: str):
     """
     if request.method == "POST":
         try:
-            accounts.activate(token)
+            activation = accounts.activate(token)
         except accounts.AccountError as error:
             if error.code == "already_active":
                 messages.info(request, error.message)
                 return redirect(subpage_url(page, "login", request))
             return _activation_error(request, page, error, status=400)
         messages.success(request, _("Your account is activated. You can now log in."))
+        notice = accounts.activation_notice(activation)
+        if notice:
+            messages.info(request, notice)
         return redirect(subpage_url(page, "login", request))
     try:
         user = accounts.check_activation_token(token)
@@ -186,7 +186,11 @@ class PasswordChangeView(PortalPageMixin, auth_views.PasswordChangeView):
 
 
 class PasswordResetView(ThrottledPostMixin, PortalPageMixin, auth_views.PasswordResetView):
-    """Ask for a password-reset link; the answer is the same whatever the address."""
+    """Ask for a password-reset link; the answer is the same whatever the address.
+
+    An account never activated has no password to reset yet: it gets a new activation link
+    instead (``services.accounts.resend_activation``, silent in every other case).
+    """
 
     template_name = TEMPLATES + "password_reset.html"
     form_class = PortalPasswordResetForm
@@ -197,11 +201,15 @@ class PasswordResetView(ThrottledPostMixin, PortalPageMixin, auth_views.Password
     def form_valid(self, form):
         # Read by PortalPasswordResetForm.send_mail, to build the link and queue the e-mail.
         site = request_site(self.request)
+        portal_url = absolute_portal_url(self.request, self.page)
         self.extra_email_context = {
             "portal_page": self.page,
-            "portal_url": absolute_portal_url(self.request, self.page),
+            "portal_url": portal_url,
             "site_id": site.pk if site else None,
         }
+        accounts.resend_activation(
+            email=form.cleaned_data["email"], site=site, portal_url=portal_url
+        )
         return super().form_valid(form)
 
 
@@ -248,8 +256,8 @@ def password_reset_complete(request, page):
 def notification_settings(request, page):
     """The account's choice: the digest of decisions at set times (default), or no e-mail.
 
-    An account may have no profile yet (created by the host, or before profiles existed): the
-    page shows the default, and saving creates the profile.
+    Every account gets a profile when created (``signals.py``); one that still has none (rows
+    inserted in bulk, bypassing signals) sees the default, and saving creates the profile.
     """
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path(), subpage_url(page, "login", request))

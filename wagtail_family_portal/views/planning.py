@@ -24,6 +24,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from wagtail.models import Page
 
 from .. import calendar_feed as feeds
 from .. import planning as plans
@@ -670,10 +671,37 @@ def calendar_settings(pages: FamilyPages):
         return redirect(pages.url("calendar_settings"))
     feed_url = webcal_url = ""
     if family.calendar_token:
-        path = pages.page.reverse_subpage("calendar_feed", args=(family.calendar_token,))
-        feed_url = request.build_absolute_uri(pages.base_url + path)
+        feed_url = request.build_absolute_uri(
+            pages.base_url + feed_file_path(pages.page, family.calendar_token)
+        )
         webcal_url = "webcal://" + feed_url.split("://", 1)[1]
     return pages.render("planning/calendar.html", {"feed_url": feed_url, "webcal_url": webcal_url})
+
+
+def feed_file_path(page, token: str) -> str:
+    """The feed's address below the portal page, ending in ".ics" (``calendrier/<token>.ics``):
+    the page's route without its final "/", served by ``calendar_feed_file``."""
+    return page.reverse_subpage("calendar_feed", args=(token,)).rstrip("/") + ".ics"
+
+
+def calendar_feed_file(request, page_path: str, token: str):
+    """The feed at ``<portal page>/calendrier/<token>.ics`` (``wagtail_family_portal.urls``).
+
+    The path before ``calendrier/`` must be the address of a live portal page of the request's
+    site (not one of its routes), found as Wagtail finds the page of a URL; the feed itself is
+    then the page route's.
+    """
+    from ..models import FamilyPortalPage
+
+    path = "/" + page_path
+    page = Page.find_for_request(request, path)
+    page = page.specific if page is not None else None
+    if not isinstance(page, FamilyPortalPage):
+        raise Http404
+    url_parts = page.get_url_parts(request)
+    if url_parts is None or url_parts[2] != path:
+        raise Http404
+    return calendar_feed(request, page, token)
 
 
 def calendar_feed(request, page, token):

@@ -202,11 +202,11 @@ class PortalLoginView(ThrottledPostMixin, auth_views.LoginView):
             return super().form_invalid(form)
         # django-axes refused the attempt (even a right password) or this failure reached the
         # limit: say so, and for how long, instead of "wrong password".
-        seconds = lockout.cool_off_seconds(self.request)
-        show_form_error(form, lockout.lockout_message(seconds))
+        refused = lockout.current_lockout(self.request)
+        show_form_error(form, refused.message)
         response = self.render_to_response(self.get_context_data(form=form), status=429)
         response.wfp_lockout_shown = True  # the axes middleware keeps this page
-        return set_retry_after(response, seconds) if seconds else response
+        return set_retry_after(response, refused.seconds) if refused.seconds else response
 
 
 def login(request, page):

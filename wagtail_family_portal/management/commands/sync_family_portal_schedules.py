@@ -1,21 +1,24 @@
-"""Create or update the django-q2 schedules of the decision digests from the sites' settings."""
+"""Create or update the django-q2 schedules of the decision digests from the sites' settings,
+and the nightly purge of the subscriber-code attempts."""
 
 from django.core.management.base import BaseCommand
 
 from ...services.notifications import portal_time_zone, sync_schedules
+from ...services.subscriptions import sync_purge_schedule
 
 
 class Command(BaseCommand):
     help = (
         "Create, update or delete the django-q2 schedules that send the decision digests, one "
-        "per site and time of Settings → Family portal. Safe to run again: it changes only "
-        "what differs."
+        "per site and time of Settings → Family portal, and the nightly purge of old subscriber "
+        "code attempts. Safe to run again: it changes only what differs."
     )
 
     def handle(self, *args, **options):
         from django_q.conf import Conf
 
         result = sync_schedules()
+        purge = sync_purge_schedule()
         for label, names in (
             ("created", result.created),
             ("updated", result.updated),
@@ -30,6 +33,13 @@ class Command(BaseCommand):
                 f"updated, {len(result.unchanged)} unchanged, {len(result.deleted)} deleted."
             )
         )
+        for label, names in (
+            ("created", purge.created),
+            ("updated", purge.updated),
+            ("unchanged", purge.unchanged),
+        ):
+            for name in names:
+                self.stdout.write(self.style.SUCCESS(f"Purge of old attempts: {label}: {name}"))
         if str(Conf.TIME_ZONE) != str(portal_time_zone()):
             self.stdout.write(
                 self.style.WARNING(
