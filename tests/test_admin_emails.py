@@ -9,8 +9,8 @@ from django.contrib.auth.models import Permission
 from django.contrib.messages import get_messages
 from django.urls import reverse
 from playwright.sync_api import expect
-from wagtail.permissions import policy_registry
 
+from wagtail_family_portal.admin.policies import policy_for
 from wagtail_family_portal.emails import kinds
 from wagtail_family_portal.models import EmailTemplate
 
@@ -404,7 +404,7 @@ def test_a_text_the_permission_policy_does_not_give_is_not_found(
 
     other_site = Site.objects.create(hostname="autreville.example", root_page=site.root_page)
     other = EmailTemplate.objects.create(site=other_site, kind=kinds.ACTIVATION.key)
-    policy = policy_registry.get_by_type(EmailTemplate)
+    policy = policy_for(EmailTemplate)
     everything = policy.instances_user_has_any_permission_for
     # A policy that gives editors the texts of their own site only.
     monkeypatch.setattr(

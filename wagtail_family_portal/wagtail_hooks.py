@@ -1,16 +1,16 @@
 """Wiring of the package into the Wagtail admin (the screens themselves live in ``admin/``)."""
 
 from wagtail import hooks
-from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 
 from .admin.bookings import AcceptLinesBulkAction, RefuseLinesBulkAction
+from .admin.policies import register_policy
 from .admin.requests import AcceptRequestsBulkAction, RefuseRequestsBulkAction
 from .admin.viewsets import EmailTemplateViewSet, FamilyPortalViewSetGroup, permission_policies
 
-# Registered first: Wagtail refuses a policy once it has fallen back to its default one.
+# Registered first: Wagtail 8 refuses a policy once it has fallen back to its default one.
 for model, policy in permission_policies():
-    register_permission_policy(model, policy, exact_class=True)
+    register_policy(model, policy)
 
 
 @hooks.register("register_admin_viewset")

@@ -27,16 +27,15 @@ from wagtail.admin.ui.tables import BulkActionsCheckboxColumn, Column, TitleColu
 from wagtail.admin.utils import get_valid_next_url_from_request
 from wagtail.admin.views.bulk_action import BulkAction
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
-from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.widgets import AdminDateInput
 from wagtail.admin.widgets.button import HeaderButton
-from wagtail.permissions import policy_registry
 
 from ..fields import WEEKDAY_CHOICES
 from ..models import Activity, BookingLine, Child, ChildDay, Enrolment, Family
 from ..models.bookings import HOLDS_PLACE
 from ..services import bookings
 from .forms import AcceptDecisionForm, RefuseDecisionForm
+from .policies import PermissionCheckedMixin, policy_for
 from .requests import LinkColumn, SubmittedColumn, local_datetime, user_name
 from .scoping import for_agent
 from .views import ScopedIndexView, ScopedInspectView
@@ -64,11 +63,11 @@ def pending_count(user) -> int:
 
 
 def may_decide(user) -> bool:
-    return policy_registry.get_by_type(BookingLine).user_has_permission(user, "change")
+    return policy_for(BookingLine).user_has_permission(user, "change")
 
 
 def may_read_attendance(user) -> bool:
-    return policy_registry.get_by_type(ChildDay).user_has_permission(user, "view")
+    return policy_for(ChildDay).user_has_permission(user, "view")
 
 
 def day_label(day) -> str:
@@ -197,7 +196,7 @@ class BookingLineIndexView(ScopedIndexView):
     @cached_property
     def may_edit_families(self) -> bool:
         # The lines listed are of the user's families: no check per row is needed.
-        return policy_registry.get_by_type(Family).user_has_permission(self.request.user, "change")
+        return policy_for(Family).user_has_permission(self.request.user, "change")
 
     def get_family_url(self, line: BookingLine) -> str | None:
         if self.may_edit_families:

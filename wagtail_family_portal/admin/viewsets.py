@@ -16,7 +16,6 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFi
 from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
-from wagtail.permissions import policy_registry
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from ..emails.rendering import email_address
@@ -41,6 +40,7 @@ from ..models.notifications import DigestDelivery
 from . import accounts, attendance, audit, bookings, emails, filters, requests
 from .families import FamilyEditView, LinkedAccountsPanel, RegenerateSubscriberCodeView
 from .forms import MunicipalityScopedForm
+from .policies import policy_for
 from .scoping import (
     AccountPermissionPolicy,
     BookingLinePermissionPolicy,
@@ -82,6 +82,11 @@ class MunicipalityScopedViewSet(ModelViewSet):
     base_form_class = MunicipalityScopedForm
     select_related = ()
     panels = ()
+
+    @cached_property
+    def permission_policy(self):
+        """The policy registered for the model (``permission_policies``), on Wagtail 7.4 too."""
+        return policy_for(self.model)
 
     def get_edit_handler(self):
         return ObjectList(self.panels, base_form_class=self.base_form_class).bind_to_model(
@@ -872,7 +877,7 @@ class AttendanceViewSet(ViewSet):
     @cached_property
     def menu_item_class(self):
         def is_shown(item, request):
-            policy = policy_registry.get_by_type(self.model)
+            policy = policy_for(self.model)
             return policy.user_has_permission(request.user, "view")
 
         return type("AttendanceMenuItem", (MenuItem,), {"is_shown": is_shown})
@@ -902,6 +907,11 @@ class EmailTemplateViewSet(SnippetViewSet):
     ]
     list_filter = ["site", "kind"]
     index_view_class = emails.EmailTemplateIndexView
+
+    @cached_property
+    def permission_policy(self):
+        """The policy registered for e-mail texts, on Wagtail 7.4 too."""
+        return policy_for(self.model)
 
     def get_edit_handler(self):
         """The model's panels, with the placeholders of the chosen e-mail and the preview."""
@@ -959,6 +969,6 @@ class FamilyPortalViewSetGroup(ViewSetGroup):
 
 
 def permission_policies():
-    """``(model, policy)`` for every screen of the group, to register before Wagtail needs them."""
+    """``(model, policy)`` for every screen, to register before Wagtail needs them."""
     for viewset_class in FamilyPortalViewSetGroup.items:
         yield viewset_class.model, viewset_class.permission_policy_class(viewset_class.model)
