@@ -4,6 +4,7 @@ from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 
 from .admin.bookings import AcceptLinesBulkAction, RefuseLinesBulkAction
+from .admin.emails import EmailTemplateDeleteBulkAction
 from .admin.policies import register_policy
 from .admin.requests import AcceptRequestsBulkAction, RefuseRequestsBulkAction
 from .admin.viewsets import EmailTemplateViewSet, FamilyPortalViewSetGroup, permission_policies
@@ -24,6 +25,8 @@ hooks.register("register_bulk_action", AcceptRequestsBulkAction)
 hooks.register("register_bulk_action", RefuseRequestsBulkAction)
 hooks.register("register_bulk_action", AcceptLinesBulkAction)
 hooks.register("register_bulk_action", RefuseLinesBulkAction)
+# After Wagtail's own snippet deletion (order 0), which it replaces for e-mail texts.
+hooks.register("register_bulk_action", EmailTemplateDeleteBulkAction, order=1)
 
 
 @hooks.register("register_log_actions")

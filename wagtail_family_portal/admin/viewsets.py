@@ -905,8 +905,13 @@ class EmailTemplateViewSet(SnippetViewSet):
         Column("kind", label=_("e-mail"), accessor="get_kind_display", sort_key="kind"),
         "subject",
     ]
-    list_filter = ["site", "kind"]
+    filterset_class = filters.EmailTemplateFilterSet
     index_view_class = emails.EmailTemplateIndexView
+    edit_view_class = emails.EmailTemplateEditView
+    delete_view_class = emails.EmailTemplateDeleteView
+    history_view_class = emails.EmailTemplateHistoryView
+    usage_view_class = emails.EmailTemplateUsageView
+    copy_view_enabled = False  # a copy would clash with its original (one text per e-mail)
 
     @cached_property
     def permission_policy(self):
@@ -972,3 +977,5 @@ def permission_policies():
     """``(model, policy)`` for every screen, to register before Wagtail needs them."""
     for viewset_class in FamilyPortalViewSetGroup.items:
         yield viewset_class.model, viewset_class.permission_policy_class(viewset_class.model)
+    # E-mail texts: the editor's sites only, as the agents' rows (EmailTemplate.objects).
+    yield EmailTemplate, MunicipalityScopedPermissionPolicy(EmailTemplate)
