@@ -1,11 +1,12 @@
 """The agents' admin screens, one ``ModelViewSet`` per model, under one "Family portal" menu,
 and the editors' e-mail texts (a snippet, in the Settings menu)."""
 
+from django.contrib.admin.utils import quote
 from django.contrib.auth import get_permission_codename
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.urls import path, re_path
+from django.urls import path, re_path, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -49,6 +50,7 @@ from .scoping import (
     ListOnlyPermissionPolicy,
     MunicipalityScopedPermissionPolicy,
     RequestPermissionPolicy,
+    for_agent,
 )
 from .views import (
     ActivityEditView,
@@ -130,7 +132,10 @@ class ReadOnlyViewSetMixin:
             finder = type(
                 "_InspectURLFinder",
                 (ModelAdminURLFinder,),
-                {"edit_url_name": self.get_url_name("inspect")},
+                {
+                    "edit_url_name": self.get_url_name("inspect"),
+                    "permission_policy": self.permission_policy,  # Wagtail 7.4 asks it
+                },
             )
             register_admin_url_finder(self.model, finder)
 
@@ -781,6 +786,29 @@ class DecisionViewSetMixin:
         ]
 
 
+class RequestAdminURLFinder(ModelAdminURLFinder):
+    """Where Wagtail's generic links to a request lead (usage lists, reports, logs): a change to
+    the family file to its detail, a booking or absence request to its days in the bookings'
+    screens. ``None`` for a user who may not open that screen, or a request out of their scope.
+    """
+
+    def construct_edit_url(self, instance):
+        if instance.kind == Request.Kind.FILE_CHANGE:
+            url_name = requests.REQUEST_URL_NAME
+        else:
+            url_name = bookings.REQUEST_URL_NAME
+        return reverse(url_name, args=[quote(instance.pk)])
+
+    def get_edit_url(self, instance):
+        if self.user is not None:
+            screen = Request if instance.kind == Request.Kind.FILE_CHANGE else BookingLine
+            if not policy_for(screen).user_has_any_permission(self.user, ["view", "change"]):
+                return None
+            if not for_agent(Request.objects.filter(pk=instance.pk), self.user).exists():
+                return None
+        return self.construct_edit_url(instance)
+
+
 class RequestViewSet(DecisionViewSetMixin, ReadOnlyViewSetMixin, MunicipalityScopedViewSet):
     """Changes to the family file asked by families, for agents to accept or refuse."""
 
@@ -797,6 +825,10 @@ class RequestViewSet(DecisionViewSetMixin, ReadOnlyViewSetMixin, MunicipalitySco
     search_fields = ["summary", "family__name"]
 
     decide_view_class = requests.DecideRequestView
+
+    def register_admin_url_finder(self):
+        # Requests of every kind: a booking or absence request opens the bookings' screen.
+        register_admin_url_finder(Request, RequestAdminURLFinder)
 
     def get_common_view_kwargs(self, **kwargs):
         return super().get_common_view_kwargs(photo_url_name=self.get_url_name("photo"), **kwargs)
@@ -843,6 +875,11 @@ class BookingLineViewSet(DecisionViewSetMixin, ReadOnlyViewSetMixin, Municipalit
             *super().get_urlpatterns(),
             path("book/", self.book_view, name="book"),
             path("book/<int:family_id>/", self.book_view, name="book_family"),
+            path(
+                "request/<int:pk>/",
+                self.construct_view(bookings.BookingRequestView),
+                name="request",
+            ),
         ]
 
     @cached_property
