@@ -5,12 +5,16 @@ from django.core.checks import Warning, register
 
 AXES_BACKENDS = ("axes.backends.AxesStandaloneBackend", "axes.backends.AxesBackend")
 
+# Hints point to the documentation online: docs/ is not part of the installed package.
+DOCS_URL = "https://github.com/wagtail-family-portal/wagtail-family-portal/blob/main/docs/"
+LOGIN_THROTTLING_DOCS = f"{DOCS_URL}install.md#login-throttling-django-axes"
+
 
 @register("security")
 def check_login_throttling(app_configs=None, **kwargs):
     """Login throttling needs django-axes installed, its backend first and its middleware."""
     problems = []
-    hint = "See docs/install.md, “Login throttling”."
+    hint = f"See “Login throttling” in the installation guide: {LOGIN_THROTTLING_DOCS}"
     if "axes" not in settings.INSTALLED_APPS:
         problems.append("'axes' is not in INSTALLED_APPS")
     backends = list(getattr(settings, "AUTHENTICATION_BACKENDS", []))
