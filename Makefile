@@ -4,8 +4,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 MANAGE := $(PY) example_site/manage.py
 STAMP := $(VENV)/.installed
+# A second virtualenv with Wagtail 7.4 LTS, the oldest Wagtail the package supports.
+VENV74 := .venv74
+STAMP74 := $(VENV74)/.installed
 
-.PHONY: demo test install lint format messages clean
+.PHONY: demo test test-wagtail74 install lint format messages clean
 
 $(STAMP): setup.cfg pyproject.toml example_site/requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,6 +33,18 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest
 
+$(STAMP74): setup.cfg pyproject.toml example_site/requirements.txt example_site/requirements-wagtail74.txt
+	test -x $(VENV74)/bin/python || $(PYTHON) -m venv $(VENV74)
+	$(VENV74)/bin/python -m pip install --quiet --upgrade pip setuptools wheel
+	$(VENV74)/bin/python -m pip install --quiet -r example_site/requirements.txt
+	$(VENV74)/bin/python -m pip install --quiet -r example_site/requirements-wagtail74.txt
+	touch $(STAMP74)
+
+# The suite on Wagtail 7.4 LTS, SQLite, without the browser tests (the main suite runs them).
+test-wagtail74: $(STAMP74)
+	$(VENV74)/bin/python -c 'import wagtail; assert wagtail.__version__.startswith("7.4."), wagtail.__version__'
+	$(VENV74)/bin/python -m pytest -m "not browser"
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -43,4 +58,4 @@ messages: $(STAMP)
 	cd wagtail_family_portal && ../$(PY) ../example_site/manage.py compilemessages -l fr
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info example_site/db.sqlite3
+	rm -rf $(VENV) $(VENV74) build dist *.egg-info example_site/db.sqlite3

@@ -9,8 +9,8 @@ from django.contrib.auth.models import Permission
 from django.contrib.messages import get_messages
 from django.urls import reverse
 from playwright.sync_api import expect
-from wagtail.permissions import policy_registry
 
+from wagtail_family_portal.admin.policies import policy_for
 from wagtail_family_portal.emails import kinds
 from wagtail_family_portal.models import EmailTemplate
 
@@ -56,9 +56,12 @@ def iframe_html(content: str) -> str:
     return html.unescape(srcdoc)
 
 
-def editor_with(*codenames, email="editor@belleville.example"):
-    """An editor outside any group: admin access and ``codenames`` on e-mail texts."""
+def editor_with(*codenames, email="editor@belleville.example", municipality=None):
+    """An editor outside any group: admin access and ``codenames`` on e-mail texts, for the
+    sites of ``municipality`` (one of its ``agents``)."""
     user = factories.UserFactory(username="editor", email=email, is_staff=True)
+    if municipality is not None:
+        municipality.agents.add(user)
     user.user_permissions.add(
         Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin"),
         *Permission.objects.filter(
@@ -82,8 +85,13 @@ def site(portal_page, portal_site, municipality):
 
 
 @pytest.fixture
-def editor(db):
-    return editor_with("view_emailtemplate", "add_emailtemplate", "change_emailtemplate")
+def editor(municipality):
+    return editor_with(
+        "view_emailtemplate",
+        "add_emailtemplate",
+        "change_emailtemplate",
+        municipality=municipality,
+    )
 
 
 @pytest.fixture
@@ -296,8 +304,8 @@ def test_the_preview_page_sends_a_test_of_what_it_shows(editor_client, activatio
     assert activation.intro.startswith("Bonjour")
 
 
-def test_send_me_a_test_without_an_address_says_so(client, activation, mailoutbox):
-    editor = editor_with("change_emailtemplate", email="")
+def test_send_me_a_test_without_an_address_says_so(client, activation, municipality, mailoutbox):
+    editor = editor_with("change_emailtemplate", email="", municipality=municipality)
     login(client, editor)
 
     response = client.post(url("email_test", activation.pk), form_data(activation))
@@ -390,8 +398,8 @@ def test_reading_e_mail_texts_is_not_enough_to_preview_them(client, activation, 
     assert mailoutbox == []
 
 
-def test_creating_needs_the_add_permission(client, site, activation):
-    login(client, editor_with("change_emailtemplate"))
+def test_creating_needs_the_add_permission(client, site, activation, municipality):
+    login(client, editor_with("change_emailtemplate", municipality=municipality))
 
     assert client.get(url("email_preview", activation.pk)).status_code == 200
     assert_denied(client.post(url("email_preview_new"), form_data(activation)))
@@ -404,7 +412,7 @@ def test_a_text_the_permission_policy_does_not_give_is_not_found(
 
     other_site = Site.objects.create(hostname="autreville.example", root_page=site.root_page)
     other = EmailTemplate.objects.create(site=other_site, kind=kinds.ACTIVATION.key)
-    policy = policy_registry.get_by_type(EmailTemplate)
+    policy = policy_for(EmailTemplate)
     everything = policy.instances_user_has_any_permission_for
     # A policy that gives editors the texts of their own site only.
     monkeypatch.setattr(

@@ -1,8 +1,13 @@
 """System checks of the package's required settings."""
 
+import re
+from pathlib import Path
+
 import pytest
 
-from wagtail_family_portal.checks import check_login_throttling
+from wagtail_family_portal.checks import DOCS_URL, check_login_throttling
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 
 def test_the_example_settings_pass():
@@ -53,3 +58,25 @@ def test_another_axes_handler_is_warned_that_the_ceiling_needs_the_database(sett
     messages = [warning.msg for warning in check_login_throttling()]
 
     assert len(messages) == 1 and "per-IP ceiling" in messages[0]
+
+
+def github_anchors(markdown: str) -> set[str]:
+    """The anchors GitHub gives the headings of a Markdown page."""
+    anchors = set()
+    for heading in re.findall(r"^#+ (.+)$", markdown, re.M):
+        slug = re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+        anchors.add(slug)
+    return anchors
+
+
+def test_hints_point_to_the_documentation_online(settings):
+    """An installed package has no docs/ folder: a hint gives the page's address, and the
+    section it names exists."""
+    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if "axes" not in m]
+
+    [warning] = check_login_throttling()
+
+    [url] = re.findall(r"https://\S+", warning.hint)
+    assert url.startswith(DOCS_URL)
+    page, anchor = url.removeprefix(DOCS_URL).split("#")
+    assert anchor in github_anchors((DOCS / page).read_text())

@@ -8,6 +8,7 @@ appended to ``sys.path`` (the ``.pth`` files and editable finders found there ar
 the repository's editable install of the package cannot leak in; the test checks it anyway.
 """
 
+import email.parser
 import os
 import re
 import shutil
@@ -18,6 +19,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
 
 from example_site import settings as example_settings
 
@@ -60,7 +62,11 @@ def package_files(root: Path) -> set[str]:
 
 
 def build_wheel(workdir: Path) -> Path:
-    """Build from a copy of the sources, so no ``build/`` directory of the repo is reused."""
+    """Build from a copy of the sources, so no ``build/`` directory of the repo is reused.
+
+    pip builds it (through the same setuptools backend as ``python -m build``), so the tests
+    need no packaging tool of the ``dev`` extra.
+    """
     src = workdir / "src"
     src.mkdir()
     for name in BUILD_FILES:
@@ -71,7 +77,8 @@ def build_wheel(workdir: Path) -> Path:
     )
     dist = workdir / "dist"
     run(
-        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", dist, src],
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation"]
+        + ["--no-index", "--wheel-dir", dist, src],
         cwd=src,
     )
     (wheel,) = dist.glob("*.whl")
@@ -197,6 +204,71 @@ def french_msgstr(po_file: Path, msgid: str) -> str:
     match = re.search(rf'^msgid "{re.escape(msgid)}"\nmsgstr "(.+)"$', po_file.read_text(), re.M)
     assert match, f"{msgid!r} has no French translation in {po_file}"
     return match.group(1)
+
+
+def wheel_metadata(wheel: Path) -> email.message.Message:
+    """The wheel's METADATA (the core metadata the package index shows)."""
+    with zipfile.ZipFile(wheel) as archive:
+        (name,) = [n for n in archive.namelist() if n.endswith(".dist-info/METADATA")]
+        return email.parser.Parser().parsestr(archive.read(name).decode())
+
+
+# The repository's address is set in setup.cfg; every link the index shows starts with it.
+REPOSITORY = "https://github.com/wagtail-family-portal/wagtail-family-portal"
+LINTERS = {"ruff", "build"}
+# A Markdown link or image whose target is neither absolute nor an anchor of the page.
+RELATIVE_LINK = re.compile(r"\]\((?!https://|http://|mailto:|#)([^)\s]+)")
+
+
+@pytest.fixture
+def wheel(portal_wheel):
+    return portal_wheel
+
+
+def test_metadata_names_the_project_its_licence_and_status(wheel):
+    metadata = wheel_metadata(wheel)
+
+    urls = dict(value.split(", ", 1) for value in metadata.get_all("Project-URL"))
+    assert set(urls) >= {"Homepage", "Documentation", "Changelog", "Issues"}
+    assert all(url.startswith(REPOSITORY) for url in urls.values()), urls
+    classifiers = set(metadata.get_all("Classifier"))
+    assert "License :: OSI Approved :: BSD License" in classifiers
+    assert any(c.startswith("Development Status :: ") for c in classifiers)
+    assert {"Framework :: Wagtail :: 7", "Framework :: Wagtail :: 8"} <= classifiers
+    assert "Framework :: Django :: 5.2" in classifiers
+
+
+def test_installing_the_package_pulls_no_linter_and_bounds_every_dependency(wheel):
+    requirements = [Requirement(value) for value in wheel_metadata(wheel).get_all("Requires-Dist")]
+    by_extra = {}
+    for requirement in requirements:
+        extras = re.findall(r'extra == "([^"]+)"', str(requirement.marker or ""))
+        by_extra.setdefault(extras[0] if extras else None, {})[requirement.name] = requirement
+
+    production = by_extra[None]
+    assert not LINTERS & set(production) and not LINTERS & set(by_extra["test"])
+    assert LINTERS <= set(by_extra["dev"])
+    assert "reportlab" not in production  # until billing uses it
+    assert str(production["wagtail"].specifier) in {">=7.4,<9", "<9,>=7.4"}
+    unbounded = [
+        str(requirement)
+        for requirement in production.values()
+        if not any(spec.operator in {"<", "<=", "~=", "=="} for spec in requirement.specifier)
+    ]
+    assert unbounded == [], "no upper bound (a major release untested)"
+
+
+def test_long_description_has_no_relative_link_or_image(wheel):
+    """The package index shows README.md without the repository's files around it."""
+    description = wheel_metadata(wheel).get_payload()
+
+    assert "Wagtail 7.4" in description  # the Compatibility section
+    assert RELATIVE_LINK.findall(description) == []
+    images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", description)
+    assert images and all(
+        image.startswith("https://raw.githubusercontent.com/wagtail-family-portal/")
+        for image in images
+    ), images
 
 
 def test_wheel_installs_and_runs_outside_the_repository(tmp_path, portal_wheel):

@@ -34,13 +34,18 @@ def _lockout_parameters_problem(parameters) -> str | None:
     )
 
 
+# Hints point to the documentation online: docs/ is not part of the installed package.
+DOCS_URL = "https://github.com/wagtail-family-portal/wagtail-family-portal/blob/main/docs/"
+LOGIN_THROTTLING_DOCS = f"{DOCS_URL}install.md#login-throttling-django-axes"
+
+
 @register("security")
 def check_login_throttling(app_configs=None, **kwargs):
     """Login throttling needs django-axes installed, its backend first and its middleware, and
     locks an account from one IP address (with a per-IP ceiling), never an address or an
     account alone."""
     problems = []
-    hint = "See docs/install.md, “Login throttling”."
+    hint = f"See “Login throttling” in the installation guide: {LOGIN_THROTTLING_DOCS}"
     if "axes" not in settings.INSTALLED_APPS:
         problems.append("'axes' is not in INSTALLED_APPS")
     backends = list(getattr(settings, "AUTHENTICATION_BACKENDS", []))

@@ -1,16 +1,17 @@
 """Wiring of the package into the Wagtail admin (the screens themselves live in ``admin/``)."""
 
 from wagtail import hooks
-from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 
 from .admin.bookings import AcceptLinesBulkAction, RefuseLinesBulkAction
+from .admin.emails import EmailTemplateDeleteBulkAction
+from .admin.policies import register_policy
 from .admin.requests import AcceptRequestsBulkAction, RefuseRequestsBulkAction
 from .admin.viewsets import EmailTemplateViewSet, FamilyPortalViewSetGroup, permission_policies
 
-# Registered first: Wagtail refuses a policy once it has fallen back to its default one.
+# Registered first: Wagtail 8 refuses a policy once it has fallen back to its default one.
 for model, policy in permission_policies():
-    register_permission_policy(model, policy, exact_class=True)
+    register_policy(model, policy)
 
 
 @hooks.register("register_admin_viewset")
@@ -24,6 +25,8 @@ hooks.register("register_bulk_action", AcceptRequestsBulkAction)
 hooks.register("register_bulk_action", RefuseRequestsBulkAction)
 hooks.register("register_bulk_action", AcceptLinesBulkAction)
 hooks.register("register_bulk_action", RefuseLinesBulkAction)
+# After Wagtail's own snippet deletion (order 0), which it replaces for e-mail texts.
+hooks.register("register_bulk_action", EmailTemplateDeleteBulkAction, order=1)
 
 
 @hooks.register("register_log_actions")

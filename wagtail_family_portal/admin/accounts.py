@@ -22,12 +22,12 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin import messages
 from wagtail.admin.ui.tables import TitleColumn
 from wagtail.admin.views.generic.base import BaseOperationView
-from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.widgets.button import Button
 from wagtail.models import Site
 
 from ..models import AccountProfile, Family, FamilyPortalPage, Municipality, Subscription
 from ..services import accounts as account_services
+from .policies import PermissionCheckedMixin
 from .scoping import for_agent
 from .views import ScopedIndexView, ScopedInspectView
 

@@ -24,12 +24,12 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from wagtail.admin import messages
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
-from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 
 from ..models import Activity, AuthorisedContact, Child, ChildDay, ChildHealth, DayState
 from ..models.bookings import HOLDS_PLACE
 from ..services import attendance
 from .audit import log_health_viewed, may_view_health
+from .policies import PermissionCheckedMixin
 from .scoping import for_agent
 from .widgets import DateInput
 

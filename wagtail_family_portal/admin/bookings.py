@@ -23,19 +23,19 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from wagtail.admin import messages
+from wagtail.admin.admin_url_finder import AdminURLFinder
 from wagtail.admin.ui.tables import BulkActionsCheckboxColumn, Column, TitleColumn
 from wagtail.admin.utils import get_valid_next_url_from_request
 from wagtail.admin.views.bulk_action import BulkAction
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
-from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.widgets.button import HeaderButton
-from wagtail.permissions import policy_registry
 
 from ..fields import WEEKDAY_CHOICES
-from ..models import Activity, BookingLine, Child, ChildDay, Enrolment, Family
+from ..models import Activity, BookingLine, Child, ChildDay, Enrolment, Family, Request
 from ..models.bookings import HOLDS_PLACE
 from ..services import bookings
 from .forms import AcceptDecisionForm, RefuseDecisionForm
+from .policies import PermissionCheckedMixin, policy_for
 from .requests import LinkColumn, SubmittedColumn, local_datetime, user_name
 from .scoping import for_agent
 from .views import ScopedIndexView, ScopedInspectView
@@ -47,6 +47,7 @@ Operation = BookingLine.Operation
 TO_DECIDE = (LineState.PENDING, LineState.WAITING_LIST)
 FAMILY_URL_NAME = "family_portal_families:edit"
 LINE_URL_NAME = "family_portal_bookings:inspect"
+REQUEST_URL_NAME = "family_portal_bookings:request"
 BOOK_URL_NAME = "family_portal_bookings:book"
 BOOK_FAMILY_URL_NAME = "family_portal_bookings:book_family"
 ATTENDANCE_URL_NAME = "family_portal_attendance:index"
@@ -64,11 +65,11 @@ def pending_count(user) -> int:
 
 
 def may_decide(user) -> bool:
-    return policy_registry.get_by_type(BookingLine).user_has_permission(user, "change")
+    return policy_for(BookingLine).user_has_permission(user, "change")
 
 
 def may_read_attendance(user) -> bool:
-    return policy_registry.get_by_type(ChildDay).user_has_permission(user, "view")
+    return policy_for(ChildDay).user_has_permission(user, "view")
 
 
 def day_label(day) -> str:
@@ -197,7 +198,7 @@ class BookingLineIndexView(ScopedIndexView):
     @cached_property
     def may_edit_families(self) -> bool:
         # The lines listed are of the user's families: no check per row is needed.
-        return policy_registry.get_by_type(Family).user_has_permission(self.request.user, "change")
+        return policy_for(Family).user_has_permission(self.request.user, "change")
 
     def get_family_url(self, line: BookingLine) -> str | None:
         if self.may_edit_families:
@@ -314,6 +315,74 @@ class BookingLineDetailView(ScopedInspectView):
                 accept_url=reverse(self.accept_url_name, args=[quote(line.pk)]),
                 refuse_url=reverse(self.refuse_url_name, args=[quote(line.pk)]),
             )
+        return context
+
+
+# One request of days
+
+
+def booking_requests(user) -> models.QuerySet:
+    """The booking and absence requests ``user`` may see."""
+    kinds = (Request.Kind.BOOKING, Request.Kind.ABSENCE)
+    return for_agent(Request.objects.filter(kind__in=kinds), user)
+
+
+class BookingRequestView(ScopedInspectView):
+    """A booking or absence request as a whole: who asked, its days (each leading to its own
+    detail, where it is decided) and its history. Wagtail's links to such a request lead here
+    (``RequestAdminURLFinder``)."""
+
+    template_name = "wagtail_family_portal/admin/bookings/request.html"
+    any_permission_required = ["view", "change"]
+    page_title = _("Booking request")  # the request's own topic, see get_page_title
+
+    def get_object(self, queryset=None):
+        queryset = booking_requests(self.request.user).select_related(
+            "family__municipality", "created_by", "decided_by"
+        )
+        return get_object_or_404(queryset, pk=str(self.pk))
+
+    def get_page_title(self):
+        return self.object.get_topic_display()
+
+    def get_page_subtitle(self):
+        return self.object.summary
+
+    def get_breadcrumbs_items(self):
+        return [
+            *self.breadcrumbs_items,
+            {"url": reverse(self.index_url_name), "label": BookingLineIndexView.page_title},
+            {"url": "", "label": self.get_page_title(), "sublabel": self.get_page_subtitle()},
+        ]
+
+    def get_fields_context(self):
+        request = self.object
+        rows = [
+            (_("family"), request.family.name),
+            (_("municipality"), request.family.municipality.name),
+            (_("submitted at"), local_datetime(request.created_at)),
+            (_("submitted by"), user_name(request.created_by)),
+            (_("state"), request.get_state_display()),
+        ]
+        return [{"label": capfirst(label), "value": value or EMPTY} for label, value in rows]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        lines = self.object.booking_lines.select_related("child", "activity").order_by(
+            "date", "child__first_name", "pk"
+        )
+        context.update(
+            lines=[
+                {
+                    "line": line,
+                    "day": day_label(line.date),
+                    "url": reverse(LINE_URL_NAME, args=[quote(line.pk)]),
+                }
+                for line in lines
+            ],
+            events=self.object.events.select_related("user"),
+            family_url=AdminURLFinder(self.request.user).get_edit_url(self.object.family),
+        )
         return context
 
 

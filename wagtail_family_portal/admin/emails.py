@@ -17,7 +17,7 @@ from django.conf import settings
 from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.http import HttpResponseNotAllowed
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_list_or_404, get_object_or_404
 from django.urls import reverse
 from django.utils import translation
 from django.utils.functional import cached_property
@@ -29,11 +29,15 @@ from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, HelpPanel, ObjectList
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.widgets.button import Button
-from wagtail.snippets.views.snippets import IndexView
+from wagtail.snippets.bulk_actions.delete import DeleteBulkAction
+from wagtail.snippets.views.snippets import DeleteView, EditView, HistoryView, IndexView, UsageView
 
 from ..emails.kinds import KINDS, descriptions
 from ..emails.samples import sample_email
 from ..models.notifications import EmailTemplate
+from .policies import policy_for
+from .scoping import for_agent, sites_for_agent
+from .views import ScopedObjectMixin, ScopedSingleObjectMixin
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +48,15 @@ SEND_TEST_NEW = "email_test_new"
 
 
 class EmailTemplateForm(WagtailAdminModelForm):
-    """The form of ``EmailTemplate.panels``; its ``clean()`` refuses what cannot be sent."""
+    """The form of ``EmailTemplate.panels``; its ``clean()`` refuses what cannot be sent.
+
+    The sites offered are those the editor may configure (a forged other one is refused).
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "site" in self.fields:
+            self.fields["site"].queryset = sites_for_agent(self.for_user)
 
     def chosen_kind(self) -> str | None:
         """The e-mail the form is about: the one posted, else the one saved; None before one is
@@ -162,7 +174,12 @@ def email_template_edit_handler(url_namespace: str) -> ObjectList:
 
 
 class EmailTemplateIndexView(IndexView):
+    """The texts of the editor's sites, each with a "Preview" button."""
+
     preview_url_name = None
+
+    def get_base_queryset(self):
+        return for_agent(super().get_base_queryset(), self.request.user)
 
     def get_list_more_buttons(self, instance):
         buttons = super().get_list_more_buttons(instance)
@@ -178,6 +195,36 @@ class EmailTemplateIndexView(IndexView):
                 )
             )
         return buttons
+
+
+# The other views of a text, and the bulk deletion, limited to the editor's sites
+
+
+EmailTemplateEditView = type("EmailTemplateEditView", (ScopedSingleObjectMixin, EditView), {})
+EmailTemplateDeleteView = type("EmailTemplateDeleteView", (ScopedSingleObjectMixin, DeleteView), {})
+EmailTemplateHistoryView = type("EmailTemplateHistoryView", (ScopedObjectMixin, HistoryView), {})
+EmailTemplateUsageView = type("EmailTemplateUsageView", (ScopedObjectMixin, UsageView), {})
+
+
+class EmailTemplateDeleteBulkAction(DeleteBulkAction):
+    """Wagtail's bulk deletion of snippets, for e-mail texts: only those of the editor's sites
+    (Wagtail 7.4 checks the model permission only)."""
+
+    models = [EmailTemplate]
+
+    def get_queryset(self, model, object_ids):
+        return get_list_or_404(
+            for_agent(model._default_manager.all(), self.request.user), pk__in=object_ids
+        )
+
+    def get_all_objects_in_listing_query(self, parent_id):
+        texts = for_agent(self.model._default_manager.all(), self.request.user)
+        return texts.values_list("pk", flat=True)
+
+    def check_perm(self, snippet):
+        return policy_for(EmailTemplate).user_has_permission_for_instance(
+            self.request.user, "delete", snippet
+        )
 
 
 # Preview and test e-mail

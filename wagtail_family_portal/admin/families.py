@@ -15,12 +15,11 @@ from django.views.generic import TemplateView
 from wagtail.admin import messages
 from wagtail.admin.panels import Panel
 from wagtail.admin.views.generic.base import BaseObjectMixin, WagtailAdminTemplateMixin
-from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.widgets.button import Button
-from wagtail.permissions import policy_registry
 
 from ..models import AccountProfile, Family, Subscription
 from ..services import subscriptions as subscription_services
+from .policies import PermissionCheckedMixin, policy_for
 from .scoping import for_agent
 from .views import ScopedEditView
 
@@ -50,12 +49,8 @@ class LinkedAccountsPanel(Panel):
                 .select_related("user__family_portal_profile", "created_by")
                 .order_by("created_at")
             )
-            may_unlink = policy_registry.get_by_type(Subscription).user_has_permission(
-                user, "delete"
-            )
-            may_view_accounts = policy_registry.get_by_type(AccountProfile).user_has_permission(
-                user, "view"
-            )
+            may_unlink = policy_for(Subscription).user_has_permission(user, "delete")
+            may_view_accounts = policy_for(AccountProfile).user_has_permission(user, "view")
             back = urlencode({"next": self.request.get_full_path()})
             context["rows"] = [
                 {

@@ -20,6 +20,7 @@ from ..models import (
     Child,
     ChildHealth,
     Closure,
+    EmailTemplate,
     Enrolment,
     Establishment,
     Family,
@@ -30,7 +31,7 @@ from ..models import (
     SubscriptionAttempt,
 )
 from ..models.notifications import DigestDelivery
-from .scoping import for_agent, scoped_choices
+from .scoping import for_agent, scoped_choices, site_choices
 from .widgets import DateRangeInput
 
 
@@ -279,3 +280,13 @@ class BookingLineFilterSet(WagtailFilterSet):
         if value == self.TO_PROCESS:
             return queryset.filter(state__in=self.TO_PROCESS_STATES)
         return queryset.filter(state=value)
+
+
+class EmailTemplateFilterSet(WagtailFilterSet):
+    """The editors' e-mail texts: the site filter offers the sites the editor may configure."""
+
+    site = django_filters.ModelChoiceFilter(label=_("site"), queryset=site_choices)
+
+    class Meta:
+        model = EmailTemplate
+        fields = ["site", "kind"]

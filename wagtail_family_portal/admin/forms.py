@@ -22,12 +22,33 @@ class ScopedChoicesMixin:
                 field.queryset = for_agent(field.queryset, self.for_user)
 
 
+class ParentKnownFormSetMixin:
+    """Each child form's instance knows its parent before it is validated.
+
+    django-modelcluster ties a child row to its parent only when the parent is saved (and gives
+    the formsets of a creation form a parent of their own until then), so a child's ``clean()``
+    (a school of the family's municipality) would otherwise run without it. The parent form is
+    validated first, so the parent holds the values being saved.
+    """
+
+    def full_clean(self):
+        for form in self.forms:
+            setattr(form.instance, self.fk.name, self.instance)
+        super().full_clean()
+
+
 class MunicipalityScopedFormMetaclass(WagtailAdminModelFormMetaclass):
     def __new__(cls, name, bases, attrs):
         new_class = super().__new__(cls, name, bases, attrs)
         # InlinePanel child forms (guardians, children, contacts) are scoped the same way. Their
-        # form classes are built by Wagtail's InlinePanel, so the mixin is added here.
-        for formset_class in getattr(new_class, "formsets", {}).values():
+        # form classes are built by Wagtail's InlinePanel, so the mixins are added here.
+        formsets = getattr(new_class, "formsets", {})
+        for relation, formset_class in formsets.items():
+            if not issubclass(formset_class, ParentKnownFormSetMixin):
+                formset_class = type(formset_class)(
+                    formset_class.__name__, (ParentKnownFormSetMixin, formset_class), {}
+                )
+                formsets[relation] = formset_class
             # Hand the user down to the child forms (django-modelcluster's mechanism).
             formset_class.inherit_kwargs = ["for_user"]
             child_form = formset_class.form
@@ -41,7 +62,11 @@ class MunicipalityScopedFormMetaclass(WagtailAdminModelFormMetaclass):
 class MunicipalityScopedForm(
     ScopedChoicesMixin, WagtailAdminModelForm, metaclass=MunicipalityScopedFormMetaclass
 ):
-    pass
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # What django-modelcluster does when saving, done before validating (see above).
+        for formset in self.formsets.values():
+            formset.instance = self.instance
 
 
 class AcceptDecisionForm(forms.Form):

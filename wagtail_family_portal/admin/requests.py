@@ -31,14 +31,13 @@ from wagtail.admin.ui.tables import BulkActionsCheckboxColumn, Column, TitleColu
 from wagtail.admin.utils import get_valid_next_url_from_request
 from wagtail.admin.views.bulk_action import BulkAction
 from wagtail.admin.views.generic.base import BaseObjectMixin
-from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
-from wagtail.permissions import policy_registry
 
 from ..models import Child, ChildHealth, Family, FileChange, Request
 from ..services import dossier
 from ..storage import private_file_response
 from .audit import log_health_viewed, may_view_health
 from .forms import AcceptDecisionForm, RefuseDecisionForm
+from .policies import PermissionCheckedMixin, policy_for
 from .scoping import for_agent
 from .views import ScopedIndexView, ScopedInspectView
 
@@ -73,7 +72,7 @@ def pending_count(user) -> int:
 def may_decide(user, request: Request) -> bool:
     """Whether ``user`` may accept or refuse ``request`` (annotated by ``file_change_requests``):
     the ``change`` permission, and the health permission when the request touches health."""
-    policy = policy_registry.get_by_type(Request)
+    policy = policy_for(Request)
     return policy.user_has_permission(user, "change") and (
         not request.has_health or may_view_health(user)
     )
@@ -301,7 +300,7 @@ class RequestIndexView(ScopedIndexView):
     @cached_property
     def may_edit_families(self) -> bool:
         # The requests listed are of the user's families: no check per row is needed.
-        return policy_registry.get_by_type(Family).user_has_permission(self.request.user, "change")
+        return policy_for(Family).user_has_permission(self.request.user, "change")
 
     def get_family_url(self, request: Request) -> str | None:
         if self.may_edit_families:
@@ -479,7 +478,7 @@ class DecisionBulkAction(BulkAction):
     confirm_label = None
 
     def dispatch(self, request, *args, **kwargs):
-        if not policy_registry.get_by_type(Request).user_has_permission(request.user, "change"):
+        if not policy_for(Request).user_has_permission(request.user, "change"):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 

@@ -22,10 +22,10 @@ from wagtail.admin.utils import get_valid_next_url_from_request
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic.base import BaseObjectMixin
 from wagtail.admin.views.generic.history import HistoryView
-from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.views.generic.usage import UsageView
 
 from ..storage import photo_response
+from .policies import PermissionCheckedMixin
 from .scoping import for_agent
 
 

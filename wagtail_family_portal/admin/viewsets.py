@@ -1,11 +1,12 @@
 """The agents' admin screens, one ``ModelViewSet`` per model, under one "Family portal" menu,
 and the editors' e-mail texts (a snippet, in the Settings menu)."""
 
+from django.contrib.admin.utils import quote
 from django.contrib.auth import get_permission_codename
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.urls import path, re_path
+from django.urls import path, re_path, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -16,7 +17,6 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFi
 from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
-from wagtail.permissions import policy_registry
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from ..emails.rendering import email_address
@@ -41,6 +41,7 @@ from ..models.notifications import DigestDelivery
 from . import accounts, attendance, audit, bookings, emails, filters, requests
 from .families import FamilyEditView, LinkedAccountsPanel, RegenerateSubscriberCodeView
 from .forms import MunicipalityScopedForm
+from .policies import policy_for
 from .scoping import (
     AccountPermissionPolicy,
     BookingLinePermissionPolicy,
@@ -49,6 +50,7 @@ from .scoping import (
     ListOnlyPermissionPolicy,
     MunicipalityScopedPermissionPolicy,
     RequestPermissionPolicy,
+    for_agent,
 )
 from .views import (
     ActivityEditView,
@@ -82,6 +84,11 @@ class MunicipalityScopedViewSet(ModelViewSet):
     base_form_class = MunicipalityScopedForm
     select_related = ()
     panels = ()
+
+    @cached_property
+    def permission_policy(self):
+        """The policy registered for the model (``permission_policies``), on Wagtail 7.4 too."""
+        return policy_for(self.model)
 
     def get_edit_handler(self):
         return ObjectList(self.panels, base_form_class=self.base_form_class).bind_to_model(
@@ -125,7 +132,10 @@ class ReadOnlyViewSetMixin:
             finder = type(
                 "_InspectURLFinder",
                 (ModelAdminURLFinder,),
-                {"edit_url_name": self.get_url_name("inspect")},
+                {
+                    "edit_url_name": self.get_url_name("inspect"),
+                    "permission_policy": self.permission_policy,  # Wagtail 7.4 asks it
+                },
             )
             register_admin_url_finder(self.model, finder)
 
@@ -776,6 +786,29 @@ class DecisionViewSetMixin:
         ]
 
 
+class RequestAdminURLFinder(ModelAdminURLFinder):
+    """Where Wagtail's generic links to a request lead (usage lists, reports, logs): a change to
+    the family file to its detail, a booking or absence request to its days in the bookings'
+    screens. ``None`` for a user who may not open that screen, or a request out of their scope.
+    """
+
+    def construct_edit_url(self, instance):
+        if instance.kind == Request.Kind.FILE_CHANGE:
+            url_name = requests.REQUEST_URL_NAME
+        else:
+            url_name = bookings.REQUEST_URL_NAME
+        return reverse(url_name, args=[quote(instance.pk)])
+
+    def get_edit_url(self, instance):
+        if self.user is not None:
+            screen = Request if instance.kind == Request.Kind.FILE_CHANGE else BookingLine
+            if not policy_for(screen).user_has_any_permission(self.user, ["view", "change"]):
+                return None
+            if not for_agent(Request.objects.filter(pk=instance.pk), self.user).exists():
+                return None
+        return self.construct_edit_url(instance)
+
+
 class RequestViewSet(DecisionViewSetMixin, ReadOnlyViewSetMixin, MunicipalityScopedViewSet):
     """Changes to the family file asked by families, for agents to accept or refuse."""
 
@@ -792,6 +825,10 @@ class RequestViewSet(DecisionViewSetMixin, ReadOnlyViewSetMixin, MunicipalitySco
     search_fields = ["summary", "family__name"]
 
     decide_view_class = requests.DecideRequestView
+
+    def register_admin_url_finder(self):
+        # Requests of every kind: a booking or absence request opens the bookings' screen.
+        register_admin_url_finder(Request, RequestAdminURLFinder)
 
     def get_common_view_kwargs(self, **kwargs):
         return super().get_common_view_kwargs(photo_url_name=self.get_url_name("photo"), **kwargs)
@@ -838,6 +875,11 @@ class BookingLineViewSet(DecisionViewSetMixin, ReadOnlyViewSetMixin, Municipalit
             *super().get_urlpatterns(),
             path("book/", self.book_view, name="book"),
             path("book/<int:family_id>/", self.book_view, name="book_family"),
+            path(
+                "request/<int:pk>/",
+                self.construct_view(bookings.BookingRequestView),
+                name="request",
+            ),
         ]
 
     @cached_property
@@ -872,7 +914,7 @@ class AttendanceViewSet(ViewSet):
     @cached_property
     def menu_item_class(self):
         def is_shown(item, request):
-            policy = policy_registry.get_by_type(self.model)
+            policy = policy_for(self.model)
             return policy.user_has_permission(request.user, "view")
 
         return type("AttendanceMenuItem", (MenuItem,), {"is_shown": is_shown})
@@ -900,8 +942,18 @@ class EmailTemplateViewSet(SnippetViewSet):
         Column("kind", label=_("e-mail"), accessor="get_kind_display", sort_key="kind"),
         "subject",
     ]
-    list_filter = ["site", "kind"]
+    filterset_class = filters.EmailTemplateFilterSet
     index_view_class = emails.EmailTemplateIndexView
+    edit_view_class = emails.EmailTemplateEditView
+    delete_view_class = emails.EmailTemplateDeleteView
+    history_view_class = emails.EmailTemplateHistoryView
+    usage_view_class = emails.EmailTemplateUsageView
+    copy_view_enabled = False  # a copy would clash with its original (one text per e-mail)
+
+    @cached_property
+    def permission_policy(self):
+        """The policy registered for e-mail texts, on Wagtail 7.4 too."""
+        return policy_for(self.model)
 
     def get_edit_handler(self):
         """The model's panels, with the placeholders of the chosen e-mail and the preview."""
@@ -959,6 +1011,8 @@ class FamilyPortalViewSetGroup(ViewSetGroup):
 
 
 def permission_policies():
-    """``(model, policy)`` for every screen of the group, to register before Wagtail needs them."""
+    """``(model, policy)`` for every screen, to register before Wagtail needs them."""
     for viewset_class in FamilyPortalViewSetGroup.items:
         yield viewset_class.model, viewset_class.permission_policy_class(viewset_class.model)
+    # E-mail texts: the editor's sites only, as the agents' rows (EmailTemplate.objects).
+    yield EmailTemplate, MunicipalityScopedPermissionPolicy(EmailTemplate)

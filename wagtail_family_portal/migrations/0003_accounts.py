@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('wagtail_family_portal', '0002_agents_group'),
-        ('wagtailcore', '0098_apitoken'),
+        ('wagtailcore', '0097_baselogentry_uuid_action_timestamp_indexes'),  # the last of Wagtail 7.4
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

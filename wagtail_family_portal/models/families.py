@@ -292,18 +292,40 @@ class Child(ClusterableModel):
 
     def save(self, *args, **kwargs):
         if not self.colour:
-            taken = self.family.children.exclude(pk=self.pk).count() if self.family_id else 0
-            self.colour = CHILD_COLOURS[taken % len(CHILD_COLOURS)]
+            self.colour = self._free_colour()
         super().save(*args, **kwargs)
+
+    def _free_colour(self) -> str:
+        """The first planning colour no sibling has (they repeat beyond seven children).
+
+        The siblings are read from the database, never through ``self.family.children``: while
+        the admin saves a family with its inline children, django-modelcluster's relation holds
+        them in memory, where only some lookups work, and saves them one by one.
+        """
+        if not self.family_id:
+            return CHILD_COLOURS[0]
+        siblings = Child.objects.filter(family_id=self.family_id).exclude(pk=self.pk)
+        used = set(siblings.values_list("colour", flat=True))
+        free = [colour for colour in CHILD_COLOURS if colour not in used]
+        return free[0] if free else CHILD_COLOURS[len(used) % len(CHILD_COLOURS)]
+
+    def _family_or_none(self):
+        """The family, also when it is not saved yet (a child added with a new family)."""
+        try:
+            return self.family
+        except Family.DoesNotExist:
+            return None
 
     def clean(self):
         super().clean()
         if self.birth_date and self.birth_date > timezone.localdate():
             raise ValidationError({"birth_date": _("A birth date cannot be in the future.")})
+        family = self._family_or_none()
         if (
             self.establishment_id
-            and self.family_id
-            and self.establishment.municipality_id != self.family.municipality_id
+            and family is not None
+            and family.municipality_id is not None
+            and self.establishment.municipality_id != family.municipality_id
         ):
             raise ValidationError(
                 {"establishment": _("This school belongs to another municipality.")}

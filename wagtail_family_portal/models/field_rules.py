@@ -10,7 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, HelpPanel, MultiFieldPanel
-from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+from wagtail.contrib.settings.models import register_setting
 
 from ..field_rules import (
     MANDATORY_FIELD_MESSAGE,
@@ -21,6 +21,7 @@ from ..field_rules import (
     FieldSpec,
     Target,
 )
+from .settings import MunicipalitySiteSetting
 
 
 def rule_field_name(target: str, field: str) -> str:
@@ -94,7 +95,7 @@ FamilyFileRulesForm = type(_FamilyFileRulesFormBase)(
 
 
 @register_setting(icon="form")
-class FamilyFileRules(BaseSiteSetting):
+class FamilyFileRules(MunicipalitySiteSetting):
     """Per site: the modes of the family file fields that differ from the defaults."""
 
     rules = models.JSONField(

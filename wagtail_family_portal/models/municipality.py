@@ -79,7 +79,11 @@ class Municipality(models.Model):
         verbose_name=_("agents"),
         blank=True,
         related_name="family_portal_municipalities",
-        help_text=_("Staff members who process this municipality's families in the admin."),
+        help_text=_(
+            "Staff members who work for this municipality in the admin: its agents (with the "
+            "agents' group) see its families; its editors edit its site's e-mail texts and "
+            "settings."
+        ),
     )
 
     objects = MunicipalityQuerySet.as_manager()

@@ -68,6 +68,9 @@ class EmailTemplate(models.Model):
         FieldPanel("button_label"),
     ]
 
+    # An editor sees the texts of the sites of their municipalities (admin/scoping.py).
+    objects = scoped_manager("site__family_portal_municipality")
+
     class Meta:
         verbose_name = _("e-mail text")
         verbose_name_plural = _("e-mail texts")

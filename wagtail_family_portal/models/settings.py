@@ -22,8 +22,22 @@ DEFAULT_EMAIL_FOOTER = _("This is an automatic message, please do not reply to i
 DEFAULT_DIGEST_TIMES = "13:00, 18:00"
 
 
+class MunicipalitySiteSetting(BaseSiteSetting):
+    """A site setting that a non-superuser edits only for the sites of their municipalities
+    (``Municipality.agents``), within Wagtail's own permission to change the setting."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def get_permission_policy(cls):
+        from ..admin.scoping import MunicipalitySitePermissionPolicy
+
+        return MunicipalitySitePermissionPolicy(cls)
+
+
 @register_setting(icon="group")
-class FamilyPortalSettings(BaseSiteSetting):
+class FamilyPortalSettings(MunicipalitySiteSetting):
     """The portal's configuration for one site.
 
     The municipality of the site is read from ``Municipality.site`` (one place for that link);
