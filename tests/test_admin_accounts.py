@@ -700,13 +700,13 @@ def test_an_account_created_inactive_elsewhere_is_never_opened_by_the_portal(
         accounts.check_activation_token(accounts.make_activation_token(off))
 
 
-def test_migration_0019_gives_older_accounts_a_profile_and_keeps_the_others(db):
+def test_migration_0017_gives_older_accounts_a_profile_and_keeps_the_others(db):
     import importlib
 
     from django.apps import apps
 
     migration = importlib.import_module(
-        "wagtail_family_portal.migrations.0019_account_profiles_for_every_account"
+        "wagtail_family_portal.migrations.0017_account_profiles_for_every_account"
     )
     older = factories.UserFactory(email="ancien@example.org")
     older.date_joined = timezone.now() - dt.timedelta(days=800)

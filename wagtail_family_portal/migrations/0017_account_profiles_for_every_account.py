@@ -36,7 +36,7 @@ def create_missing_profiles(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
-        ("wagtail_family_portal", "0015_request_state_in_progress"),
+        ("wagtail_family_portal", "0016_municipality_agents_help"),
     ]
 
     operations = [
