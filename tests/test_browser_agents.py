@@ -1,11 +1,12 @@
-"""The agents' screens and the demo in a real browser: the printable attendance sheet."""
+"""The demo and the agents' screens in a real browser: the printable attendance sheet, a day
+to process, the period form."""
 
 import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
 from wagtail_family_portal import demo
-from wagtail_family_portal.models import BookingLine, ChildDay
+from wagtail_family_portal.models import Activity, BookingLine, ChildDay, Family
 
 from .browser import DESKTOP_VIEWPORT, screenshot
 
@@ -101,3 +102,40 @@ def test_a_day_to_process_shows_small_icons_on_its_links(browser_page, live_serv
             )
         )
         assert box["width"] <= MAX_ICON_PX and box["height"] <= MAX_ICON_PX, box
+
+
+def parent_login(page, base_url):
+    page.goto(base_url + "/espace-famille/")
+    page.fill("input[name=username]", demo.PARENT_EMAIL)
+    page.fill("input[name=password]", demo.PARENT_PASSWORD)
+    page.locator("#wfp-login button[type=submit]").click()
+    page.wait_for_url(base_url + "/espace-famille/")
+
+
+def test_choosing_another_activity_ticks_its_weekdays_and_children(browser_page, live_server):
+    demo.load_demo()
+    martin = Family.objects.get(name="Martin")
+    children = {child.first_name: str(child.pk) for child in martin.children.all()}
+    centre = Activity.objects.get(short_code="ALSH MERCREDI")
+    evening = Activity.objects.get(short_code="1/Péri SOIR")
+    page = browser_page
+    parent_login(page, live_server.url)
+    page.goto(f"{live_server.url}/espace-famille/famille/{martin.pk}/reservations/")
+
+    def ticked(name):
+        return sorted(
+            page.locator(f"input[name={name}]:checked").evaluate_all(
+                "boxes => boxes.map(b => b.value)"
+            )
+        )
+
+    expect(page.locator("[data-wfp-period-links]")).to_be_hidden()  # the script ticks instead
+    page.select_option("select[name=activity]", str(centre.pk))
+    assert ticked("weekdays") == ["2"]
+    assert ticked("children") == sorted([children["Léa"], children["Hugo"]])
+    expect(page.get_by_role("status").filter(has_text="cochés")).to_have_count(1)
+
+    page.select_option("select[name=activity]", str(evening.pk))
+    assert ticked("weekdays") == ["0", "1", "3", "4"]
+    assert ticked("children") == [children["Léa"]]
+    screenshot(page, "period-form-ticked-phone")

@@ -675,6 +675,80 @@ def test_the_period_form_offers_the_children_and_their_activities(
     assert "See the days" in text(response)
 
 
+def ticked(response, name) -> list[str]:
+    """The values of the boxes ``name`` the form opens with ticked."""
+    html = response.content.decode()
+    return re.findall(
+        rf'<input type="checkbox" name="{name}" value="([^"]+)"[^>]*\bchecked\b', html
+    )
+
+
+def test_the_period_form_ticks_the_first_activitys_weekdays_and_children(
+    parent_client, portal_page, family, lea, hugo, canteen, centre
+):
+    enrol(hugo, canteen)  # Hugo goes to the canteen, not to the Wednesday centre
+
+    response = get(parent_client, url(family, "reservations/"))
+
+    form = response.context["form"]
+    assert form["activity"].value() == str(centre.pk)  # the first one offered
+    assert ticked(response, "weekdays") == ["2"]  # Wednesday, the centre's own day
+    assert ticked(response, "children") == [str(lea.pk)]
+
+
+def test_the_period_form_ticks_the_activity_asked_for(
+    parent_client, portal_page, family, lea, hugo, canteen, centre
+):
+    enrol(hugo, centre)  # Hugo goes to the Wednesday centre, not to the canteen
+
+    response = get(parent_client, url(family, "reservations/", activite=canteen.pk))
+
+    assert response.context["form"]["activity"].value() == str(canteen.pk)
+    assert ticked(response, "weekdays") == ["0", "1", "3", "4"]
+    assert ticked(response, "children") == [str(lea.pk)]
+    # From the planning filtered on one child: that child only, if enrolled.
+    only_hugo = get(parent_client, url(family, "reservations/", activite=centre.pk, enfant=hugo.pk))
+    assert ticked(only_hugo, "children") == [str(hugo.pk)]
+    assert ticked(only_hugo, "weekdays") == ["2"]
+
+
+def test_the_period_form_offers_each_activitys_ticks_with_and_without_javascript(
+    parent_client, portal_page, family, lea, hugo, canteen, centre
+):
+    enrol(hugo, canteen)
+
+    response = get(parent_client, url(family, "reservations/"))
+
+    html = response.content.decode()
+    option = re.search(rf'<option value="{canteen.pk}"[^>]*>', html).group(0)
+    assert 'data-weekdays="0 1 3 4"' in option
+    assert f'data-children="{lea.pk} {hugo.pk}"' in option
+    assert "period_form.js" in html
+    # Without JavaScript, a link reopens the form for another activity.
+    assert f"reservations/?activite={canteen.pk}" in html
+
+
+def test_the_preview_of_the_ticked_period_lists_no_day_the_child_is_not_enrolled_on(
+    parent_client, portal_page, family, lea, hugo, canteen, centre
+):
+    enrol(hugo, canteen)
+    form = get(parent_client, url(family, "reservations/")).context["form"]
+    data = {
+        "activity": form["activity"].value(),
+        "children": form["children"].value(),
+        "weekdays": form["weekdays"].value(),
+        "operation": "booking",
+        "start": "2026-12-14",
+        "end": "2027-01-29",
+    }
+
+    response = post(parent_client, url(family, "reservations/"), data)
+
+    reasons = {s.reason for preview in response.context["previews"] for s in preview.skipped}
+    assert "not_enrolled" not in reasons and "not_running" not in reasons
+    assert [preview.child for preview in response.context["previews"]] == [lea]
+
+
 def test_the_preview_lists_the_days_asked_and_those_skipped_with_their_reason(
     parent_client, portal_page, family, municipality, lea, hugo, canteen
 ):

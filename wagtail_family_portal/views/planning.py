@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from .. import calendar_feed as feeds
 from .. import planning as plans
 from ..http import municipality_for_request
-from ..models import Activity, BookingLine, Child, Family, Request
+from ..models import Activity, BookingLine, Child, Enrolment, Family, Request
 from ..services import bookings
 from ..validators import HEX_COLOUR_RE
 from .family_pages import FamilyPages, checked_ids, family_route, only
@@ -539,13 +539,30 @@ def period_request(pages: FamilyPages):
         # Not one the family may ask for now: an ended one is a form error, any other a 404.
         checked_ids(activity_values, pages.activities())
 
+    enrolled = _enrolled_children(pages.family, current)
     initial = {}
-    if data is None:
-        initial["children"] = request.GET.getlist("enfant") or [str(c.pk) for c in children]
-        if activity_values and activity_values[0] in {str(pk) for pk in current}:
-            initial["activity"] = activity_values[0]
-    form = PeriodForm(data, initial=initial, children=children, activities=current.values())
-    context = {"form": form, "children": children, "has_activities": bool(current)}
+    if data is None and current:
+        # The activity asked for (the planning passes its filter), else the first one: its
+        # weekdays and its children are ticked, so the preview lists days that can be asked.
+        chosen = next(
+            (current[pk] for pk in parse_ids(activity_values) or () if pk in current),
+            next(iter(current.values())),
+        )
+        initial = PeriodForm.preselection(chosen, enrolled, request.GET.getlist("enfant"))
+    form = PeriodForm(
+        data, initial=initial, children=children, activities=current.values(), enrolled=enrolled
+    )
+    context = {
+        "form": form,
+        "children": children,
+        "has_activities": bool(current),
+        "activity_links": [
+            (activity, pages.url("period_request", query={"activite": activity.pk}))
+            for activity in current.values()
+        ]
+        if len(current) > 1
+        else [],
+    }
     step = request.POST.get("step", "preview") if data is not None else "form"
     if data is None or step == "edit" or not form.is_valid():
         return pages.render("planning/period_form.html", context)
@@ -586,6 +603,25 @@ def period_request(pages: FamilyPages):
     context["can_confirm"] = any(preview.dates for preview in previews)
     context["skips"] = any(preview.skipped for preview in previews)
     return pages.render("planning/period_preview.html", context)
+
+
+def _enrolled_children(family, activities) -> dict[int, list[int]]:
+    """The children enrolled (today or later) in each of ``activities``, by activity id."""
+    rows = (
+        Enrolment.objects.filter(
+            child__family=family,
+            activity_id__in=list(activities),
+            end_date__gte=plans.local_now().date(),
+        )
+        .order_by("child__birth_date", "child_id")
+        .values_list("activity_id", "child_id")
+    )
+    enrolled = {}
+    for activity_id, child_id in rows:
+        children = enrolled.setdefault(activity_id, [])
+        if child_id not in children:
+            children.append(child_id)
+    return enrolled
 
 
 def _hidden_fields(form) -> list[tuple[str, str]]:
