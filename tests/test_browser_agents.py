@@ -1,6 +1,9 @@
 """The demo and the agents' screens in a real browser: the printable attendance sheet, a day
 to process, the period form."""
 
+import datetime as dt
+from unittest import mock
+
 import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
@@ -139,3 +142,44 @@ def test_choosing_another_activity_ticks_its_weekdays_and_children(browser_page,
     assert ticked("weekdays") == ["0", "1", "3", "4"]
     assert ticked("children") == [children["Léa"]]
     screenshot(page, "period-form-ticked-phone")
+
+
+# Thursday 3 December 2026, 09:00: the month before is gone by, this one half locked.
+NOW = dt.datetime(2026, 12, 3, 9, 0)
+
+
+@pytest.fixture
+def fixed_now():
+    """The planning (served by the live server's thread) and the services read this clock."""
+    with (
+        mock.patch("wagtail_family_portal.services.bookings.local_now", return_value=NOW),
+        mock.patch("wagtail_family_portal.planning.local_now", return_value=NOW),
+    ):
+        yield NOW
+
+
+def test_a_past_month_on_a_phone_is_short(browser_page, live_server, fixed_now):
+    """Days gone by and days past their deadline collapse: on a phone (390 px), the past month
+    of a family with two children in six activities took 6,800 px (and the current month
+    8,700 px); each day with nothing booked is now its date and why, without cells."""
+    demo.load_demo(today=NOW.date())
+    martin = Family.objects.get(name="Martin")
+    page = browser_page
+    parent_login(page, live_server.url)
+    planning = f"{live_server.url}/espace-famille/famille/{martin.pk}/planning/?vue=mois&date="
+
+    page.goto(planning + "2026-11-01")
+
+    height = page.evaluate("document.documentElement.scrollHeight")
+    screenshot(page, "planning-month-past-phone")
+    assert height <= 4000, height
+    # The days of the month (those of the weeks around it are not shown on a phone).
+    days = page.locator(".wfp-day--locked:not(.wfp-day--outside):not(:has(.wfp-cell))")
+    assert days.count() >= 10
+    for index in range(days.count()):
+        box = days.nth(index).bounding_box()
+        assert box["height"] <= 80, box  # the date and its reason: no block of cells
+    page.goto(planning + NOW.date().isoformat())
+    height = page.evaluate("document.documentElement.scrollHeight")
+    screenshot(page, "planning-month-current-phone")
+    assert height <= 7000, height

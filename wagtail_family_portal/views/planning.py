@@ -22,7 +22,7 @@ from django.utils.dates import MONTHS, WEEKDAYS, WEEKDAYS_ABBR
 from django.utils.formats import date_format
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from .. import calendar_feed as feeds
@@ -47,6 +47,8 @@ from .planning_forms import (
 )
 
 DEFAULT_CHILD_COLOUR = "#1d4f91"
+# On a locked day, cells in these states say nothing the day's reason does not.
+QUIET_STATES = frozenset({plans.ENROLLED, plans.CLOSED_STATE})
 
 Operation = BookingLine.Operation
 LineState = BookingLine.State
@@ -86,6 +88,8 @@ class DayView:
     outside: bool = False  # a day of the month view's first or last week, not of the month
     today: bool = False
     past: bool = False
+    locked: bool = False  # nothing to do that day (``PlanningGrid.collapse``)
+    reason: str = ""  # why, said once next to the date (escaped)
 
     @property
     def classes(self) -> str:
@@ -96,12 +100,16 @@ class DayView:
             classes.append("wfp-day--today")
         if self.past:
             classes.append("wfp-day--past")
-        if not self.cells_html:
+        if self.locked:
+            classes.append("wfp-day--locked")
+        if not self.cells_html and not self.reason:
             classes.append("wfp-day--empty")
         return " ".join(classes)
 
     def html(self, today_label: str) -> str:
         today = f' <span class="wfp-day__today">{today_label}</span>' if self.today else ""
+        if self.reason:
+            today += f' <span class="wfp-day__reason">{self.reason}</span>'
         cells = f'<ul class="wfp-day__cells">{self.cells_html}</ul>' if self.cells_html else ""
         return (
             f'<li class="{self.classes}"><h3 class="wfp-day__title">'
@@ -172,6 +180,9 @@ class PlanningGrid:
         }
         self.labels = {state: _escaped(entry.label) for state, entry in planning.legend.items()}
         self.reasons = {code: _escaped(text) for code, text in bookings.REASONS.items()}
+        # A cell has no room for the sentence of the preview; the day's title even less.
+        self.reasons[plans.DEADLINE_PASSED] = _escaped(pgettext("planning", "deadline passed"))
+        self.nothing_booked = _escaped(pgettext("planning", "nothing booked"))
         self.actions = {name: (op, _escaped(label)) for name, (op, label) in ACTIONS.items()}
         self.waiting_list_action = _escaped(gettext("Join the waiting list"))
         back = f"&amp;vue={view}" if view != MONTH else ""
@@ -185,7 +196,7 @@ class PlanningGrid:
         self.weekdays_abbr = [str(name) for name in WEEKDAYS_ABBR.values()]
         self.months = {number: str(name) for number, name in MONTHS.items()}
 
-    def cell_html(self, cell, day_label: str, past: bool) -> str:
+    def cell_html(self, cell, day_label: str, past: bool, quiet: bool = False) -> str:
         activity, title = self.activities[cell.activity_id]
         label = self.labels[cell.state]
         if cell.rank:
@@ -202,14 +213,8 @@ class PlanningGrid:
                 f'<span class="wfp-visually-hidden"> – {day_label}</span></span>'
             )
         else:
-            reason = None
-            if cell.closure:
-                reason = _escaped(cell.closure)
-            elif cell.reason in self.reasons and not (
-                past and cell.reason == plans.DEADLINE_PASSED
-            ):
-                # A day gone by needs no "the deadline has passed" under each of its cells.
-                reason = self.reasons[cell.reason]
+            # A locked day says why once, next to its date (``collapse``).
+            reason = None if quiet else self.reason_of(cell, past)
             if reason:
                 after = f' <span class="wfp-cell__reason">{reason}</span>'
         return (
@@ -219,6 +224,29 @@ class PlanningGrid:
             f'<span class="wfp-cell__activity" title="{title}">{activity}</span> '
             f'<span class="wfp-cell__state">{label}</span>{after}</{tag}></li>'
         )
+
+    def reason_of(self, cell, past: bool) -> str | None:
+        """What a cell without action says (escaped): its closure, or why nothing is possible.
+        A day gone by needs no "deadline passed" at all."""
+        if cell.closure:
+            return _escaped(cell.closure)
+        if past and cell.reason == plans.DEADLINE_PASSED:
+            return None
+        return self.reasons.get(cell.reason)
+
+    def collapse(self, cells, past: bool) -> tuple[bool, list, str]:
+        """A locked day — it has cells and none offers anything: gone by, past its deadline,
+        closed — keeps only the cells where something happened (booked, absent, asked,
+        refused…) and says once, next to its date, why nothing can be done, instead of the same
+        sentence in every cell: ``(locked, cells kept, that reason)``."""
+        if not cells or any(cell.actions for cell in cells):
+            return False, cells, ""
+        kept = [cell for cell in cells if cell.state not in QUIET_STATES]
+        reasons = dict.fromkeys(self.reason_of(cell, past) for cell in cells)
+        reasons.pop(None, None)
+        if not reasons and not kept:
+            reasons = {self.nothing_booked: None}
+        return True, kept, " · ".join(reasons)
 
     def shown(self, cell) -> bool:
         return (self.shown_children is None or cell.child_id in self.shown_children) and (
@@ -235,17 +263,20 @@ class PlanningGrid:
             weekday, name = date.weekday(), self.months[date.month]
             label = _escaped(f"{self.weekdays[weekday]} {date.day} {name}")
             past = date < today
+            locked, shown, reason = self.collapse(
+                [cell for cell in cells if self.shown(cell)], past
+            )
             days.append(
                 DayView(
                     date=date,
                     label=label,
                     short_label=_escaped(f"{self.weekdays_abbr[weekday]} {date.day}"),
-                    cells_html="".join(
-                        self.cell_html(cell, label, past) for cell in cells if self.shown(cell)
-                    ),
+                    cells_html="".join(self.cell_html(cell, label, past, locked) for cell in shown),
                     outside=self.view == MONTH and (date.year, date.month) != month,
                     today=date == today,
                     past=past,
+                    locked=locked,
+                    reason=reason,
                 )
             )
         return days
