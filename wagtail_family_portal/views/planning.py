@@ -700,7 +700,7 @@ def _submit_period(pages, children, activity, operation, dates) -> list[ChildPre
 def _count_states(lines) -> list[tuple[str, int]]:
     counts = {}
     for line in lines:
-        label = str(line.get_state_display())
+        label = line.state_label
         counts[label] = counts.get(label, 0) + 1
     return list(counts.items())
 
