@@ -472,3 +472,20 @@ def test_loading_the_demo_mails_nobody(db, django_capture_on_commit_callbacks, m
     with django_capture_on_commit_callbacks(execute=True):
         run_digests(site, now=timezone.now() + dt.timedelta(days=1))
     assert mailoutbox == []
+
+
+def test_the_readme_tells_the_demo_as_it_is():
+    """The README's quick start: another port, where the e-mails appear, what exists and what
+    is planned."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    features = readme.split("## Features", 1)[1].split("Planned", 1)[0]
+    planned = readme.split("Planned (", 1)[1].split("##", 1)[0]
+
+    assert "make demo PORT=8001" in readme
+    assert "printed by the cluster, in the same terminal" in readme
+    for feature in ("Mes demandes", "Receipts and decision digests", "attendance sheet"):
+        assert feature in features
+    for existing in ("Mes demandes", "receipt", "digest"):
+        assert existing not in planned
+    for future in ("billing", "supporting documents", "nursery", "campaigns"):
+        assert future in planned
