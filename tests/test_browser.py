@@ -414,7 +414,7 @@ def test_receipt_decision_with_a_message_digest_and_unread_history(
     [digest] = [m for m in mailoutbox if m.subject == "Accusé de traitement"]
     assert digest.to == ["parent@example.org"]
     assert "1 de vos demandes a été traitée :" in digest.body
-    assert f"{day:%d/%m/%Y} | 16:30 | Réservation | Léa Martin | Périscolaire soir | acceptée" in (
+    assert f"{day:%d/%m/%Y} | 16:30 | Réservation | Léa Martin | Périscolaire soir | réservé" in (
         digest.body
     )
     assert "Pensez au goûter" in digest.body

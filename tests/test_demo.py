@@ -301,7 +301,7 @@ def test_an_existing_admin_keeps_its_password_and_is_reported(db):
     admin = User.objects.get(username="admin")
     assert admin.email == "mairie@ville.example" and admin.first_name == ""
     assert not admin.groups.exists()
-    assert "“admin” existed before the demo" in output
+    assert "Le compte « admin » existait avant la démo" in output
     assert "admin / admin" not in output
     # The demo's other accounts are there all the same.
     assert login(username="agent", password="agent")
@@ -318,8 +318,8 @@ def test_existing_agent_and_parent_accounts_are_not_touched(db):
     assert not Municipality.objects.filter(agents=agent).exists()
     assert login(email=demo.PARENT_EMAIL, password="own-parent-password")
     assert not Subscription.objects.filter(user=parent).exists()
-    assert "“agent” existed before the demo" in output
-    assert f"“{demo.PARENT_EMAIL}” existed before the demo" in output
+    assert "Le compte « agent » existait avant la démo" in output
+    assert f"Le compte « {demo.PARENT_EMAIL} » existait avant la démo" in output
     load()  # and again: still untouched
     assert login(username="agent", password="own-agent-password")
 
@@ -378,7 +378,7 @@ def test_a_site_with_a_real_hostname_is_left_as_it_is(db):
     site.refresh_from_db()
     assert (site.hostname, site.port) == ("www.belleville-sur-loire.example.fr", 443)
     assert "https://www.belleville-sur-loire.example.fr/espace-famille/" in output
-    assert "left as it is" in output
+    assert "laissé tel quel" in output
 
 
 def test_make_demo_passes_the_port_and_debug_on():
