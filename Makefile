@@ -7,6 +7,12 @@ STAMP := $(VENV)/.installed
 # A second virtualenv with Wagtail 7.4 LTS, the oldest Wagtail the package supports.
 VENV74 := .venv74
 STAMP74 := $(VENV74)/.installed
+# Where `make demo` serves the example site: `make demo PORT=8001` for another port.
+HOST := 127.0.0.1
+PORT ?= 8000
+# The demo runs in development mode (DEBUG on, which the demo loader requires); the admin's
+# links follow the port.
+DEMO_ENV := DJANGO_DEBUG=1 WAGTAILADMIN_BASE_URL=http://$(HOST):$(PORT)
 
 .PHONY: demo test test-wagtail74 install lint format messages clean
 
@@ -18,17 +24,16 @@ $(STAMP): setup.cfg pyproject.toml example_site/requirements.txt
 
 install: $(STAMP)
 
-# The demo is a development server: DEBUG on (the example site's settings keep it off otherwise).
-demo: export DJANGO_DEBUG = 1
 demo: $(STAMP)
-	$(MANAGE) migrate --noinput
-	$(MANAGE) load_family_portal_demo
-	$(MANAGE) sync_family_portal_schedules
-	@echo "Starting the django-q2 cluster and the development server on http://127.0.0.1:8000/ (Ctrl-C stops both)"
-	@echo "E-mails (account activation, password reset) are printed below, in this terminal."
+	$(DEMO_ENV) $(MANAGE) migrate --noinput
+	$(DEMO_ENV) $(MANAGE) load_family_portal_demo --hostname $(HOST) --port $(PORT)
+	$(DEMO_ENV) $(MANAGE) sync_family_portal_schedules
+	@echo "Starting the django-q2 cluster and the development server on http://$(HOST):$(PORT)/ (Ctrl-C stops both)"
+	@echo "E-mails (activation, password reset, receipts, decision digests) are sent by the django-q2"
+	@echo "cluster and printed below, in this terminal."
 	@trap 'kill 0' INT TERM EXIT; \
-	$(MANAGE) qcluster & \
-	$(MANAGE) runserver 127.0.0.1:8000
+	$(DEMO_ENV) $(MANAGE) qcluster & \
+	$(DEMO_ENV) $(MANAGE) runserver $(HOST):$(PORT)
 
 test: $(STAMP)
 	$(PY) -m pytest

@@ -208,7 +208,10 @@ def test_queue_filters_by_state_operation_activity_and_dates(
         return set(agent_client.get(url("index"), params).context["object_list"])
 
     assert listed() == {pending, absence, elsewhere}
-    assert listed(state="accepted") == {booked}
+    # The states by the names of DESIGN.md §3, as the column and the families' pages say them.
+    assert listed(state="booked") == {booked}
+    assert listed(state="booking_requested") == {pending, elsewhere}
+    assert listed(state="absence_requested") == {absence}
     assert listed(state="") == {booked, pending, absence, elsewhere}
     assert listed(operation="absence") == {absence}
     assert listed(activity=centre.pk) == {elsewhere}
@@ -285,7 +288,7 @@ def test_detail_shows_the_day_its_places_and_history_and_accepts_it(
     content = detail.content.decode()
     assert detail.status_code == 200
     assert "0 taken of 20" in content
-    assert "Waiting for validation" in content  # the history
+    assert "Booking requested" in content  # the history, in the words of the queue
     assert url("accept", line.pk) in content
     assert sheet(canteen, line.date) in content
     assert accept.status_code == 302

@@ -75,7 +75,7 @@ def test_wrong_password_keeps_the_parent_on_the_login_page(
 def test_demo_journey_parent_dashboard_and_agent_admin(browser_page, live_server):
     """The issue's "done when": the demo parent sees the dashboard in French, the demo agent
     sees only their own town's families in the admin."""
-    call_command("load_family_portal_demo", stdout=io.StringIO())
+    call_command("load_family_portal_demo", "--i-know-this-is-not-production", stdout=io.StringIO())
     page = browser_page
     page.goto(live_server.url + "/espace-famille/")
     page.fill("input[name=username]", "parent@example.org")
@@ -105,7 +105,7 @@ def test_sign_up_activate_log_in_and_subscribe_with_the_demo_code(
 ):
     """Issue 3's journey: sign up, open the activation link from the outbox, activate, log in,
     subscribe with DEMO-DURAND-2026 and see that family's dashboard, without logging in again."""
-    call_command("load_family_portal_demo", stdout=io.StringIO())
+    call_command("load_family_portal_demo", "--i-know-this-is-not-production", stdout=io.StringIO())
     page = browser_page
     page.goto(live_server.url + "/espace-famille/")
     page.locator("#wfp-signup a.wfp-button").click()
@@ -167,7 +167,7 @@ def test_family_file_changes_wait_for_the_agent_who_accepts_or_refuses(
 
     from wagtail_family_portal.models import Child, Family, Guardian, Request
 
-    call_command("load_family_portal_demo", stdout=io.StringIO())
+    call_command("load_family_portal_demo", "--i-know-this-is-not-production", stdout=io.StringIO())
     martin = Family.objects.get(name="Martin")
     claire = Guardian.objects.get(family=martin, first_name="Claire")
     lea = Child.objects.get(family=martin, first_name="Léa")
@@ -254,7 +254,7 @@ def test_planning_booking_period_list_and_a_refused_day(browser_page, chromium, 
     from wagtail_family_portal.models import Activity, BookingLine, Child, Family
     from wagtail_family_portal.services import bookings
 
-    call_command("load_family_portal_demo", stdout=io.StringIO())
+    call_command("load_family_portal_demo", "--i-know-this-is-not-production", stdout=io.StringIO())
     martin = Family.objects.get(name="Martin")
     hugo = Child.objects.get(family=martin, first_name="Hugo")
     lea = Child.objects.get(family=martin, first_name="Léa")
@@ -352,7 +352,7 @@ def test_receipt_decision_with_a_message_digest_and_unread_history(
     from wagtail_family_portal.models import Activity, BookingLine, Child, Family
     from wagtail_family_portal.services import bookings, notifications
 
-    call_command("load_family_portal_demo", stdout=io.StringIO())
+    call_command("load_family_portal_demo", "--i-know-this-is-not-production", stdout=io.StringIO())
     martin = Family.objects.get(name="Martin")
     lea = Child.objects.get(family=martin, first_name="Léa")
     evening = Activity.objects.get(short_code="1/Péri SOIR")
@@ -414,7 +414,7 @@ def test_receipt_decision_with_a_message_digest_and_unread_history(
     [digest] = [m for m in mailoutbox if m.subject == "Accusé de traitement"]
     assert digest.to == ["parent@example.org"]
     assert "1 de vos demandes a été traitée :" in digest.body
-    assert f"{day:%d/%m/%Y} | 16:30 | Réservation | Léa Martin | Périscolaire soir | acceptée" in (
+    assert f"{day:%d/%m/%Y} | 16:30 | Réservation | Léa Martin | Périscolaire soir | réservé" in (
         digest.body
     )
     assert "Pensez au goûter" in digest.body

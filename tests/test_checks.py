@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from wagtail_family_portal.checks import DOCS_URL, check_login_throttling
+from wagtail_family_portal.checks import DOCS_URL, check_login_throttling, check_portal_sites
+from wagtail_family_portal.sites import has_no_real_hostname
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
@@ -80,3 +81,92 @@ def test_hints_point_to_the_documentation_online(settings):
     assert url.startswith(DOCS_URL)
     page, anchor = url.removeprefix(DOCS_URL).split("#")
     assert anchor in github_anchors((DOCS / page).read_text())
+
+
+def test_every_documentation_address_of_the_checks_names_a_section_that_exists():
+    import inspect
+
+    from wagtail_family_portal import checks
+
+    source = inspect.getsource(checks)
+    addresses = re.findall(r"\{DOCS_URL\}([\w.]+)#([\w-]+)", source)
+
+    assert len(addresses) >= 3
+    for page, anchor in addresses:
+        assert anchor in github_anchors((DOCS / page).read_text()), (page, anchor)
+
+
+# A portal's site must have a real hostname: e-mail links are built from it
+
+
+@pytest.mark.parametrize(
+    "hostname, port",
+    [
+        ("localhost", 80),
+        ("LOCALHOST.", 80),
+        ("portail.localhost", 80),
+        ("127.0.0.1", 80),
+        ("::1", 80),
+        ("", 80),
+        ("0.0.0.0", 8000),
+        ("example.com", 443),
+        ("www.example.org", 80),
+        ("mairie.example", 443),
+    ],
+)
+def test_sites_without_a_real_hostname(hostname, port):
+    assert has_no_real_hostname(hostname, port)
+
+
+@pytest.mark.parametrize(
+    "hostname, port",
+    [
+        ("www.belleville-sur-loire.fr", 80),
+        ("portail-famille.ville.fr", 443),
+        ("127.0.0.1", 8000),  # what `make demo` serves
+        ("localhost", 8001),
+        ("10.0.0.12", 80),
+    ],
+)
+def test_sites_with_a_real_hostname(hostname, port):
+    assert not has_no_real_hostname(hostname, port)
+
+
+def warnings_for(portal_site):
+    return [w for w in check_portal_sites(databases=["default"]) if w.obj == portal_site]
+
+
+def test_a_portal_on_wagtails_placeholder_site_is_reported(portal_page, portal_site):
+    portal_site.hostname, portal_site.port = "localhost", 80
+    portal_site.save()
+
+    warnings = warnings_for(portal_site)
+
+    assert [w.id for w in warnings] == ["wagtail_family_portal.W011"]
+    assert "http://localhost/" in warnings[0].msg
+    assert "hostname" in warnings[0].hint
+
+
+def test_a_portal_on_a_real_hostname_is_not_reported(portal_page, portal_site):
+    portal_site.hostname, portal_site.port = "www.belleville-sur-loire.fr", 443
+    portal_site.save()
+
+    assert warnings_for(portal_site) == []
+
+
+def test_a_placeholder_site_without_portal_is_not_reported(db, portal_site):
+    portal_site.hostname, portal_site.port = "localhost", 80
+    portal_site.save()
+
+    assert warnings_for(portal_site) == []
+
+
+def test_the_check_runs_with_the_database_checks(portal_page, portal_site):
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    portal_site.hostname, portal_site.port = "localhost", 80
+    portal_site.save()
+
+    with pytest.raises(SystemCheckError, match="W011"):
+        call_command("check", "--database", "default", "--fail-level", "WARNING")

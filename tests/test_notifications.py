@@ -160,7 +160,7 @@ def test_an_automatic_activity_receipt_says_the_days_are_processed(
     assert "Votre réservation pour Accueil de loisirs mercredi réalisée le" in body
     assert "est confirmée :" in body
     assert (
-        "09/12/2026 | 08:00 | Réservation | Léa Martin | Accueil de loisirs mercredi | acceptée"
+        "09/12/2026 | 08:00 | Réservation | Léa Martin | Accueil de loisirs mercredi | réservé"
         in (body)
     )
     # Decided at once with the family's own request: its receipt said it, no digest line.
@@ -238,7 +238,7 @@ def test_a_decision_is_mailed_once_in_the_next_digest(family, parent, lea, cante
     assert email.to == ["parent@example.org"]
     assert email.subject == "Accusé de traitement"
     assert "2 de vos demandes ont été traitées :" in email.body
-    assert "07/12/2026 | 12:00 | Réservation | Léa Martin | 2/Repas Sco | acceptée" in email.body
+    assert "07/12/2026 | 12:00 | Réservation | Léa Martin | 2/Repas Sco | réservé" in email.body
     assert "08/12/2026 | 12:00 | Réservation | Léa Martin | 2/Repas Sco | refusée" in email.body
     assert "Bon appétit !" in email.body and "Sortie scolaire." in email.body
     assert "Mes demandes" in email.body
@@ -321,7 +321,7 @@ def three_decisions(family, parent, lea, canteen, agent, site):
 
 
 def digest_days(message) -> list[str]:
-    return [line.split(" | ")[0] for line in message.body.splitlines() if "| acceptée" in line]
+    return [line.split(" | ")[0] for line in message.body.splitlines() if "| réservé" in line]
 
 
 def test_a_decision_at_exactly_13_00_00_is_in_the_13_00_digest(three_decisions, site):
@@ -588,7 +588,7 @@ def test_a_file_change_decision_and_a_waiting_list_promotion_are_in_the_digest(
     assert "Modification du responsable" in body and "| refusée" in body
     assert "Numéro incomplet." in body
     # Promoted from the waiting list:
-    assert "| Réservation | Léa Martin | Mercredi | acceptée" in body
+    assert "| Réservation | Léa Martin | Mercredi | réservé" in body
 
 
 # Messages and what each account has read

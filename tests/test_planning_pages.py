@@ -259,15 +259,59 @@ def test_a_day_past_its_deadline_or_closed_says_why_and_links_nowhere(
     later = get(parent_client, url(family, "planning/", **week_of(THU)))
 
     too_soon = day_block(response, TOO_SOON)
-    assert "The deadline for that day has passed." in too_soon
+    assert "deadline passed" in too_soon
     assert "<a " not in too_soon
     closed = day_block(later, THU)
-    assert "closed" in closed and "Pont de l&#x27;Avent" in closed
+    assert "Pont de l&#x27;Avent" in closed
     assert "<a " not in closed
     # A day gone by is shown as it was, without a link, and without repeating the deadline.
     gone = day_block(response, dt.date(2026, 12, 1))
-    assert "wfp-day--past" in gone and "enrolled, not booked" in gone
+    assert "wfp-day--past" in gone and "nothing booked" in gone
     assert "<a " not in gone and "deadline" not in gone
+
+
+def test_a_locked_day_says_why_once_and_keeps_only_what_happened(
+    parent_client, portal_page, family, municipality, lea, hugo, canteen, agent
+):
+    """A day where nothing can be done any more is one line, not the same sentence in every
+    cell: the days the children were not booked on say nothing more than the day's reason."""
+    enrol(hugo, canteen)
+    bookings.request_days(  # the agent books past the deadline
+        family=family,
+        child_id=lea.pk,
+        activity_id=canteen.pk,
+        operation="booking",
+        dates=[TOO_SOON],
+        user=agent,
+        by_agent=True,
+        now=NOW,
+    )
+    factories.ClosureFactory(
+        municipality=municipality, kind="closure", label="Pont", start_date=THU, end_date=THU
+    )
+    other = factories.ActivityFactory(establishment=canteen.establishment, name="Étude")
+    enrol(hugo, other)
+
+    response = get(parent_client, url(family, "planning/", vue="mois", date=TOO_SOON.isoformat()))
+
+    too_soon = day_block(response, TOO_SOON)
+    assert "wfp-day--locked" in too_soon
+    assert too_soon.count("deadline passed") == 1
+    assert re.findall(r'<span class="wfp-day__reason">([^<]*)</span>', too_soon) == [
+        "deadline passed"
+    ]
+    day_cells = re.findall(r'<li class="wfp-cell [^"]*">(.*?)</li>', too_soon, re.S)
+    assert len(day_cells) == 1 and "booked" in day_cells[0]  # Léa's booked meal only
+    # A day gone by where nothing was booked: one line.
+    gone = day_block(response, dt.date(2026, 12, 1))
+    assert "wfp-cell" not in gone and gone.count("nothing booked") == 1
+    # A closed day: its closure once, no cell.
+    closed = day_block(response, THU)
+    assert closed.count("Pont") == 1 and "wfp-cell" not in closed
+    # A day with something to do keeps every cell, each with its short reason if it has one.
+    monday = day_block(response, MON)
+    assert "wfp-day--locked" not in monday
+    assert len(re.findall(r'<li class="wfp-cell ', monday)) == 3
 
 
 def test_the_month_shows_whole_weeks_from_monday(parent_client, portal_page, family, lea, canteen):
@@ -454,7 +498,9 @@ def test_the_planning_runs_the_same_queries_for_one_week_of_one_child_as_for_a_l
 
     assert small.status_code == big.status_code == 200
     assert len(cells(small)) == 4
-    assert len(cells(big)) == 4 * 6 * 25  # every weekday of the 5 weeks shown
+    # Every weekday of the 5 weeks shown, but 30 November to 4 December: gone by or past
+    # their deadline, they say so once instead of in every cell.
+    assert len(cells(big)) == 4 * 6 * 20
     assert len(small_page.captured_queries) == len(large_page.captured_queries)
     assert len(large_page.captured_queries) <= 15
 
@@ -678,6 +724,80 @@ def test_the_period_form_offers_the_children_and_their_activities(
         "Repas école – École Jules Ferry",
     ]
     assert "See the days" in text(response)
+
+
+def ticked(response, name) -> list[str]:
+    """The values of the boxes ``name`` the form opens with ticked."""
+    html = response.content.decode()
+    return re.findall(
+        rf'<input type="checkbox" name="{name}" value="([^"]+)"[^>]*\bchecked\b', html
+    )
+
+
+def test_the_period_form_ticks_the_first_activitys_weekdays_and_children(
+    parent_client, portal_page, family, lea, hugo, canteen, centre
+):
+    enrol(hugo, canteen)  # Hugo goes to the canteen, not to the Wednesday centre
+
+    response = get(parent_client, url(family, "reservations/"))
+
+    form = response.context["form"]
+    assert form["activity"].value() == str(centre.pk)  # the first one offered
+    assert ticked(response, "weekdays") == ["2"]  # Wednesday, the centre's own day
+    assert ticked(response, "children") == [str(lea.pk)]
+
+
+def test_the_period_form_ticks_the_activity_asked_for(
+    parent_client, portal_page, family, lea, hugo, canteen, centre
+):
+    enrol(hugo, centre)  # Hugo goes to the Wednesday centre, not to the canteen
+
+    response = get(parent_client, url(family, "reservations/", activite=canteen.pk))
+
+    assert response.context["form"]["activity"].value() == str(canteen.pk)
+    assert ticked(response, "weekdays") == ["0", "1", "3", "4"]
+    assert ticked(response, "children") == [str(lea.pk)]
+    # From the planning filtered on one child: that child only, if enrolled.
+    only_hugo = get(parent_client, url(family, "reservations/", activite=centre.pk, enfant=hugo.pk))
+    assert ticked(only_hugo, "children") == [str(hugo.pk)]
+    assert ticked(only_hugo, "weekdays") == ["2"]
+
+
+def test_the_period_form_offers_each_activitys_ticks_with_and_without_javascript(
+    parent_client, portal_page, family, lea, hugo, canteen, centre
+):
+    enrol(hugo, canteen)
+
+    response = get(parent_client, url(family, "reservations/"))
+
+    html = response.content.decode()
+    option = re.search(rf'<option value="{canteen.pk}"[^>]*>', html).group(0)
+    assert 'data-weekdays="0 1 3 4"' in option
+    assert f'data-children="{lea.pk} {hugo.pk}"' in option
+    assert "period_form.js" in html
+    # Without JavaScript, a link reopens the form for another activity.
+    assert f"reservations/?activite={canteen.pk}" in html
+
+
+def test_the_preview_of_the_ticked_period_lists_no_day_the_child_is_not_enrolled_on(
+    parent_client, portal_page, family, lea, hugo, canteen, centre
+):
+    enrol(hugo, canteen)
+    form = get(parent_client, url(family, "reservations/")).context["form"]
+    data = {
+        "activity": form["activity"].value(),
+        "children": form["children"].value(),
+        "weekdays": form["weekdays"].value(),
+        "operation": "booking",
+        "start": "2026-12-14",
+        "end": "2027-01-29",
+    }
+
+    response = post(parent_client, url(family, "reservations/"), data)
+
+    reasons = {s.reason for preview in response.context["previews"] for s in preview.skipped}
+    assert "not_enrolled" not in reasons and "not_running" not in reasons
+    assert [preview.child for preview in response.context["previews"]] == [lea]
 
 
 def test_the_preview_lists_the_days_asked_and_those_skipped_with_their_reason(

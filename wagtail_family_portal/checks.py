@@ -1,7 +1,8 @@
 """System checks: settings the package relies on, reported by ``manage.py check``."""
 
 from django.conf import settings
-from django.core.checks import Error, Warning, register
+from django.core.checks import Error, Tags, Warning, register
+from wagtail.models import Site
 
 AXES_BACKENDS = ("axes.backends.AxesStandaloneBackend", "axes.backends.AxesBackend")
 LOCKOUT_PARAMETERS = "wagtail_family_portal.lockout.lockout_parameters"
@@ -92,7 +93,10 @@ def check_base_template(app_configs=None, **kwargs):
     from . import theming
 
     name = theming.base_template()
-    hint = "See docs/install.md, “The portal's look”."
+    hint = (
+        "See “The portal's look” in the installation guide: "
+        f"{DOCS_URL}install.md#the-portals-look-your-sites-base-template"
+    )
     if name == theming.PORTAL_BASE_TEMPLATE:
         return [
             Error(
@@ -132,3 +136,48 @@ def check_base_template(app_configs=None, **kwargs):
         )
         for problem in problems
     ]
+
+
+@register(Tags.database)
+def check_portal_sites(app_configs=None, databases=None, **kwargs):
+    """A site holding a portal page must have the hostname families reach it at: the links of
+    every e-mail are built from it (``sites.has_no_real_hostname`` says which ones are not).
+
+    It reads the database, so Django runs it with ``migrate`` and ``check --database default``
+    only.
+    """
+    from django.db import DatabaseError
+
+    from .models import FamilyPortalPage
+    from .sites import has_no_real_hostname
+
+    warnings = []
+    for alias in databases or []:
+        try:
+            sites = list(Site.objects.using(alias).order_by("pk"))
+            for site in sites:
+                if not has_no_real_hostname(site.hostname, site.port):
+                    continue
+                pages = FamilyPortalPage.objects.using(alias).live().in_site(site)
+                if not pages.exists():
+                    continue
+                warnings.append(
+                    Warning(
+                        f"The site “{site}” (hostname “{site.hostname}”, port {site.port}) holds "
+                        "a family portal page but has no real hostname: the links in the "
+                        "portal's e-mails would point to "
+                        f"{site.root_url}/, which families cannot open.",
+                        hint=(
+                            "Set the site's hostname and port to the address families use "
+                            "(Settings → Sites). See “The site's address” in the installation "
+                            "guide: "
+                            f"{DOCS_URL}install.md#5-the-sites-address-hostname-and-port"
+                        ),
+                        obj=site,
+                        id="wagtail_family_portal.W011",
+                    )
+                )
+        except DatabaseError:
+            # Tables not created yet (the first ``migrate``): nothing to check.
+            continue
+    return warnings

@@ -3,6 +3,11 @@
 Used by ``manage.py load_family_portal_demo``. Every function looks rows up by a natural key and
 updates them, so loading the demo again gives the same rows and resets the documented passwords
 (see "Demo data" in CONTRACT.md). The content is French: it is what a municipality would type.
+
+The demo only ever changes the accounts it created itself, which it records in the group
+``DEMO_ACCOUNTS_GROUP``: an ``admin`` (or ``agent``, or ``parent@example.org``) that existed
+before keeps its password, permissions and data, and is reported in ``Demo.warnings``. It mails
+nobody: no receipt is queued and the decisions it makes are marked as already reported.
 """
 
 import datetime as dt
@@ -14,6 +19,7 @@ from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
 from wagtail.models import Page, Site
 
 from .models import (
@@ -37,6 +43,7 @@ from .models.families import normalise_subscriber_code
 from .models.notifications import DecisionNotice
 from .permissions import AGENTS_GROUP_NAME
 from .services.closures import ClosureImportError, current_school_year, import_closures
+from .sites import is_local_hostname
 
 ADMIN_USERNAME = ADMIN_PASSWORD = "admin"
 AGENT_USERNAME = AGENT_PASSWORD = "agent"
@@ -49,6 +56,11 @@ PORTAL_TITLE = "Espace famille"
 MUNICIPALITY_NAME = "Belleville-sur-Loire"
 OTHER_MUNICIPALITY_NAME = "Autreville"
 SCHOOL_HOLIDAY_ZONE = "B"
+# The address ``make demo`` serves (``make demo PORT=8001`` changes the port).
+DEMO_HOSTNAME = "127.0.0.1"
+DEMO_PORT = 8000
+# Members of this group are the accounts the demo created: the only ones it may change.
+DEMO_ACCOUNTS_GROUP = "Family portal demo accounts"
 
 
 @dataclass
@@ -59,7 +71,10 @@ class Demo:
     other_municipality: Municipality
     portal_page: FamilyPortalPage
     school_year: int
+    site: Site | None = None
     warnings: list[str] = field(default_factory=list)
+    # Usernames of the documented accounts that existed before the demo and were left alone.
+    foreign_accounts: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -74,43 +89,91 @@ class Season:
         return cls(dt.date(school_year, 9, 1), july + dt.timedelta(days=(5 - july.weekday()) % 7))
 
 
-def load_demo(today: dt.date | None = None) -> Demo:
-    school_year = current_school_year(today or timezone.localdate())
+def load_demo(
+    today: dt.date | None = None, *, hostname: str = DEMO_HOSTNAME, port: int = DEMO_PORT
+) -> Demo:
+    """Load (or update) the demo; its site is served at ``hostname``:``port``."""
+    today = today or timezone.localdate()
+    school_year = current_school_year(today)
     season = Season.for_school_year(school_year)
+    warnings = []
+    foreign = []
     with transaction.atomic():
-        site = default_site()
+        site = demo_site(hostname, port, warnings)
         municipality = demo_municipality(site)
         other = other_municipality()
         activities = demo_activities(municipality, season)
-        warnings = demo_closures(municipality, school_year, season, activities["ALSH MERCREDI"])
+        warnings += demo_closures(municipality, school_year, season, activities["ALSH MERCREDI"])
 
-        ensure_superuser()
+        admin = ensure_superuser()
         agent = ensure_agent(municipality, others=[other])
         parent = ensure_parent(municipality)
+        for username, user in (
+            (ADMIN_USERNAME, admin),
+            (AGENT_USERNAME, agent),
+            (PARENT_EMAIL, parent),
+        ):
+            if user is None:
+                foreign.append(username)
+                warnings.append(
+                    gettext(
+                        "The account “%(username)s” existed before the demo: it was left as it "
+                        "is (its password was not changed)."
+                    )
+                    % {"username": username}
+                )
 
         martin = martin_family(municipality, activities, season)
-        Subscription.objects.get_or_create(user=parent, family=martin)
-        demo_bookings(martin, activities, parent, agent, today or timezone.localdate())
+        if parent is not None:
+            Subscription.objects.get_or_create(user=parent, family=martin)
         durand_family(municipality, activities, season)
-        other_families(municipality, activities, season)
+        others = other_families(municipality, activities, season)
         autreville_family(other, season)
+        demo_bookings(martin, others, activities, parent, agent, today)
 
         portal_settings(site)
         page = portal_page(site)
-    return Demo(municipality, other, page, school_year, warnings)
+    return Demo(municipality, other, page, school_year, site, warnings, foreign)
 
 
 # Site, municipalities and users
 
 
-def default_site() -> Site:
+def demo_site(hostname: str, port: int, warnings: list[str]) -> Site:
+    """The default site, served at ``hostname``:``port`` so that the e-mails' links work.
+
+    Wagtail's placeholder (``localhost`` on port 80) or a site the demo pointed at a local
+    address before is moved to the demo's address; a site with a real hostname is left alone.
+    """
     site = Site.objects.filter(is_default_site=True).first() or Site.objects.first()
-    if site:
+    if site is None:
+        home = Page.get_first_root_node().add_child(instance=Page(title="Accueil", slug="accueil"))
+        return Site.objects.create(
+            hostname=hostname, port=port, root_page=home, is_default_site=True, site_name="Demo"
+        )
+    if (site.hostname, site.port) == (hostname, port):
         return site
-    home = Page.get_first_root_node().add_child(instance=Page(title="Accueil", slug="accueil"))
-    return Site.objects.create(
-        hostname="localhost", port=80, root_page=home, is_default_site=True, site_name="Demo"
-    )
+    if not is_local_hostname(site.hostname):
+        warnings.append(
+            gettext(
+                "The default site is served at %(address)s: it was left as it is, and the "
+                "demo's links use that address."
+            )
+            % {"address": site.root_url}
+        )
+        return site
+    if Site.objects.filter(hostname=hostname, port=port).exclude(pk=site.pk).exists():
+        warnings.append(
+            gettext(
+                "Another site already uses %(hostname)s:%(port)d: the default site was left "
+                "as it is."
+            )
+            % {"hostname": hostname, "port": port}
+        )
+        return site
+    site.hostname, site.port = hostname, port
+    site.save(update_fields=["hostname", "port"])
+    return site
 
 
 def demo_municipality(site: Site) -> Municipality:
@@ -149,10 +212,26 @@ def other_municipality() -> Municipality:
     return municipality
 
 
+def demo_accounts_group() -> Group:
+    group, _created = Group.objects.get_or_create(name=DEMO_ACCOUNTS_GROUP)
+    return group
+
+
 def user_with_password(username: str, password: str, **fields):
-    user, _ = get_user_model().objects.update_or_create(username=username, defaults=fields)
+    """The demo's account ``username`` with its documented password, or None when an account of
+    that name exists that the demo did not create (it is not touched)."""
+    User = get_user_model()
+    group = demo_accounts_group()
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        user = User(username=username)
+    elif not user.groups.filter(pk=group.pk).exists():
+        return None
+    for name, value in fields.items():
+        setattr(user, name, value)
     user.set_password(password)
-    user.save(update_fields=["password"])
+    user.save()
+    user.groups.add(group)
     return user
 
 
@@ -180,7 +259,9 @@ def ensure_agent(municipality: Municipality, others: list[Municipality]):
         is_superuser=False,
         is_active=True,
     )
-    group, _ = Group.objects.get_or_create(name=AGENTS_GROUP_NAME)
+    if agent is None:
+        return None
+    group, _created = Group.objects.get_or_create(name=AGENTS_GROUP_NAME)
     # The agents' group migration grants the real permissions; admin access is the least the
     # demo agent needs to log in, even before that migration exists.
     group.permissions.add(
@@ -211,7 +292,9 @@ def ensure_parent(municipality):
         is_superuser=False,
         is_active=True,
     )
-    profile, _ = AccountProfile.objects.get_or_create(user=parent)
+    if parent is None:
+        return None
+    profile, _created = AccountProfile.objects.get_or_create(user=parent)
     profile.terms_accepted_at = profile.terms_accepted_at or timezone.now()
     profile.civility, profile.phone = Guardian.Civility.MRS, "06 12 34 56 78"
     profile.municipality = municipality
@@ -354,32 +437,43 @@ def demo_closures(
     return warnings
 
 
-def demo_bookings(family: Family, activities, parent, agent, today: dt.date) -> None:
-    """Some days of the Martin children already booked, and one request waiting for an agent.
+def demo_bookings(martin: Family, others: list[Family], activities, parent, agent, today) -> None:
+    """Booked days from two weeks ago to the weeks ahead, and one request waiting for an agent.
 
-    Léa's next canteen and Wednesday leisure-centre days are booked (by the agent, as a town
-    does when it takes over paper enrolments); Hugo has a canteen request for four days two weeks
-    ahead, waiting in the agents' queue. Days already booked or asked are left as they are, so
-    loading again changes nothing.
+    The agent booked (as a town does when it takes over paper enrolments) Léa's canteen, with
+    her PAI, Hugo's morning care and the other families' canteen from two weeks ago on: today's
+    and the past days' attendance sheets list children whose presence an agent can mark at
+    once. Léa's next Wednesdays at the leisure centre are booked too; Hugo has a canteen request
+    for four days two weeks ahead, waiting in the agents' queue. Days already booked or asked
+    are left as they are, so loading again changes nothing. Nothing is mailed: no receipt is
+    queued, and the agent's decisions are marked as already reported (no digest takes them).
     """
     from .services import bookings
 
-    children = {child.first_name: child for child in family.children.all()}
+    children = {child.first_name: child for child in martin.children.all()}
     lea, hugo = children.get("Léa"), children.get("Hugo")
     if lea is None or hugo is None:
         return
+    # child, activity, first day (from today), days, asked by the agent (else by the parent)
+    wanted = [
+        (martin, lea, activities["1/REPAS"], -14, 20, True),
+        (martin, lea, activities["ALSH MERCREDI"], 1, 3, True),
+        (martin, hugo, activities["2/Péri MATIN"], -14, 12, True),
+        (martin, hugo, activities["2/REPAS"], 14, 4, False),
+    ]
+    for family in others:
+        for child in family.children.all():
+            for enrolment in child.enrolments.select_related("activity"):
+                if enrolment.activity.kind == Activity.Kind.CANTEEN:
+                    wanted.append((family, child, enrolment.activity, -14, 16, True))
     now = dt.datetime.combine(today, dt.time(8, 0))
     created = []
-    for child, activity, offset, count, user, by_agent in (
-        (lea, activities["1/REPAS"], 1, 12, agent, True),
-        (lea, activities["ALSH MERCREDI"], 1, 3, agent, True),
-        (hugo, activities["2/REPAS"], 14, 4, parent, False),
-    ):
+    for family, child, activity, offset, count, by_agent in wanted:
         if ChildDay.objects.filter(child=child, activity=activity).exists():
             continue  # loaded before: keep what is there
         # Near the end of the season, fall back on the first days still open.
-        for first in (offset, 1):
-            start = max(today, activity.season_start) + dt.timedelta(days=first)
+        for first in dict.fromkeys((offset, 1)):
+            start = max(today + dt.timedelta(days=first), activity.season_start)
             window = [start + dt.timedelta(days=n) for n in range(120)]
             ok, _skipped = bookings.preview_days(
                 family=family,
@@ -400,9 +494,10 @@ def demo_bookings(family: Family, activities, parent, agent, today: dt.date) -> 
             activity_id=activity.pk,
             operation="booking",
             dates=ok[:count],
-            user=user,
+            user=agent if by_agent else parent,
             by_agent=by_agent,
             now=now,
+            send_receipt=False,
         )
         created.append(outcome.request.pk)
     # The days the agent booked when loading the demo are its starting point, not news: they

@@ -32,7 +32,7 @@ from wagtail.admin.widgets.button import HeaderButton
 
 from ..fields import WEEKDAY_CHOICES
 from ..models import Activity, BookingLine, Child, ChildDay, Enrolment, Family, Request
-from ..models.bookings import HOLDS_PLACE
+from ..models.bookings import HOLDS_PLACE, line_state_label
 from ..services import bookings
 from .forms import AcceptDecisionForm, RefuseDecisionForm
 from .policies import PermissionCheckedMixin, policy_for
@@ -191,7 +191,7 @@ class BookingLineIndexView(ScopedIndexView):
                 accessor="get_operation_display",
                 sort_key="operation",
             ),
-            Column("state", label=_("state"), accessor="get_state_display", sort_key="state"),
+            Column("state", label=_("state"), accessor="state_label", sort_key="state"),
             SubmittedColumn("created_at", label=_("submitted at"), sort_key="created_at"),
         ]
 
@@ -280,7 +280,7 @@ class BookingLineDetailView(ScopedInspectView):
             (_("family"), request.family.name),
             (_("activity"), str(line.activity)),
             (_("operation"), line.get_operation_display()),
-            (_("state"), line.get_state_display()),
+            (_("state"), line.state_label),
             (_("places that day"), self.places_text()),
             (_("request"), request.summary),
             (_("submitted at"), local_datetime(line.created_at)),
@@ -298,8 +298,15 @@ class BookingLineDetailView(ScopedInspectView):
         context = super().get_context_data(**kwargs)
         line, user = self.object, self.request.user
         can_decide = line.state in TO_DECIDE and may_decide(user)
+        events = list(line.events.select_related("user"))
+        for event in events:
+            # The history reads in the words of the queue and of the family's pages.
+            event.from_label = (
+                line_state_label(line.operation, event.from_state) if event.from_state else ""
+            )
+            event.to_label = line_state_label(line.operation, event.to_state)
         context.update(
-            events=line.events.select_related("user"),
+            events=events,
             can_decide=can_decide,
             sheet_url=sheet_url(line.activity_id, line.date) if may_read_attendance(user) else "",
             book_url=(

@@ -8,7 +8,7 @@ ones would list the rows of every municipality. Choice and boolean fields are le
 import datetime as dt
 
 import django_filters
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import WagtailFilterSet
@@ -20,6 +20,7 @@ from ..models import (
     Child,
     ChildHealth,
     Closure,
+    DayState,
     EmailTemplate,
     Enrolment,
     Establishment,
@@ -245,10 +246,24 @@ class BookingLineFilterSet(WagtailFilterSet):
 
     TO_PROCESS = "to_process"
     TO_PROCESS_STATES = (BookingLine.State.PENDING, BookingLine.State.WAITING_LIST)
+    # The states as the queue's column and the families' pages name them (DESIGN.md §3), each
+    # the (operation, line state) pairs it stands for.
+    STATES = {
+        DayState.BOOKING_REQUESTED: [("booking", "pending")],
+        DayState.ABSENCE_REQUESTED: [("absence", "pending")],
+        DayState.WAITING_LIST: [("booking", "waiting_list")],
+        DayState.BOOKED: [("booking", "accepted")],
+        DayState.ABSENT: [("absence", "accepted")],
+        DayState.REFUSED: [("booking", "refused"), ("absence", "refused")],
+        BookingLine.State.WITHDRAWN: [("booking", "withdrawn"), ("absence", "withdrawn")],
+    }
 
     state = django_filters.ChoiceFilter(
         label=_("state"),
-        choices=[(TO_PROCESS, _("To process")), *BookingLine.State.choices],
+        choices=[
+            (TO_PROCESS, _("To process")),
+            *((state.value, state.label) for state in STATES),
+        ],
         empty_label=_("All"),
         method="filter_state",
     )
@@ -279,7 +294,11 @@ class BookingLineFilterSet(WagtailFilterSet):
             return queryset
         if value == self.TO_PROCESS:
             return queryset.filter(state__in=self.TO_PROCESS_STATES)
-        return queryset.filter(state=value)
+        pairs = next((pairs for state, pairs in self.STATES.items() if state.value == value), [])
+        query = Q(pk__in=[])
+        for operation, line_state in pairs:
+            query |= Q(operation=operation, state=line_state)
+        return queryset.filter(query)
 
 
 class EmailTemplateFilterSet(WagtailFilterSet):

@@ -102,6 +102,37 @@ class BookingLine(models.Model):
     def __str__(self):
         return f"{self.get_operation_display()} {self.child} {self.activity} {self.date}"
 
+    @property
+    def state_label(self) -> str:
+        """The line's state as families and agents read it (``line_state_label``)."""
+        return line_state_label(self.operation, self.state)
+
+
+# What a line's state reads as, for families and agents alike, on every page and in every
+# e-mail: the name of the state it gives the day (DESIGN.md §3), so that one booking reads
+# "réservation demandée" in the planning, "Mes demandes" and the agents' queue. A refused
+# absence reads "refused" (its day stays booked); a withdrawn line "withdrawn" (its day goes
+# back to what it was). Keys: (operation, line state).
+LINE_STATES = {
+    ("booking", "pending"): DayState.BOOKING_REQUESTED,
+    ("booking", "accepted"): DayState.BOOKED,
+    ("booking", "waiting_list"): DayState.WAITING_LIST,
+    ("booking", "refused"): DayState.REFUSED,
+    ("absence", "pending"): DayState.ABSENCE_REQUESTED,
+    ("absence", "accepted"): DayState.ABSENT,
+    ("absence", "refused"): DayState.REFUSED,
+}
+
+
+def line_state_label(operation: str, state: str) -> str:
+    """ "réservation demandée", "absence acceptée", "refusée", "retirée"…"""
+    shown = LINE_STATES.get((operation, state))
+    if shown is not None:
+        return str(shown.label)
+    if state in BookingLine.State.values:
+        return str(BookingLine.State(state).label)
+    return state
+
 
 class BookingLineEvent(models.Model):
     """One change of a line's state: when, by whom, from what to what, with which message."""

@@ -316,13 +316,15 @@ def request_days(
     by_agent: bool = False,
     confirm_skipped: bool = False,
     now=None,
+    send_receipt: bool = True,
 ) -> Outcome:
     """Ask for bookings or absences on ``dates``; one request, one line per day that passes.
 
     Days that cannot be asked are returned as ``skipped``; if there are any, the family must
     have seen and confirmed them (``confirm_skipped``), otherwise nothing is saved. Automatic
     activities (and agents acting for a family, who may bypass deadlines) are decided at once,
-    within the capacity; the others wait for an agent.
+    within the capacity; the others wait for an agent. ``send_receipt=False`` queues no receipt:
+    for data loaded without anyone asking (the demo).
     """
     ok, skipped = preview_days(
         family=family,
@@ -390,7 +392,7 @@ def request_days(
             else:
                 _set_days(lines, _pending_state(operation))
             _refresh_requests([request.pk], user=user if by_agent else None)
-            if not by_agent:
+            if send_receipt and not by_agent:
                 notifications.request_received(request)
     except IntegrityError as error:
         # Another request for one of these days was saved at the same instant (the unique

@@ -39,6 +39,7 @@ from ..emails.rendering import (
     days_headers,
     email_address,
 )
+from ..models.bookings import line_state_label
 from ..models.notifications import DecisionNotice, DigestDelivery
 from ..validators import parse_digest_times
 
@@ -348,9 +349,9 @@ class _DigestWriter:
         from ..models import BookingLine, Request
 
         request = notice.request
-        decision = decision_label(notice.decision)
         line = notice.line
         if line is None:
+            decision = decision_label(notice.decision)
             moment = request.created_at.astimezone(self.tz)
             return (
                 formats.date_format(moment.date(), "d/m/Y"),
@@ -361,6 +362,8 @@ class _DigestWriter:
                 decision,
             )
         activity = line.activity
+        # The day's state in the words of the planning and of "Mes demandes".
+        decision = line_state_label(line.operation, notice.decision)
         operation = (
             gettext("Booking")
             if line.operation == BookingLine.Operation.BOOKING
@@ -414,6 +417,7 @@ class _DigestWriter:
 
 
 def decision_label(state: str) -> str:
+    """A decision on a whole request (a change to the family file)."""
     from ..models.bookings import BookingLine
 
     return {

@@ -17,7 +17,7 @@ from ..emails.rendering import (
 )
 from ..models import FamilyPortalPage, Request
 from ..models.bookings import BookingLine
-from .notifications import decision_label, portal_time_zone
+from .notifications import portal_time_zone
 
 
 def _summary(request, lines, activity, date, time) -> str:
@@ -102,7 +102,7 @@ def _table(request, lines, moment) -> Table:
             activity.name,
         ]
         if decided:
-            row.append(decision_label(line.state))
+            row.append(line.state_label)
         rows.append(tuple(row))
     return Table(days_headers(decision=decided), rows)
 

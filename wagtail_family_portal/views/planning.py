@@ -22,7 +22,7 @@ from django.utils.dates import MONTHS, WEEKDAYS, WEEKDAYS_ABBR
 from django.utils.formats import date_format
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Page
 
@@ -30,7 +30,7 @@ from .. import calendar_feed as feeds
 from .. import planning as plans
 from ..headers import never_cache
 from ..http import municipality_for_request
-from ..models import Activity, BookingLine, Child, Family, Request
+from ..models import Activity, BookingLine, Child, Enrolment, Family, Request
 from ..services import bookings
 from ..validators import HEX_COLOUR_RE
 from .family_pages import FamilyPages, checked_ids, family_route, only
@@ -49,6 +49,8 @@ from .planning_forms import (
 )
 
 DEFAULT_CHILD_COLOUR = "#1d4f91"
+# On a locked day, cells in these states say nothing the day's reason does not.
+QUIET_STATES = frozenset({plans.ENROLLED, plans.CLOSED_STATE})
 
 Operation = BookingLine.Operation
 LineState = BookingLine.State
@@ -93,6 +95,8 @@ class DayView:
     outside: bool = False  # a day of the month view's first or last week, not of the month
     today: bool = False
     past: bool = False
+    locked: bool = False  # nothing to do that day (``PlanningGrid.collapse``)
+    reason: str = ""  # why, said once next to the date (escaped)
 
     @property
     def classes(self) -> str:
@@ -103,12 +107,16 @@ class DayView:
             classes.append("wfp-day--today")
         if self.past:
             classes.append("wfp-day--past")
-        if not self.cells_html:
+        if self.locked:
+            classes.append("wfp-day--locked")
+        if not self.cells_html and not self.reason:
             classes.append("wfp-day--empty")
         return " ".join(classes)
 
     def html(self, today_label: str) -> str:
         today = f' <span class="wfp-day__today">{today_label}</span>' if self.today else ""
+        if self.reason:
+            today += f' <span class="wfp-day__reason">{self.reason}</span>'
         cells = f'<ul class="wfp-day__cells">{self.cells_html}</ul>' if self.cells_html else ""
         return (
             f'<li class="{self.classes}"><h3 class="wfp-day__title">'
@@ -175,6 +183,9 @@ class PlanningGrid:
         self.activities = {activity.id: _escaped(activity.name) for activity in planning.activities}
         self.labels = {state: _escaped(entry.label) for state, entry in planning.legend.items()}
         self.reasons = {code: _escaped(text) for code, text in bookings.REASONS.items()}
+        # A cell has no room for the sentence of the preview; the day's title even less.
+        self.reasons[plans.DEADLINE_PASSED] = _escaped(pgettext("planning", "deadline passed"))
+        self.nothing_booked = _escaped(pgettext("planning", "nothing booked"))
         self.actions = {name: (op, _escaped(label)) for name, (op, label) in ACTIONS.items()}
         self.waiting_list_action = _escaped(gettext("Join the waiting list"))
         back = f"&amp;vue={view}" if view != MONTH else ""
@@ -188,7 +199,7 @@ class PlanningGrid:
         self.weekdays_abbr = [str(name) for name in WEEKDAYS_ABBR.values()]
         self.months = {number: str(name) for number, name in MONTHS.items()}
 
-    def cell_html(self, cell, day_label: str, past: bool) -> str:
+    def cell_html(self, cell, day_label: str, past: bool, quiet: bool = False) -> str:
         activity = self.activities[cell.activity_id]
         label = self.labels[cell.state]
         if cell.rank:
@@ -205,14 +216,8 @@ class PlanningGrid:
                 f'<span class="wfp-visually-hidden"> – {day_label}</span></span>'
             )
         else:
-            reason = None
-            if cell.closure:
-                reason = _escaped(cell.closure)
-            elif cell.reason in self.reasons and not (
-                past and cell.reason == plans.DEADLINE_PASSED
-            ):
-                # A day gone by needs no "the deadline has passed" under each of its cells.
-                reason = self.reasons[cell.reason]
+            # A locked day says why once, next to its date (``collapse``).
+            reason = None if quiet else self.reason_of(cell, past)
             if reason:
                 after = f' <span class="wfp-cell__reason">{reason}</span>'
         # The id is ``cell_anchor``'s, written inline (a call per cell costs more than a format).
@@ -224,6 +229,29 @@ class PlanningGrid:
             f'<span class="wfp-cell__activity">{activity}</span> '
             f'<span class="wfp-cell__state">{label}</span>{after}</{tag}></li>'
         )
+
+    def reason_of(self, cell, past: bool) -> str | None:
+        """What a cell without action says (escaped): its closure, or why nothing is possible.
+        A day gone by needs no "deadline passed" at all."""
+        if cell.closure:
+            return _escaped(cell.closure)
+        if past and cell.reason == plans.DEADLINE_PASSED:
+            return None
+        return self.reasons.get(cell.reason)
+
+    def collapse(self, cells, past: bool) -> tuple[bool, list, str]:
+        """A locked day — it has cells and none offers anything: gone by, past its deadline,
+        closed — keeps only the cells where something happened (booked, absent, asked,
+        refused…) and says once, next to its date, why nothing can be done, instead of the same
+        sentence in every cell: ``(locked, cells kept, that reason)``."""
+        if not cells or any(cell.actions for cell in cells):
+            return False, cells, ""
+        kept = [cell for cell in cells if cell.state not in QUIET_STATES]
+        reasons = dict.fromkeys(self.reason_of(cell, past) for cell in cells)
+        reasons.pop(None, None)
+        if not reasons and not kept:
+            reasons = {self.nothing_booked: None}
+        return True, kept, " · ".join(reasons)
 
     def shown(self, cell) -> bool:
         return (self.shown_children is None or cell.child_id in self.shown_children) and (
@@ -240,17 +268,20 @@ class PlanningGrid:
             weekday, name = date.weekday(), self.months[date.month]
             label = _escaped(f"{self.weekdays[weekday]} {date.day} {name}")
             past = date < today
+            locked, shown, reason = self.collapse(
+                [cell for cell in cells if self.shown(cell)], past
+            )
             days.append(
                 DayView(
                     date=date,
                     label=label,
                     short_label=_escaped(f"{self.weekdays_abbr[weekday]} {date.day}"),
-                    cells_html="".join(
-                        self.cell_html(cell, label, past) for cell in cells if self.shown(cell)
-                    ),
+                    cells_html="".join(self.cell_html(cell, label, past, locked) for cell in shown),
                     outside=self.view == MONTH and (date.year, date.month) != month,
                     today=date == today,
                     past=past,
+                    locked=locked,
+                    reason=reason,
                 )
             )
         return days
@@ -548,13 +579,30 @@ def period_request(pages: FamilyPages):
         # Not one the family may ask for now: an ended one is a form error, any other a 404.
         checked_ids(activity_values, pages.activities())
 
+    enrolled = _enrolled_children(pages.family, current)
     initial = {}
-    if data is None:
-        initial["children"] = request.GET.getlist("enfant") or [str(c.pk) for c in children]
-        if activity_values and activity_values[0] in {str(pk) for pk in current}:
-            initial["activity"] = activity_values[0]
-    form = PeriodForm(data, initial=initial, children=children, activities=current.values())
-    context = {"form": form, "children": children, "has_activities": bool(current)}
+    if data is None and current:
+        # The activity asked for (the planning passes its filter), else the first one: its
+        # weekdays and its children are ticked, so the preview lists days that can be asked.
+        chosen = next(
+            (current[pk] for pk in parse_ids(activity_values) or () if pk in current),
+            next(iter(current.values())),
+        )
+        initial = PeriodForm.preselection(chosen, enrolled, request.GET.getlist("enfant"))
+    form = PeriodForm(
+        data, initial=initial, children=children, activities=current.values(), enrolled=enrolled
+    )
+    context = {
+        "form": form,
+        "children": children,
+        "has_activities": bool(current),
+        "activity_links": [
+            (activity, pages.url("period_request", query={"activite": activity.pk}))
+            for activity in current.values()
+        ]
+        if len(current) > 1
+        else [],
+    }
     step = request.POST.get("step", "preview") if data is not None else "form"
     if data is None or step == "edit" or not form.is_valid():
         return pages.render("planning/period_form.html", context)
@@ -595,6 +643,25 @@ def period_request(pages: FamilyPages):
     context["can_confirm"] = any(preview.dates for preview in previews)
     context["skips"] = any(preview.skipped for preview in previews)
     return pages.render("planning/period_preview.html", context)
+
+
+def _enrolled_children(family, activities) -> dict[int, list[int]]:
+    """The children enrolled (today or later) in each of ``activities``, by activity id."""
+    rows = (
+        Enrolment.objects.filter(
+            child__family=family,
+            activity_id__in=list(activities),
+            end_date__gte=plans.local_now().date(),
+        )
+        .order_by("child__birth_date", "child_id")
+        .values_list("activity_id", "child_id")
+    )
+    enrolled = {}
+    for activity_id, child_id in rows:
+        children = enrolled.setdefault(activity_id, [])
+        if child_id not in children:
+            children.append(child_id)
+    return enrolled
 
 
 def _hidden_fields(form) -> list[tuple[str, str]]:
@@ -642,7 +709,7 @@ def _submit_period(pages, children, activity, operation, dates) -> list[ChildPre
 def _count_states(lines) -> list[tuple[str, int]]:
     counts = {}
     for line in lines:
-        label = str(line.get_state_display())
+        label = line.state_label
         counts[label] = counts.get(label, 0) + 1
     return list(counts.items())
 

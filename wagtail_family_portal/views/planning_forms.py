@@ -78,15 +78,35 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
-class PeriodForm(forms.Form):
-    """The "Réservations" form: several children, one activity, a period and its weekdays."""
+class ActivitySelect(forms.Select):
+    """The activities, each option carrying its weekdays and the children enrolled in it, so
+    that period_form.js ticks them when the family picks another activity."""
 
+    def __init__(self, attrs=None):
+        super().__init__({"data-wfp-period-activity": "", **(attrs or {})})
+        self.ticks = {}  # activity id (str) -> (weekdays, child ids)
+
+    def create_option(self, name, value, *args, **kwargs):
+        option = super().create_option(name, value, *args, **kwargs)
+        weekdays, children = self.ticks.get(str(value), ((), ()))
+        option["attrs"]["data-weekdays"] = " ".join(str(day) for day in weekdays)
+        option["attrs"]["data-children"] = " ".join(str(pk) for pk in children)
+        return option
+
+
+class PeriodForm(forms.Form):
+    """The "Réservations" form: one activity, several children, a period and its weekdays.
+
+    ``enrolled`` maps each activity's id to the ids of the children enrolled in it: the form
+    opens with the activity's weekdays and those children ticked (``preselection``).
+    """
+
+    activity = forms.ChoiceField(label=_("Activity"), widget=ActivitySelect)
     children = forms.MultipleChoiceField(
         label=_("Children"),
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("Choose at least one child.")},
     )
-    activity = forms.ChoiceField(label=_("Activity"))
     operation = forms.ChoiceField(
         label=_("Request"),
         choices=[
@@ -107,17 +127,35 @@ class PeriodForm(forms.Form):
         choices=WEEKDAY_CHOICES,
         coerce=int,
         widget=forms.CheckboxSelectMultiple,
-        initial=[0, 1, 3, 4],
         error_messages={"required": _("Choose at least one weekday.")},
     )
 
-    def __init__(self, *args, children, activities, **kwargs):
+    def __init__(self, *args, children, activities, enrolled=None, **kwargs):
         super().__init__(*args, **kwargs)
+        activities = list(activities)
+        enrolled = enrolled or {}
         self.fields["children"].choices = [(str(child.pk), child.first_name) for child in children]
         self.fields["activity"].choices = [
             (str(activity.pk), f"{activity.name} – {activity.establishment.name}")
             for activity in activities
         ]
+        self.fields["activity"].widget.ticks = {
+            str(activity.pk): (activity.weekdays, enrolled.get(activity.pk, ()))
+            for activity in activities
+        }
+
+    @staticmethod
+    def preselection(activity, enrolled, asked_children=None) -> dict:
+        """The initial values for ``activity``: its weekdays, and its enrolled children (those of
+        ``asked_children`` when the planning passed some)."""
+        children = [str(pk) for pk in enrolled.get(activity.pk, ())]
+        if asked_children:
+            children = [pk for pk in children if pk in set(asked_children)]
+        return {
+            "activity": str(activity.pk),
+            "children": children,
+            "weekdays": list(activity.weekdays),
+        }
 
     def clean(self):
         data = super().clean()
