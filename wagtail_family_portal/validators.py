@@ -9,6 +9,23 @@ from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
 
 HEX_COLOUR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
+# What no text of the portal may contain: PostgreSQL refuses to store a NUL character, and a
+# lone UTF-16 surrogate (a JSON escape such as \ud800 makes one) cannot be encoded in UTF-8.
+FORBIDDEN_CHARACTERS_RE = re.compile("[\x00\ud800-\udfff]")
+FORBIDDEN_CHARACTERS_MESSAGE = _(
+    "This text contains a character that is not allowed (a NUL character or an unpaired surrogate)."
+)
+
+
+def has_forbidden_characters(value: str) -> bool:
+    """True when ``value`` contains a character no database column can hold."""
+    return FORBIDDEN_CHARACTERS_RE.search(value) is not None
+
+
+def validate_text_characters(value) -> None:
+    """Reject a text with a NUL character or an unpaired surrogate."""
+    if isinstance(value, str) and has_forbidden_characters(value):
+        raise ValidationError(FORBIDDEN_CHARACTERS_MESSAGE, code="forbidden_characters")
 
 
 def validate_iban(value: str) -> None:

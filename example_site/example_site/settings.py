@@ -122,13 +122,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = "ne-pas-repondre@example.org"
 
-REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-}
+# No REST_FRAMEWORK setting: the family portal's API carries its own policies and schema class.
 SPECTACULAR_SETTINGS = {
-    "TITLE": "wagtail-family-portal API",
-    "VERSION": "1",
-    # Keep Wagtail's own admin API out of the schema: it only documents the family portal.
+    # `manage.py spectacular` then describes the family portal only, not Wagtail's admin API.
     "PREPROCESSING_HOOKS": ["wagtail_family_portal.api.schema.only_family_portal_endpoints"],
 }
 

@@ -23,6 +23,7 @@ from ..models.bookings import BookingLine, DayState
 from ..models.requests import FileChange
 from ..services import bookings
 from ..services import requests as requests_service
+from .base import MAX_ID
 from .messages import (
     REQUEST_FIELDS,
     MessageSerializer,
@@ -157,8 +158,8 @@ class DaysRequestBodySerializer(serializers.Serializer):
         choices=Operation.choices,
         help_text=_("booking: book the days; absence: cancel booked days."),
     )
-    child_id = serializers.IntegerField(min_value=1)
-    activity_id = serializers.IntegerField(min_value=1)
+    child_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    activity_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     dates = DateListField(
         required=False, help_text=_("The days, YYYY-MM-DD; or give start, end and weekdays.")
     )
