@@ -50,8 +50,13 @@ def check_texts(data) -> None:
 
 
 def check_query_dict(query) -> None:
-    """The same check for a query string or a form body (a ``QueryDict``)."""
-    check_texts({key: query.getlist(key) for key in query})
+    """The same check for a query string or a form body (a ``QueryDict``): the parameter is
+    named, whichever of its values is at fault."""
+    for key in query:
+        if has_forbidden_characters(key):
+            raise ValidationError({"detail": [FORBIDDEN_CHARACTERS_MESSAGE]})
+        if any(has_forbidden_characters(value) for value in query.getlist(key)):
+            raise ValidationError({key: [FORBIDDEN_CHARACTERS_MESSAGE]})
 
 
 class JSONParser(parsers.JSONParser):
@@ -84,6 +89,8 @@ class MultiPartParser(parsers.MultiPartParser):
     def parse(self, stream, media_type=None, parser_context=None):
         result = super().parse(stream, media_type, parser_context)
         check_query_dict(result.data)
-        files = result.files
-        check_texts({key: [upload.name or "" for upload in files.getlist(key)] for key in files})
+        for key in result.files:
+            names = [upload.name or "" for upload in result.files.getlist(key)]
+            if any(has_forbidden_characters(name) for name in names):
+                raise ValidationError({key: [FORBIDDEN_CHARACTERS_MESSAGE]})
         return result
