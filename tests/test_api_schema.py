@@ -19,6 +19,7 @@ import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
+import jsonschema
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
@@ -26,11 +27,13 @@ from django.utils.html import escapejs
 from rest_framework.test import APIClient
 
 from wagtail_family_portal.api import urls as api_urls
+from wagtail_family_portal.models import Request
 
 from . import factories
 
 BASE = "/api/family-portal/v1/"
 ROOT = Path(__file__).resolve().parent.parent
+BAD_REQUEST_REF = {"$ref": "#/components/schemas/BadRequest"}
 OTHER_HOSTS = ["tests.settings_bare_host", "tests.settings_hostile_host"]
 
 
@@ -50,8 +53,6 @@ def client(parent):
 def ids(family, parent):
     """An id of each kind the routes take, all of the account's family."""
     child = factories.ChildFactory(family=family)
-    from wagtail_family_portal.models import Request
-
     request = Request.objects.create(family=family, kind="file_change", created_by=parent)
     return {"family_id": family.pk, "child_id": child.pk, "id": request.pk}
 
@@ -294,6 +295,87 @@ def test_unknown_ids_are_a_translated_404_that_names_no_model(client, ids):
         detail = response.json()["detail"]
         assert detail == "Inconnu, ou non visible pour ce compte.", (path, detail)
         assert "matches the given query" not in detail
+
+
+# The errors the schema documents, and that the API answers
+
+
+def test_every_operation_documents_the_errors_it_can_answer(anonymous, db):
+    schema = schema_of(anonymous)
+
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            codes = set(operation["responses"])
+            where = (method, path)
+            assert {"400", "429"} <= codes, where
+            bad_request = operation["responses"]["400"]["content"]["application/json"]["schema"]
+            assert BAD_REQUEST_REF in (bad_request, *bad_request.get("anyOf", [])), where
+            assert ("415" in codes) == (method != "get"), where
+            if not path.startswith(BASE + "auth/"):
+                assert "401" in codes, where
+                assert ("403" in codes) == (method != "get"), where
+            assert ("404" in codes) == ("{" in path), where
+    bad_request = schema["components"]["schemas"]["BadRequest"]
+    assert bad_request["properties"] == {"detail": {"type": "string"}}
+    assert bad_request["additionalProperties"] == {"type": "array", "items": {"type": "string"}}
+
+
+def test_the_error_answers_are_those_the_schema_documents(parent, family, settings):
+    schema = schema_of(APIClient())
+    token = APIClient()
+    token.force_authenticate(parent)
+    session = APIClient(enforce_csrf_checks=True)
+    session.force_login(parent)
+    waiting = Request.objects.create(family=family, kind="file_change", created_by=parent)
+    changes = f"{BASE}families/{family.pk}/changes/"
+    withdraw = f"{BASE}requests/{waiting.pk}/withdraw/"
+    activate = BASE + "auth/activate/"
+    anonymous = APIClient()
+    assert token.post(withdraw, {}, format="json").status_code == 200
+
+    answers = [
+        (
+            "families/{family_id}/changes/",
+            "post",
+            token.post(changes, {"target_type": "x"}, format="json"),
+        ),
+        ("families/{family_id}/changes/", "post", token.post(changes, {"target_type": "x"})),
+        (
+            "families/{family_id}/changes/",
+            "post",
+            token.post(changes, data=b"{not json", content_type="application/json"),
+        ),
+        (
+            "families/{family_id}/changes/",
+            "post",
+            token.post(changes, {"fields": {"profession": "a\x00"}}, format="json"),
+        ),
+        ("auth/activate/", "post", anonymous.post(activate, {"token": "x"}, format="json")),
+        ("auth/activate/", "post", anonymous.post(activate, {}, format="json")),
+        ("me/", "get", anonymous.get(BASE + "me/")),
+        (
+            "subscriptions/",
+            "post",
+            session.post(BASE + "subscriptions/", {"subscriber_code": "x"}, format="json"),
+        ),
+        ("families/{family_id}/", "get", token.get(f"{BASE}families/999999/")),
+        ("requests/{id}/withdraw/", "post", token.post(withdraw, {}, format="json")),
+    ]
+    settings.WAGTAIL_FAMILY_PORTAL_API_THROTTLE_RATES = {"user": "1/minute"}
+    token.get(BASE + "me/")
+    answers.append(("me/", "get", token.get(BASE + "me/")))
+
+    seen = set()
+    for path, method, response in answers:
+        responses = schema["paths"][BASE + path][method]["responses"]
+        code = str(response.status_code)
+        assert code in responses, (path, method, code)
+        documented = responses[code]["content"]["application/json"]["schema"]
+        jsonschema.Draft7Validator({**documented, "components": schema["components"]}).validate(
+            response.json()
+        )
+        seen.add(code)
+    assert seen == {"400", "401", "403", "404", "409", "415", "429"}
 
 
 # The same in other hosts, each in a process of its own
