@@ -272,3 +272,70 @@ def test_an_id_too_large_in_a_page_address_is_a_404(parent_client, portal_page, 
     response = parent_client.get(PORTAL + rest.format(family=family.pk))
 
     assert response.status_code == 404
+
+
+# Dates of the family file: the plausible range of the API's dates
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "1899-12-31", "2100-01-01", "9999-12-31"])
+def test_an_implausible_birth_date_is_a_400_on_the_field(client, family, lea, day):
+    response = client.post(
+        f"{BASE}families/{family.pk}/changes/",
+        {"target_type": "child", "target_id": lea.pk, "fields": {"birth_date": day}},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"birth_date": ["Indiquez une date entre 1900 et 2099."]}
+    assert not Request.objects.exists()
+
+
+def test_a_guardian_born_in_1950_is_plausible(client, family, claire):
+    response = client.post(
+        f"{BASE}families/{family.pk}/changes/",
+        {"target_type": "guardian", "target_id": claire.pk, "fields": {"birth_date": "1950-06-01"}},
+        format="json",
+    )
+
+    assert response.status_code == 201
+
+
+def test_adding_a_child_born_in_year_1_is_refused_by_the_service(family, parent):
+    from wagtail_family_portal.field_rules import FieldRules
+    from wagtail_family_portal.services import dossier
+
+    with pytest.raises(dossier.DossierError) as raised:
+        dossier.propose_addition(
+            family=family,
+            user=parent,
+            target_type="child",
+            fields={
+                "first_name": "Zoé",
+                "last_name": "Martin",
+                "birth_date": "0001-01-01",
+                "sex": "F",
+            },
+            rules=FieldRules.defaults(),
+        )
+
+    assert list(raised.value.errors) == ["birth_date"]
+
+
+def test_an_implausible_birth_date_is_a_form_error_on_the_family_pages(
+    parent_client, portal_page, family, lea
+):
+    url = f"{PORTAL}famille/{family.pk}/modifier/child/{lea.pk}/"
+    data = {
+        "first_name": lea.first_name,
+        "last_name": lea.last_name,
+        "birth_date": "0001-01-01",
+        "sex": lea.sex,
+    }
+
+    response = parent_client.post(url, data)
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["birth_date"] == [
+        "Indiquez une date entre 1900 et 2099."
+    ]
+    assert not Request.objects.exists()

@@ -28,6 +28,23 @@ def validate_text_characters(value) -> None:
         raise ValidationError(FORBIDDEN_CHARACTERS_MESSAGE, code="forbidden_characters")
 
 
+OUT_OF_RANGE = _("Give a date between %(first)d and %(last)d.")
+# The plausible dates, far enough from the calendar's limits for any computation: the days of
+# activities (the API's bookings and plannings), and the dates of the family file (birth
+# dates: people born since 1900). The same rule for the pages, the API and the services.
+ACTIVITY_DAYS = (dt.date(2000, 1, 1), dt.date(2099, 12, 31))
+FILE_DATES = (dt.date(1900, 1, 1), dt.date(2099, 12, 31))
+
+
+def validate_plausible_date(day: dt.date, bounds=ACTIVITY_DAYS) -> None:
+    """Reject a date outside ``bounds`` (first, last), years given in the message."""
+    first, last = bounds
+    if not first <= day <= last:
+        raise ValidationError(
+            OUT_OF_RANGE, code="date_out_of_range", params={"first": first.year, "last": last.year}
+        )
+
+
 def validate_iban(value: str) -> None:
     """Reject an IBAN whose country format, length or checksum is wrong."""
     if not value:
