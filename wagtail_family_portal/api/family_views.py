@@ -177,7 +177,11 @@ class FamilyChangesView(FamilyPortalAPIView):
                     "operation": "add",
                     "target_type": "contact",
                     "parent_id": 12,
-                    "fields": {"first_name": "Michel", "last_name": "Durand", "phone": "0612"},
+                    "fields": {
+                        "first_name": "Michel",
+                        "last_name": "Durand",
+                        "phone": "06 12 34 56 78",
+                    },
                 },
             ),
             OpenApiExample(
