@@ -106,7 +106,7 @@ def lea(family):
 
 @pytest.fixture
 def phone_change(family, parent, claire):
-    return change(family, parent, "guardian", claire.pk, mobile_phone="0700000001")
+    return change(family, parent, "guardian", claire.pk, mobile_phone="0781234501")
 
 
 @pytest.fixture
@@ -128,7 +128,7 @@ def private_root(settings, tmp_path):
 def test_queue_lists_pending_changes_oldest_first_with_family_and_author(
     agent_client, family, parent, claire, lea
 ):
-    newer = change(family, parent, "guardian", claire.pk, mobile_phone="0700000001")
+    newer = change(family, parent, "guardian", claire.pk, mobile_phone="0781234501")
     older = change(family, parent, "child", lea.pk, class_level="CP")
     submitted_days_ago(older, 3)
     decided = change(family, parent, "guardian", claire.pk, email="claire@martin.fr")
@@ -159,7 +159,7 @@ def test_state_filter_shows_decided_requests(agent_client, family, parent, clair
 def test_queue_filters_by_family_record_type_and_age(
     agent_client, municipality, family, parent, claire, lea
 ):
-    guardian_change = change(family, parent, "guardian", claire.pk, mobile_phone="0700000001")
+    guardian_change = change(family, parent, "guardian", claire.pk, mobile_phone="0781234501")
     health_change = change(family, parent, "health", lea.pk, allergies="gluten")
     submitted_days_ago(health_change, 8)
     bernard = factories.FamilyFactory(municipality=municipality, name="Bernard")
@@ -202,7 +202,7 @@ def test_an_unknown_filter_value_is_refused_not_a_server_error(agent_client, pho
 
 
 def test_menu_counts_the_pending_changes(agent_client, family, parent, claire, lea):
-    change(family, parent, "guardian", claire.pk, mobile_phone="0700000001")
+    change(family, parent, "guardian", claire.pk, mobile_phone="0781234501")
     change(family, parent, "child", lea.pk, class_level="CP")
 
     menu = agent_client.get(reverse("wagtailadmin_home")).content.decode()
@@ -300,7 +300,7 @@ def test_detail_shows_an_addition_as_its_values_and_a_removal_as_the_name(
     [added] = agent_client.get(url("inspect", addition.pk)).context["rows"]
     [removed] = agent_client.get(url("inspect", removal.pk)).context["rows"]
 
-    assert ("First name", "Paul") in added.added and ("Phone", "0611111111") in added.added
+    assert ("First name", "Paul") in added.added and ("Phone", "06 11 11 11 11") in added.added
     assert added.record == "New authorised contact of Léa Martin"
     assert (removed.old, removed.current) == ("Michel Durand", "Michel Durand")
 
@@ -313,7 +313,12 @@ def test_a_value_changed_since_the_family_asked_is_highlighted(agent_client, cla
 
     [row] = response.context["rows"]
     assert row.conflict
-    assert (row.current, row.old, row.new) == ("0655555555", "0612345678", "0700000001")
+    # Phone numbers are shown as French numbers are written.
+    assert (row.current, row.old, row.new) == (
+        "06 55 55 55 55",
+        "06 12 34 56 78",
+        "07 81 23 45 01",
+    )
     assert 'class="wfp-conflict"' in response.content.decode()
 
 
@@ -329,7 +334,7 @@ def test_accept_applies_the_change_and_records_the_decision(
 
     claire.refresh_from_db()
     phone_change.refresh_from_db()
-    assert claire.mobile_phone == "0700000001"
+    assert claire.mobile_phone == "0781234501"
     assert (phone_change.state, phone_change.decided_by, phone_change.answer) == (
         "accepted",
         agent,
@@ -420,7 +425,7 @@ def test_accept_and_refuse_are_post_only(agent_client, phone_change):
 
 
 def test_bulk_accept_decides_each_request_on_its_own(agent_client, family, parent, claire, lea):
-    first = change(family, parent, "guardian", claire.pk, mobile_phone="0700000001")
+    first = change(family, parent, "guardian", claire.pk, mobile_phone="0781234501")
     conflicting = change(family, parent, "child", lea.pk, class_level="CP")
     third = change(family, parent, "family", family.pk, city="Rezé")
     models.Child.objects.filter(pk=lea.pk).update(class_level="CE1")
@@ -438,7 +443,7 @@ def test_bulk_accept_decides_each_request_on_its_own(agent_client, family, paren
     assert states == {first.pk: "accepted", conflicting.pk: "pending", third.pk: "accepted"}
     claire.refresh_from_db()
     family.refresh_from_db()
-    assert (claire.mobile_phone, family.city) == ("0700000001", "Rezé")
+    assert (claire.mobile_phone, family.city) == ("0781234501", "Rezé")
     texts = messages_of(response)
     assert "2 changes accepted." in texts
     [failure] = [text for text in texts if "was not decided" in text]
@@ -448,7 +453,7 @@ def test_bulk_accept_decides_each_request_on_its_own(agent_client, family, paren
 def test_bulk_accept_with_a_message_gives_it_to_every_family(
     agent_client, family, parent, claire, lea, other_municipality
 ):
-    first = change(family, parent, "guardian", claire.pk, mobile_phone="0700000001")
+    first = change(family, parent, "guardian", claire.pk, mobile_phone="0781234501")
     second = change(family, parent, "family", family.pk, city="Rezé")
     selection = bulk_url("accept_file_changes", first, second)
 
@@ -473,7 +478,7 @@ def test_bulk_accept_with_a_message_gives_it_to_every_family(
 def test_bulk_refuse_needs_one_message_and_reports_requests_already_decided(
     agent_client, agent, family, parent, claire, lea
 ):
-    first = change(family, parent, "guardian", claire.pk, mobile_phone="0700000001")
+    first = change(family, parent, "guardian", claire.pk, mobile_phone="0781234501")
     decided = change(family, parent, "child", lea.pk, class_level="CP")
     third = change(family, parent, "family", family.pk, city="Rezé")
     dossier.accept(decided, agent=agent)

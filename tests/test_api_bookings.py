@@ -1059,3 +1059,102 @@ def test_the_schema_documents_each_answer(db):
     assert {"200", "400", "401", "404"} <= statuses("families/{family_id}/requests/", "get")
     assert {"201", "400", "401", "404", "409"} <= statuses("families/{family_id}/requests/", "post")
     assert {"200", "400", "404", "409"} <= statuses("requests/{id}/withdraw/", "post")
+
+
+# A full day: one answer, whether it was full before the request or filled up during it
+
+
+@pytest.fixture
+def full_thursday(school, stranger_family):
+    """An automatic activity with one place a day, enrolled by Léa and by another family's Jade;
+    ``fill()`` gives Thursday's place to Jade."""
+    centre = factories.ActivityFactory(
+        establishment=school,
+        name="Accueil de loisirs",
+        booking_mode=Activity.BookingMode.AUTOMATIC,
+        capacity=1,
+    )
+    jade = stranger_family.child
+    enrol(jade, centre)
+
+    def fill():
+        ChildDay.objects.create(child=jade, activity=centre, date=THU, state="booked")
+
+    centre.fill = fill
+    return centre
+
+
+def fill_while_processing(monkeypatch, activity):
+    """Jade's booking commits just before this request locks the activity's days: the moment
+    a concurrent request could take the last place (a real race: tests/test_concurrency.py)."""
+    lock = bookings._lock_days
+
+    def filled_then_lock(locked_activity, dates):
+        if not ChildDay.objects.filter(activity=activity, date=THU).exists():
+            activity.fill()
+        return lock(locked_activity, dates)
+
+    monkeypatch.setattr(bookings, "_lock_days", filled_then_lock)
+
+
+def answer_without_ids(response) -> dict:
+    data = response.json()
+    data.pop("id", None)
+    for line in data.get("lines", []):
+        line.pop("id", None)
+    return {key: value for key, value in data.items() if key not in ("created_at", "history")}
+
+
+@pytest.mark.parametrize("timing", ["full before", "fills up during the request"])
+def test_booking_only_a_full_day_is_409_whatever_the_timing(
+    client, family, lea, full_thursday, monkeypatch, timing
+):
+    enrol(lea, full_thursday)
+    if timing == "full before":
+        full_thursday.fill()
+    else:
+        fill_while_processing(monkeypatch, full_thursday)
+
+    response = ask(
+        client,
+        family,
+        kind="booking",
+        child_id=lea.pk,
+        activity_id=full_thursday.pk,
+        dates=iso(THU),
+    )
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "nothing_to_request"
+    assert response.json()["skipped"] == [
+        {"date": "2026-12-10", "reason": "full", "message": "No place left that day."}
+    ]
+    assert not Request.objects.filter(family=family).exists()
+    assert not ChildDay.objects.filter(child=lea).exists()
+
+
+@pytest.mark.parametrize("timing", ["full before", "fills up during the request"])
+def test_a_full_day_among_others_is_skipped_whatever_the_timing(
+    client, family, lea, full_thursday, monkeypatch, timing
+):
+    enrol(lea, full_thursday)
+    if timing == "full before":
+        full_thursday.fill()
+    else:
+        fill_while_processing(monkeypatch, full_thursday)
+    body = {"kind": "booking", "child_id": lea.pk, "activity_id": full_thursday.pk}
+
+    unconfirmed = ask(client, family, **body, dates=iso(THU, FRI))
+    confirmed = ask(client, family, **body, dates=iso(THU, FRI), confirm_skipped=True)
+
+    assert unconfirmed.status_code == 409
+    assert unconfirmed.json()["code"] == "confirm_skipped"
+    assert unconfirmed.json()["dates"] == iso(FRI)
+    assert confirmed.status_code == 201
+    answer = answer_without_ids(confirmed)
+    assert [(line["date"], line["state"]) for line in answer["lines"]] == [("2026-12-11", "booked")]
+    assert answer["skipped"] == [
+        {"date": "2026-12-10", "reason": "full", "message": "No place left that day."}
+    ]
+    assert answer["state"] == "accepted"
+    assert not BookingLine.objects.filter(child=lea, state="refused").exists()

@@ -262,7 +262,7 @@ def test_pending_changes_are_listed(client, parent, family, claire, lea, grandpa
         (added.pk, "contact", lea.pk, ""): (
             "add",
             None,
-            {"first_name": "Anne", "last_name": "Roux", "phone": "0611223344"},
+            {"first_name": "Anne", "last_name": "Roux", "phone": "06 11 22 33 44"},
         ),
         (removed.pk, "contact", grandpa.pk, ""): ("remove", {"name": "Michel Durand"}, None),
     }

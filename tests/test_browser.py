@@ -190,7 +190,7 @@ def test_family_file_changes_wait_for_the_agent_who_accepts_or_refuses(
     expect(pending_address).to_contain_text("en attente de validation")
 
     page.goto(f"{family_url}modifier/guardian/{claire.pk}/")
-    page.fill("input[name=mobile_phone]", "07 11 22 33 44")
+    page.fill("input[name=mobile_phone]", "07 81 22 33 44")
     page.locator("#wfp-change-form button[type=submit]").click()
     page.goto(f"{family_url}modifier/health/{lea.pk}/")
     page.fill("textarea[name=allergies]", "Arachides, fruits à coque et kiwi.")
@@ -236,7 +236,7 @@ def test_family_file_changes_wait_for_the_agent_who_accepts_or_refuses(
     page.goto(family_url)
     expect(page.locator("#wfp-family-address")).to_contain_text("12 rue des Lilas")
     expect(page.locator("#wfp-family-address .wfp-pending-change")).to_have_count(0)
-    expect(page.locator("#wfp-guardians")).to_contain_text("07 11 22 33 44")
+    expect(page.locator("#wfp-guardians")).to_contain_text("07 81 22 33 44")
     expect(page.locator("#wfp-answers")).to_contain_text("certificat médical")
     screenshot(page, "family-answers-phone")
     page.goto(f"{family_url}enfant/{lea.pk}/")

@@ -37,6 +37,8 @@ CAPACITY = 5
 # Thursday 3 December 2026 at 09:00: Thursday 10 December can still be booked.
 NOW = dt.datetime(2026, 12, 3, 9, 0)
 DAY = dt.date(2026, 12, 10)
+# Friday 11 December: a day with places for every child (the day is judged, not its count).
+FREE_DAY = dt.date(2026, 12, 11)
 
 
 def setup_activity(*, waiting_list: bool):
@@ -77,9 +79,9 @@ def widen_the_window(monkeypatch, pause: float) -> None:
     monkeypatch.setattr(bookings, "_places_taken", slow_count)
 
 
-def book_at_once(activity, children):
-    """Every child asks for ``DAY`` at the same instant; returns what each one got, the
-    unexpected exceptions, and the most booked days ever seen while they ran."""
+def book_at_once(activity, children, dates=(DAY,), confirm_skipped=False):
+    """Every child asks for ``dates`` at the same instant; returns what each one got, the
+    unexpected exceptions, and the most booked days of ``DAY`` ever seen while they ran."""
     barrier = threading.Barrier(len(children))
     results, errors, lock = [], [], threading.Lock()
     done = threading.Event()
@@ -94,14 +96,19 @@ def book_at_once(activity, children):
                     child_id=child.pk,
                     activity_id=activity.pk,
                     operation="booking",
-                    dates=[DAY],
+                    dates=list(dates),
                     user=None,
                     now=NOW,
+                    confirm_skipped=confirm_skipped,
                 )
             except bookings.BookingError as error:
                 got = (error.code, tuple(s.reason for s in error.skipped))
             else:
-                got = ("line", outcome.lines[0].state)
+                states = tuple(line.state for line in outcome.lines)
+                if len(dates) == 1:
+                    got = ("line", states[0])
+                else:
+                    got = ("lines", states, tuple(s.reason for s in outcome.skipped))
             with lock:
                 results.append(got)
         except Exception as error:  # anything but a BookingError is a failure of the test
@@ -153,18 +160,45 @@ def test_capacity_holds_when_25_families_book_5_places_at_once(monkeypatch, paus
     results, errors, most_seen = book_at_once(centre, children)
 
     assert errors == []
-    assert results[("line", "accepted")] == CAPACITY, results
-    # The others were refused as full: while deciding (a refused line), or already when
-    # checking the day (nothing saved, the day skipped as full).
-    refused = results[("line", "refused")] + results[("nothing_to_request", ("full",))]
-    assert refused == CHILDREN - CAPACITY
-    assert sum(results.values()) == CHILDREN
-    states = day_states(centre)
-    assert states[DayState.BOOKED] == CAPACITY
-    assert states[DayState.REFUSED] == results[("line", "refused")]
-    assert set(states) <= {DayState.BOOKED, DayState.REFUSED}
+    # The others get what a family gets for a day full before it asks: nothing saved, the day
+    # skipped as full (409 in the API), never a refused line, whoever was first to count.
+    assert results == Counter(
+        {("line", "accepted"): CAPACITY, ("nothing_to_request", ("full",)): CHILDREN - CAPACITY}
+    )
+    assert day_states(centre) == Counter({DayState.BOOKED: CAPACITY})
     assert most_seen <= CAPACITY
-    assert Request.objects.filter(state="accepted").count() == CAPACITY
+    assert Request.objects.count() == Request.objects.filter(state="accepted").count() == CAPACITY
+
+
+@pytest.mark.parametrize("pause", [0, 0.05], ids=["as-is", "widened-window"])
+def test_a_day_filled_meanwhile_is_skipped_like_a_day_full_before(monkeypatch, pause):
+    """Each family asks for the contested day and a free one, having confirmed that days may be
+    skipped: the 20 who find the contested day full get the free day, the full one skipped.
+
+    The activity has a place for every child, but 20 other children already hold 20 of those
+    of the contested day: 5 are left there, 25 on the free day."""
+    centre, children = setup_activity(waiting_list=False)
+    centre.capacity = CHILDREN
+    centre.save(update_fields=["capacity"])
+    holders = setup_activity(waiting_list=False)[1][: CHILDREN - CAPACITY]
+    for child in holders:
+        ChildDay.objects.create(child=child, activity=centre, date=DAY, state=DayState.BOOKED)
+    if pause:
+        widen_the_window(monkeypatch, pause)
+
+    results, errors, _most_seen = book_at_once(
+        centre, children, dates=[DAY, FREE_DAY], confirm_skipped=True
+    )
+
+    assert errors == []
+    assert results == Counter(
+        {
+            ("lines", ("accepted", "accepted"), ()): CAPACITY,
+            ("lines", ("accepted",), ("full",)): CHILDREN - CAPACITY,
+        }
+    )
+    assert day_states(centre) == Counter({DayState.BOOKED: CHILDREN})
+    assert ChildDay.objects.filter(activity=centre, date=FREE_DAY).count() == CHILDREN
 
 
 @pytest.mark.parametrize("pause", [0, 0.05], ids=["as-is", "widened-window"])

@@ -35,7 +35,7 @@ def change(family, user, target_type, target_id, **fields):
 
 
 def test_a_change_waits_and_keeps_old_and_new_values(family, parent, claire):
-    request = change(family, parent, "guardian", claire.pk, mobile_phone="07 00 00 00 01")
+    request = change(family, parent, "guardian", claire.pk, mobile_phone="07 81 23 45 01")
 
     claire.refresh_from_db()
     assert claire.mobile_phone == "06 12 34 56 78"  # the file is unchanged
@@ -44,17 +44,17 @@ def test_a_change_waits_and_keeps_old_and_new_values(family, parent, claire):
     assert (line.field, line.old_value, line.new_value) == (
         "mobile_phone",
         "06 12 34 56 78",
-        "07 00 00 00 01",
+        "07 81 23 45 01",
     )
     assert "Claire" in request.summary
     assert [event.action for event in request.events.all()] == ["submitted"]
     pending = dossier.pending_changes(family)
-    assert pending[("guardian", claire.pk, "mobile_phone")].new_value == "07 00 00 00 01"
+    assert pending[("guardian", claire.pk, "mobile_phone")].new_value == "07 81 23 45 01"
 
 
 def test_only_changed_fields_are_kept(family, parent, claire):
     request = change(
-        family, parent, "guardian", claire.pk, first_name="Claire", mobile_phone="0700000001"
+        family, parent, "guardian", claire.pk, first_name="Claire", mobile_phone="0781234501"
     )
 
     assert [line.field for line in request.file_changes.all()] == ["mobile_phone"]
@@ -67,7 +67,7 @@ def test_another_familys_record_is_not_found(family, parent, municipality):
     stranger = factories.GuardianFactory(family=factories.FamilyFactory(municipality=municipality))
 
     with pytest.raises(dossier.DossierError) as raised:
-        change(family, parent, "guardian", stranger.pk, mobile_phone="0700000001")
+        change(family, parent, "guardian", stranger.pk, mobile_phone="0781234501")
 
     assert raised.value.code == "not_found"
     assert not Request.objects.exists()
@@ -100,24 +100,24 @@ def test_invalid_values_create_nothing(family, parent, claire, lea, target, fiel
 
 
 def test_a_field_already_waiting_cannot_be_asked_again(family, parent, claire):
-    first = change(family, parent, "guardian", claire.pk, mobile_phone="0700000001")
+    first = change(family, parent, "guardian", claire.pk, mobile_phone="0781234501")
 
     with pytest.raises(dossier.DossierError) as raised:
-        change(family, parent, "guardian", claire.pk, mobile_phone="0700000002")
+        change(family, parent, "guardian", claire.pk, mobile_phone="0781234502")
     assert raised.value.code == "already_pending"
 
     dossier.withdraw(first, user=parent)
-    assert change(family, parent, "guardian", claire.pk, mobile_phone="0700000002")
+    assert change(family, parent, "guardian", claire.pk, mobile_phone="0781234502")
 
 
 def test_accept_applies_the_change_and_records_it(family, parent, claire, agent):
-    request = change(family, parent, "guardian", claire.pk, mobile_phone="07 00 00 00 01")
+    request = change(family, parent, "guardian", claire.pk, mobile_phone="07 81 23 45 01")
 
     dossier.accept(request, agent=agent)
 
     claire.refresh_from_db()
     request.refresh_from_db()
-    assert claire.mobile_phone == "07 00 00 00 01"
+    assert claire.mobile_phone == "07 81 23 45 01"
     assert (request.state, request.decided_by) == ("accepted", agent)
     assert [event.action for event in request.events.all()] == ["submitted", "accepted"]
     assert dossier.pending_changes(family) == {}
@@ -127,7 +127,7 @@ def test_accept_applies_the_change_and_records_it(family, parent, claire, agent)
 
 
 def test_refuse_needs_a_message_and_keeps_the_file(family, parent, claire, agent):
-    request = change(family, parent, "guardian", claire.pk, mobile_phone="07 00 00 00 01")
+    request = change(family, parent, "guardian", claire.pk, mobile_phone="07 81 23 45 01")
     with pytest.raises(dossier.DossierError):
         dossier.refuse(request, agent=agent, message="  ")
 
@@ -141,7 +141,7 @@ def test_refuse_needs_a_message_and_keeps_the_file(family, parent, claire, agent
 
 
 def test_a_decided_or_withdrawn_request_cannot_change_again(family, parent, claire, agent):
-    request = change(family, parent, "guardian", claire.pk, mobile_phone="07 00 00 00 01")
+    request = change(family, parent, "guardian", claire.pk, mobile_phone="07 81 23 45 01")
     dossier.withdraw(request, user=parent)
 
     for decide in (
@@ -160,7 +160,7 @@ def test_accepting_after_the_record_changed_fails_and_changes_nothing(
     family, parent, claire, agent
 ):
     request = change(
-        family, parent, "guardian", claire.pk, mobile_phone="0700000001", email="c@example.org"
+        family, parent, "guardian", claire.pk, mobile_phone="0781234501", email="c@example.org"
     )
     type(claire).objects.filter(pk=claire.pk).update(email="agent-typed@example.org")
 
@@ -235,7 +235,7 @@ def test_guardians_and_families_cannot_be_removed_online(family, parent, claire)
 
 
 def test_requests_are_scoped(family, parent, claire, municipality, other_municipality):
-    request = change(family, parent, "guardian", claire.pk, mobile_phone="0700000001")
+    request = change(family, parent, "guardian", claire.pk, mobile_phone="0781234501")
     stranger = factories.UserFactory()
     other_agent = factories.AgentFactory(municipality=other_municipality)
     own_agent = factories.AgentFactory(municipality=municipality)

@@ -194,13 +194,13 @@ def test_anonymous_posts_change_nothing(client, portal_page, family, claire, pap
         user=None,
         target_type="guardian",
         target_id=claire.pk,
-        fields={"mobile_phone": "07 00 00 00 01"},
+        fields={"mobile_phone": "07 81 23 45 01"},
         rules=None,
     )
     waiting = Request.objects.get()
 
     responses = [
-        post(client, change_url(family, "guardian", claire.pk), {"mobile_phone": "0700000002"}),
+        post(client, change_url(family, "guardian", claire.pk), {"mobile_phone": "0781234502"}),
         post(client, family_url(family, "ajouter/child/"), {"first_name": "Zoé"}),
         post(client, family_url(family, f"retirer/contact/{papi.pk}/")),
         post(client, family_url(family, f"demandes/{waiting.pk}/retirer/")),
@@ -297,7 +297,7 @@ def test_an_empty_iban_field_keeps_the_current_iban(page_client, family, claire)
     response = post(
         page_client,
         change_url(family, "guardian", claire.pk),
-        guardian_data(claire, iban="", mobile_phone="07 00 00 00 01"),
+        guardian_data(claire, iban="", mobile_phone="07 81 23 45 01"),
     )
 
     assert response.status_code == 302
@@ -424,7 +424,7 @@ def test_submitting_a_change_leaves_the_file_unchanged_and_shows_it_waiting(
     response = post(
         page_client,
         change_url(family, "guardian", claire.pk),
-        guardian_data(claire, mobile_phone="07 00 00 00 01"),
+        guardian_data(claire, mobile_phone="07 81 23 45 01"),
     )
 
     assert response.status_code == 302
@@ -437,7 +437,7 @@ def test_submitting_a_change_leaves_the_file_unchanged_and_shows_it_waiting(
     assert (line.field, line.old_value, line.new_value) == (
         "mobile_phone",
         "06 12 34 56 78",
-        "07 00 00 00 01",
+        "07 81 23 45 01",
     )
 
     page = get(page_client, response["Location"])
@@ -447,7 +447,7 @@ def test_submitting_a_change_leaves_the_file_unchanged_and_shows_it_waiting(
     row = row[row.index('data-field="mobile_phone"') :]
     row = row[: row.index("</dd>")]
     assert "06 12 34 56 78" in row  # the current value
-    assert '<mark class="wfp-pending">07 00 00 00 01</mark>' in row
+    assert '<mark class="wfp-pending">07 81 23 45 01</mark>' in row
     assert "waiting for validation" in row
     assert f'action="{family_url(family, f"demandes/{request.pk}/retirer/")}"' in row
     assert "Withdraw" in row
@@ -466,13 +466,13 @@ def test_the_form_shows_what_is_already_waiting(page_client, family, claire):
     post(
         page_client,
         change_url(family, "guardian", claire.pk),
-        guardian_data(claire, mobile_phone="07 00 00 00 01"),
+        guardian_data(claire, mobile_phone="07 81 23 45 01"),
     )
 
     html = html_of(get(page_client, change_url(family, "guardian", claire.pk)))
 
     waiting = element(html, "wfp-waiting")
-    assert '<mark class="wfp-pending">07 00 00 00 01</mark>' in waiting
+    assert '<mark class="wfp-pending">07 81 23 45 01</mark>' in waiting
     assert "Withdraw" in waiting
     # The field still holds the file's value.
     assert 'name="mobile_phone" value="06 12 34 56 78"' in html
@@ -480,9 +480,9 @@ def test_the_form_shows_what_is_already_waiting(page_client, family, claire):
 
 def test_a_concurrent_change_of_the_same_field_is_refused_clearly(page_client, family, claire):
     url = change_url(family, "guardian", claire.pk)
-    post(page_client, url, guardian_data(claire, mobile_phone="07 00 00 00 01"))
+    post(page_client, url, guardian_data(claire, mobile_phone="07 81 23 45 01"))
 
-    response = post(page_client, url, guardian_data(claire, mobile_phone="07 00 00 00 02"))
+    response = post(page_client, url, guardian_data(claire, mobile_phone="07 81 23 45 02"))
 
     assert response.status_code == 200
     assert form_errors(response) == [
@@ -490,7 +490,7 @@ def test_a_concurrent_change_of_the_same_field_is_refused_clearly(page_client, f
         "for another one."
     ]
     assert "Withdraw it first" in html_of(response)
-    assert FileChange.objects.get().new_value == "07 00 00 00 01"
+    assert FileChange.objects.get().new_value == "07 81 23 45 01"
 
 
 def test_submitting_the_current_values_asks_for_nothing(page_client, family, claire):
@@ -575,7 +575,7 @@ def test_a_hidden_field_posted_anyway_is_refused(page_client, rules, family, cla
     response = post(
         page_client,
         change_url(family, "guardian", claire.pk),
-        guardian_data(claire, mobile_phone="07 00 00 00 01", email="new@example.org"),
+        guardian_data(claire, mobile_phone="07 81 23 45 01", email="new@example.org"),
     )
 
     assert response.status_code == 200
@@ -659,7 +659,7 @@ def test_withdrawing_a_change_takes_it_back(page_client, family, claire, parent)
     post(
         page_client,
         change_url(family, "guardian", claire.pk),
-        guardian_data(claire, mobile_phone="07 00 00 00 01"),
+        guardian_data(claire, mobile_phone="07 81 23 45 01"),
     )
     request = Request.objects.get()
 
@@ -686,7 +686,7 @@ def test_withdrawing_twice_says_it_is_no_longer_waiting(page_client, family, cla
         user=None,
         target_type="guardian",
         target_id=claire.pk,
-        fields={"mobile_phone": "0700000001"},
+        fields={"mobile_phone": "0781234501"},
         rules=None,
     )
     url = family_url(family, f"demandes/{request.pk}/retirer/")
@@ -703,7 +703,7 @@ def test_withdrawing_goes_back_only_to_this_site(page_client, family, claire):
         user=None,
         target_type="guardian",
         target_id=claire.pk,
-        fields={"mobile_phone": "0700000001"},
+        fields={"mobile_phone": "0781234501"},
         rules=None,
     )
 
@@ -722,7 +722,7 @@ def test_withdrawing_needs_a_post(page_client, family, claire):
         user=None,
         target_type="guardian",
         target_id=claire.pk,
-        fields={"mobile_phone": "0700000001"},
+        fields={"mobile_phone": "0781234501"},
         rules=None,
     )
 
@@ -891,7 +891,7 @@ def test_another_familys_pages_are_not_found(page_client, family, stranger, rest
     )
 
     assert get(page_client, url).status_code == 404
-    response = post(page_client, url, {"first_name": "X", "mobile_phone": "0700000001"})
+    response = post(page_client, url, {"first_name": "X", "mobile_phone": "0781234501"})
     assert response.status_code == 404
     assert Request.objects.count() == 1
     request.refresh_from_db()
@@ -932,7 +932,7 @@ def test_another_familys_records_under_ones_own_family_are_not_found(
 
     if not rest.startswith("demandes/"):
         assert get(page_client, url).status_code == 404
-    response = post(page_client, url, {"first_name": "X", "mobile_phone": "0700000001"})
+    response = post(page_client, url, {"first_name": "X", "mobile_phone": "0781234501"})
     assert response.status_code == 404
     assert Request.objects.count() == 1
     request.refresh_from_db()

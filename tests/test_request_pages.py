@@ -245,7 +245,7 @@ def test_the_list_shows_every_kind_of_request_with_its_time_type_child_and_state
     sent_at(centre_booking.request, 8, 0)
     absence = book(family, lea, centre, [WED], parent, operation="absence")
     sent_at(absence.request, 8, 30)
-    guardian = change(family, parent, "guardian", claire.pk, mobile_phone="07 00 00 00 01")
+    guardian = change(family, parent, "guardian", claire.pk, mobile_phone="07 81 23 45 01")
     sent_at(guardian, 9, 14)
     health = change(family, parent, "health", hugo.pk, allergies="arachide")
     sent_at(health, 10, 2)
@@ -335,7 +335,7 @@ def test_the_list_is_filtered_by_type_and_state(
     leas = book(family, lea, canteen, [MON], parent)
     accepted = book(family, lea, centre, [WED], parent)
     absence = book(family, lea, centre, [WED], parent, operation="absence")
-    guardian = change(family, parent, "guardian", claire.pk, mobile_phone="07 00 00 00 01")
+    guardian = change(family, parent, "guardian", claire.pk, mobile_phone="07 81 23 45 01")
 
     def listed(**query):
         response = parent_client.get(url(family, "demandes/", **query))
@@ -583,7 +583,7 @@ def test_a_file_change_shows_its_fields_and_new_values_and_can_be_withdrawn(
         parent,
         "guardian",
         claire.pk,
-        mobile_phone="07 00 00 00 01",
+        mobile_phone="07 81 23 45 01",
         iban="FR7630006000011234567890189",
         relation="father",
     )
@@ -593,7 +593,7 @@ def test_a_file_change_shows_its_fields_and_new_values_and_can_be_withdrawn(
 
     assert response.status_code == 200
     assert change_rows(response) == [
-        "Responsable – Mme Claire Martin Modification Téléphone portable 07 00 00 00 01",
+        "Responsable – Mme Claire Martin Modification Téléphone portable 07 81 23 45 01",
         "Responsable – Mme Claire Martin Modification IBAN •••• •••• •••• •••• •••• •••• 0189",
         "Responsable – Mme Claire Martin Modification Lien avec les enfants Père",
     ]
@@ -615,13 +615,13 @@ def test_a_file_change_shows_its_fields_and_new_values_and_can_be_withdrawn(
 def test_a_file_change_hides_the_fields_the_site_hides(
     parent_client, portal_page, family, claire, parent, rules
 ):
-    item = change(family, parent, "guardian", claire.pk, mobile_phone="0700000001", profession="X")
+    item = change(family, parent, "guardian", claire.pk, mobile_phone="0781234501", profession="X")
     rules({"guardian": {"mobile_phone": "hidden"}})
 
     response = parent_client.get(url(family, f"demandes/{item.pk}/"))
 
     assert change_rows(response) == ["Responsable – Mme Claire Martin Modification Profession X"]
-    assert "0700000001" not in response.content.decode()
+    assert "0781234501" not in response.content.decode()
 
 
 def test_a_health_change_shows_its_values_and_the_refusal_with_its_message(

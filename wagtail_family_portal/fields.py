@@ -4,6 +4,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from phonenumber_field.modelfields import PhoneNumberField
+
+from .phones import INVALID_PHONE, PHONE_REGION, PortalPhoneNumber, to_phone, validate_phone
 
 WEEKDAY_CHOICES = [
     (0, _("Monday")),
@@ -86,3 +89,50 @@ class WeekdaysField(models.CharField):
             help_text=defaults.get("help_text", self.help_text),
             initial=self.get_default(),
         )
+
+
+class _PhoneDescriptor:
+    """Every value set on the field becomes a ``phones.PortalPhoneNumber``."""
+
+    def __init__(self, field):
+        self.field = field
+
+    def __get__(self, instance, owner):
+        if instance is None:
+            return self
+        return instance.__dict__.get(self.field.name)
+
+    def __set__(self, instance, value):
+        instance.__dict__[self.field.name] = to_phone(value, region=self.field.region)
+
+
+class PhoneField(PhoneNumberField):
+    """A phone number (``phones.py``): French without an international prefix, any country's
+    with one, stored as E.164, shown as its country writes it.
+
+    django-phonenumber-field's field, with the package's region (``FR``) so that the host needs
+    no ``PHONENUMBER_DEFAULT_REGION``, and values read back with that region, so that a number
+    stored before numbers were checked (``06 12 34 56 78``) is still understood.
+    """
+
+    attr_class = PortalPhoneNumber
+    descriptor_class = _PhoneDescriptor
+    default_validators = [validate_phone]
+
+    def __init__(self, *args, region=PHONE_REGION, **kwargs):
+        kwargs.setdefault("max_length", 30)
+        super().__init__(*args, region=region, **kwargs)
+
+    def to_python(self, value):
+        return to_phone(value, region=self.region)
+
+    def from_db_value(self, value, expression, connection):
+        return to_phone(value, region=self.region)
+
+    def formfield(self, **kwargs):
+        kwargs.setdefault("error_messages", {"invalid": INVALID_PHONE})
+        return super().formfield(**kwargs)
+
+    def value_to_string(self, obj):
+        value = self.value_from_object(obj)
+        return "" if value in (None, "") else str(value)

@@ -9,6 +9,40 @@ from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
 
 HEX_COLOUR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
+# What no text of the portal may contain: PostgreSQL refuses to store a NUL character, and a
+# lone UTF-16 surrogate (a JSON escape such as \ud800 makes one) cannot be encoded in UTF-8.
+FORBIDDEN_CHARACTERS_RE = re.compile("[\x00\ud800-\udfff]")
+FORBIDDEN_CHARACTERS_MESSAGE = _(
+    "This text contains a character that is not allowed (a NUL character or an unpaired surrogate)."
+)
+
+
+def has_forbidden_characters(value: str) -> bool:
+    """True when ``value`` contains a character no database column can hold."""
+    return FORBIDDEN_CHARACTERS_RE.search(value) is not None
+
+
+def validate_text_characters(value) -> None:
+    """Reject a text with a NUL character or an unpaired surrogate."""
+    if isinstance(value, str) and has_forbidden_characters(value):
+        raise ValidationError(FORBIDDEN_CHARACTERS_MESSAGE, code="forbidden_characters")
+
+
+OUT_OF_RANGE = _("Give a date between %(first)d and %(last)d.")
+# The plausible dates, far enough from the calendar's limits for any computation: the days of
+# activities (the API's bookings and plannings), and the dates of the family file (birth
+# dates: people born since 1900). The same rule for the pages, the API and the services.
+ACTIVITY_DAYS = (dt.date(2000, 1, 1), dt.date(2099, 12, 31))
+FILE_DATES = (dt.date(1900, 1, 1), dt.date(2099, 12, 31))
+
+
+def validate_plausible_date(day: dt.date, bounds=ACTIVITY_DAYS) -> None:
+    """Reject a date outside ``bounds`` (first, last), years given in the message."""
+    first, last = bounds
+    if not first <= day <= last:
+        raise ValidationError(
+            OUT_OF_RANGE, code="date_out_of_range", params={"first": first.year, "last": last.year}
+        )
 
 
 def validate_iban(value: str) -> None:

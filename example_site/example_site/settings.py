@@ -192,25 +192,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = "ne-pas-repondre@example.org"
 
-REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-}
+# No REST_FRAMEWORK setting: the family portal's API carries its own policies and schema class.
 SPECTACULAR_SETTINGS = {
-    "TITLE": "wagtail-family-portal API",
-    "VERSION": "1",
-    # Keep Wagtail's own admin API out of the schema: it only documents the family portal.
+    # `manage.py spectacular` then describes the family portal only, not Wagtail's admin API.
     "PREPROCESSING_HOOKS": ["wagtail_family_portal.api.schema.only_family_portal_endpoints"],
-    # The names the package's own schema view gives its enums (api/schema.py): Django's
-    # deployment check (check --deploy) builds the site-wide schema with these settings.
-    "ENUM_NAME_OVERRIDES": {
-        "ActivationErrorCodeEnum": "wagtail_family_portal.api.serializers.ACTIVATION_ERROR_CODES",
-        "RequestKindEnum": "wagtail_family_portal.models.requests.Request.Kind",
-        "RequestStateEnum": "wagtail_family_portal.models.requests.Request.State",
-        "FileChangeOperationEnum": "wagtail_family_portal.models.requests.FileChange.Operation",
-        "DayStateEnum": "wagtail_family_portal.models.bookings.DayState",
-        "DayOperationEnum": "wagtail_family_portal.models.bookings.BookingLine.Operation",
-        "LineStateEnum": "wagtail_family_portal.models.bookings.BookingLine.State",
-    },
 }
 
 # django-q2: the ORM broker needs no extra server; point Q_CLUSTER at Redis in production.

@@ -161,7 +161,7 @@ class AccountInspectView(ResendActivationButtonMixin, ScopedInspectView):
         rows = [
             (_("e-mail"), user.email),
             (_("name"), name),
-            (_("phone"), profile.phone),
+            (_("phone"), str(profile.phone)),
             (_("status"), status_label(profile)),
             (_("signed up on the portal of"), self.municipality_label(profile.municipality)),
             (_("signed up at"), profile.created_at),

@@ -14,7 +14,6 @@ from drf_spectacular.utils import (
     OpenApiResponse,
     OpenApiTypes,
     PolymorphicProxySerializer,
-    extend_schema,
 )
 from rest_framework import status
 from rest_framework.exceptions import NotFound, ValidationError
@@ -40,7 +39,9 @@ from .bookings import (
     request_summaries,
     skipped_data,
 )
+from .exceptions import NOT_FOUND
 from .family_views import account_family, account_request
+from .openapi import extend_schema
 from .serializers import ErrorSerializer
 from .views import ERROR_401, ERROR_429
 
@@ -136,7 +137,7 @@ class PlanningView(FamilyPortalAPIView):
         # (planning.account_family and site_legend) rather than account_family's ORM query.
         family = planning.account_family(request.user, family_id)
         if family is None:
-            raise NotFound()
+            raise NotFound(NOT_FOUND)
         query = PlanningQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         data = query.validated_data

@@ -10,6 +10,7 @@ one entry.
 import datetime as dt
 import re
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext_lazy as _
@@ -23,6 +24,8 @@ from ..models.bookings import BookingLine, DayState
 from ..models.requests import FileChange
 from ..services import bookings
 from ..services import requests as requests_service
+from ..validators import ACTIVITY_DAYS, validate_plausible_date
+from .base import MAX_ID
 from .messages import (
     REQUEST_FIELDS,
     MessageSerializer,
@@ -46,21 +49,22 @@ END_BEFORE_START = _("The last day cannot be before the first day.")
 CHOOSE_WEEKDAYS = _("Choose at least one weekday (0 = Monday to 6).")
 DATES_OR_PERIOD = _("Send either dates, or start, end and weekdays.")
 PLANNING_TOO_LONG = _("A planning covers at most %(days)d days.")
-OUT_OF_RANGE = _("Give a date between %(first)d and %(last)d.")
 
 # At most this many days in one planning answer (two months, whole weeks included).
 MAX_PLANNING_DAYS = 62
 _ID = re.compile(r"[0-9]{1,18}")
-# Dates the API accepts: far enough from the calendar's limits for any computation.
-FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
+# Dates the API accepts for activities' days (validators.ACTIVITY_DAYS).
+FIRST_DAY, LAST_DAY = ACTIVITY_DAYS
 
 WAITING = (LineState.PENDING, LineState.WAITING_LIST)
 ACTORS = ["family", "agent", "system"]
 
 
 def check_in_range(day: dt.date) -> dt.date:
-    if not FIRST_DAY <= day <= LAST_DAY:
-        raise ValidationError([OUT_OF_RANGE % {"first": FIRST_DAY.year, "last": LAST_DAY.year}])
+    try:
+        validate_plausible_date(day, ACTIVITY_DAYS)
+    except DjangoValidationError as error:
+        raise ValidationError(list(error.messages)) from None
     return day
 
 
@@ -157,8 +161,8 @@ class DaysRequestBodySerializer(serializers.Serializer):
         choices=Operation.choices,
         help_text=_("booking: book the days; absence: cancel booked days."),
     )
-    child_id = serializers.IntegerField(min_value=1)
-    activity_id = serializers.IntegerField(min_value=1)
+    child_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    activity_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     dates = DateListField(
         required=False, help_text=_("The days, YYYY-MM-DD; or give start, end and weekdays.")
     )

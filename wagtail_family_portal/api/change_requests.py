@@ -8,6 +8,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 
 from ..models.requests import FileChange, Request, RequestEvent
 from ..services.dossier import DossierError
+from .base import MAX_ID
 from .bookings import ACTORS
 from .exceptions import ConflictError
 from .family_file import FileChangeLineSerializer, present_line
@@ -53,13 +54,17 @@ class FileChangeBodySerializer(serializers.Serializer):
     target_id = serializers.IntegerField(
         required=False,
         min_value=1,
+        max_value=MAX_ID,
         help_text=_(
             "The record to change or remove; for health, the child's id; for the family, "
             "optional (the family of the path)."
         ),
     )
     parent_id = serializers.IntegerField(
-        required=False, min_value=1, help_text=_("Adding a contact: the child it is for.")
+        required=False,
+        min_value=1,
+        max_value=MAX_ID,
+        help_text=_("Adding a contact: the child it is for."),
     )
     fields = serializers.DictField(
         required=False,

@@ -8,9 +8,10 @@ of the data forbids it (a day already booked, a request already processed…).
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from rest_framework import status
-from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -35,16 +36,23 @@ class InvalidCredentials(APIException):
     default_code = "invalid_credentials"
 
 
-NON_FIELD_KEYS = {api_settings.NON_FIELD_ERRORS_KEY, NON_FIELD_ERRORS, "non_field_errors"}
+# An id that is unknown or another family's (the same words: nothing tells them apart), and an
+# address that is not one of the API's. Neither names a model.
+NOT_FOUND = _("Unknown, or not visible to this account.")
+UNKNOWN_ADDRESS = _("There is nothing at this address of the family portal's API.")
 
 
 def exception_handler(exc, context):
     """DRF's handler, plus Django validation errors, with errors normalised to the API's shapes.
 
-    Exceptions that are not API errors (bugs) are left alone and end as a 500, as they should.
+    Django's ``Http404`` (``get_object_or_404``'s "No Family matches the given query.") becomes
+    the API's own 404 message. Exceptions that are not API errors (bugs) are left alone and end
+    as a 500, as they should.
     """
     if isinstance(exc, DjangoValidationError):
         exc = ValidationError(_django_validation_detail(exc))
+    elif isinstance(exc, Http404):
+        exc = NotFound(NOT_FOUND)
     response = drf_exception_handler(exc, context)
     if response is not None:
         response.data = normalise_error_data(response.data)
@@ -63,9 +71,10 @@ def normalise_error_data(data):
         return {"detail": _join(data)}
     if not isinstance(data, dict):
         return {"detail": str(data)}
+    non_field_keys = {api_settings.NON_FIELD_ERRORS_KEY, NON_FIELD_ERRORS, "non_field_errors"}
     normalised = {}
     for key, value in data.items():
-        if key in NON_FIELD_KEYS or key == "detail":
+        if key in non_field_keys or key == "detail":
             normalised["detail"] = _join(value) if isinstance(value, list) else value
         else:
             normalised[key] = value

@@ -9,15 +9,9 @@ so that an account linked to families of two towns sees each file as its town co
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import (
-    OpenApiExample,
-    OpenApiResponse,
-    PolymorphicProxySerializer,
-    extend_schema,
-)
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, PolymorphicProxySerializer
 from rest_framework import status
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from ..field_rules import rules_for_site
@@ -42,6 +36,8 @@ from .family_file import (
     pending_changes,
     tax_help_text,
 )
+from .openapi import extend_schema
+from .parsers import FormParser, MultiPartParser
 from .serializers import ErrorSerializer
 from .views import ERROR_401, ERROR_429
 
@@ -181,7 +177,11 @@ class FamilyChangesView(FamilyPortalAPIView):
                     "operation": "add",
                     "target_type": "contact",
                     "parent_id": 12,
-                    "fields": {"first_name": "Michel", "last_name": "Durand", "phone": "0612"},
+                    "fields": {
+                        "first_name": "Michel",
+                        "last_name": "Durand",
+                        "phone": "06 12 34 56 78",
+                    },
                 },
             ),
             OpenApiExample(

@@ -4,6 +4,8 @@ from django.utils.translation import gettext_lazy as _
 
 from .base import FamilyPortalAPIMixin
 
+# Applied by the schema view (api/docs.py), and by ``manage.py spectacular --custom-settings
+# wagtail_family_portal.api.schema.SCHEMA_SETTINGS``. Enum names need no setting (api/openapi.py).
 SCHEMA_SETTINGS = {
     "TITLE": _("Family portal API"),
     "DESCRIPTION": _(
@@ -11,15 +13,6 @@ SCHEMA_SETTINGS = {
         "token from auth/token/, sent as “Authorization: Token <token>”."
     ),
     "VERSION": "1",
-    "ENUM_NAME_OVERRIDES": {
-        "ActivationErrorCodeEnum": "wagtail_family_portal.api.serializers.ACTIVATION_ERROR_CODES",
-        "RequestKindEnum": "wagtail_family_portal.models.requests.Request.Kind",
-        "RequestStateEnum": "wagtail_family_portal.models.requests.Request.State",
-        "FileChangeOperationEnum": "wagtail_family_portal.models.requests.FileChange.Operation",
-        "DayStateEnum": "wagtail_family_portal.models.bookings.DayState",
-        "DayOperationEnum": "wagtail_family_portal.models.bookings.BookingLine.Operation",
-        "LineStateEnum": "wagtail_family_portal.models.bookings.BookingLine.State",
-    },
     "PREPROCESSING_HOOKS": ["wagtail_family_portal.api.schema.only_family_portal_endpoints"],
 }
 

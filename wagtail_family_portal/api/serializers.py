@@ -164,7 +164,7 @@ class AccountSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_phone(self, user):
         profile = self.context.get("profile")
-        return (profile.phone or None) if profile else None
+        return (str(profile.phone) or None) if profile and profile.phone else None
 
     @extend_schema_field(
         serializers.ChoiceField(choices=Guardian.Civility.choices, allow_null=True)

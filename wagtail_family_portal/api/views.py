@@ -8,9 +8,11 @@ would go with it.
 
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
+from django.urls import Resolver404, resolve
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse
 from rest_framework import status
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
@@ -27,7 +29,8 @@ from ..models.accounts import SubscriptionAttempt
 from ..services import accounts, subscriptions
 from ..services import requests as requests_service
 from .base import FamilyPortalAPIView
-from .exceptions import InvalidCredentials
+from .exceptions import UNKNOWN_ADDRESS, InvalidCredentials
+from .openapi import extend_schema
 from .serializers import (
     AccountSerializer,
     ActivationErrorSerializer,
@@ -69,6 +72,7 @@ ACTIVATION_RESENT = _(
     "If this address has an account waiting for activation, a new activation link is on its "
     "way: check your inbox (and your spam folder)."
 )
+MISSING_SLASH = _("The addresses of the family portal's API end with a slash (/).")
 ACCOUNT_ACTIVATED = _("Your account is activated: you can log in.")
 NO_PORTAL_PAGE = _(
     "Accounts cannot be created on this site yet: it has no family portal page, so activation "
@@ -443,3 +447,25 @@ class SubscriptionsView(FamilyPortalAPIView):
         return Response(
             LinkedSubscriptionSerializer(subscription).data, status=status.HTTP_201_CREATED
         )
+
+
+class UnknownAddressView(FamilyPortalAPIView):
+    """Every address under the API's base path that no endpoint answers (``families/abc/``
+    included): a JSON 404 for any method, logged in or not, rather than Django's HTML page."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if not request.path.endswith("/") and is_api_endpoint(request.path + "/"):
+            raise NotFound(MISSING_SLASH)
+        raise NotFound(UNKNOWN_ADDRESS)
+
+
+def is_api_endpoint(path: str) -> bool:
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return False
+    return getattr(match.func, "view_class", None) is not UnknownAddressView

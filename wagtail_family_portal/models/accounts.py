@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ..fields import PhoneField
 from .families import Family, Guardian
 from .municipality import Municipality, ScopedQuerySet, scoped_manager
 
@@ -55,7 +56,7 @@ class AccountProfile(models.Model):
     civility = models.CharField(
         _("civility"), max_length=5, choices=Guardian.Civility.choices, blank=True
     )
-    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    phone = PhoneField(_("phone"), blank=True)
     municipality = models.ForeignKey(
         Municipality,
         verbose_name=_("signed up on the portal of"),

@@ -9,7 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from ..fields import WeekdaysField
+from ..fields import PhoneField, WeekdaysField
 from .municipality import ScopedQuerySet, scoped_manager
 
 MAX_DEADLINE_DAYS = 60
@@ -65,7 +65,7 @@ class Establishment(models.Model):
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.SCHOOL)
     address = models.CharField(_("address"), max_length=300, blank=True)
-    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    phone = PhoneField(_("phone"), blank=True)
 
     objects = scoped_manager("municipality")
 

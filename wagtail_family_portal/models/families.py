@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 
+from ..fields import PhoneField
 from ..storage import private_storage
 from ..validators import normalise_iban, validate_bic, validate_hex_colour, validate_iban
 from .municipality import ScopedQuerySet, scoped_manager
@@ -190,9 +191,9 @@ class Guardian(Address):
     first_name = models.CharField(_("first name"), max_length=100)
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
-    mobile_phone = models.CharField(_("mobile phone"), max_length=30, blank=True)
-    home_phone = models.CharField(_("home phone"), max_length=30, blank=True)
-    work_phone = models.CharField(_("work phone"), max_length=30, blank=True)
+    mobile_phone = PhoneField(_("mobile phone"), blank=True)
+    home_phone = PhoneField(_("home phone"), blank=True)
+    work_phone = PhoneField(_("work phone"), blank=True)
     same_address_as_family = models.BooleanField(_("same address as the family"), default=True)
     profession = models.CharField(_("profession"), max_length=100, blank=True)
     employer = models.CharField(_("employer"), max_length=150, blank=True)
@@ -348,7 +349,7 @@ class ChildHealth(models.Model):
     has_care_plan = models.BooleanField(_("individual care plan (PAI)"), default=False)
     care_plan_details = models.TextField(_("care plan details"), blank=True)
     doctor_name = models.CharField(_("doctor"), max_length=150, blank=True)
-    doctor_phone = models.CharField(_("doctor's phone"), max_length=30, blank=True)
+    doctor_phone = PhoneField(_("doctor's phone"), blank=True)
     vaccinations_up_to_date = models.BooleanField(_("vaccinations up to date"), default=False)
     vaccination_notes = models.TextField(_("vaccinations"), blank=True)
 
@@ -371,7 +372,7 @@ class AuthorisedContact(models.Model):
     )
     last_name = models.CharField(_("last name"), max_length=100)
     first_name = models.CharField(_("first name"), max_length=100)
-    phone = models.CharField(_("phone"), max_length=30)
+    phone = PhoneField(_("phone"))
     relation = models.CharField(_("relation to the child"), max_length=100, blank=True)
     may_pick_up = models.BooleanField(_("may pick the child up"), default=True)
 

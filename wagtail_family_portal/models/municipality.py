@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ..fields import PhoneField
+
 
 class MunicipalityQuerySet(models.QuerySet):
     def for_agent(self, user):
@@ -58,7 +60,7 @@ class Municipality(models.Model):
     address_line2 = models.CharField(_("address (continued)"), max_length=200, blank=True)
     postcode = models.CharField(_("postcode"), max_length=10, blank=True)
     city = models.CharField(_("city"), max_length=100, blank=True)
-    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    phone = PhoneField(_("phone"), blank=True)
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
     sender_email = models.EmailField(
         _("sender e-mail"),

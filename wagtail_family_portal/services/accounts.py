@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from ..emails.rendering import email_address
 from ..models import AccountProfile, Family, Guardian
 from ..models.accounts import SubscriptionAttempt
+from ..phones import validate_phone
 from . import subscriptions
 
 ACTIVATION_SALT = "wagtail_family_portal.accounts.activation"
@@ -136,6 +137,11 @@ def sign_up(
     for field, value in (("first_name", first_name), ("last_name", last_name)):
         if not value:
             errors[field] = [_("This field is required.")]
+    if phone:
+        try:
+            validate_phone(phone)
+        except ValidationError as error:
+            errors["phone"] = list(error.messages)
     if civility and civility not in Guardian.Civility.values:
         errors["civility"] = [_("Choose Madame or Monsieur, or leave it empty.")]
     if not accept_terms:

@@ -289,9 +289,12 @@ def preview_days(
     if operation not in Operation.values:
         raise BookingError(_("Unknown kind of request."), code="invalid")
     child, activity = _load(family, child_id, activity_id)
-    dates = _check_dates(dates)
+    return _judge(child, activity, operation, _check_dates(dates), now or local_now(), by_agent)
+
+
+def _judge(child, activity, operation, dates, now, by_agent):
+    """``(ok, skipped)``: each of ``dates`` judged by the rules of a day."""
     calendar = _calendar(child, activity, dates[0], dates[-1])
-    now = now or local_now()
     ok, skipped = [], []
     for day in dates:
         reason = calendar.reason(day, operation, now, bypass_deadline=by_agent)
@@ -321,40 +324,48 @@ def request_days(
     """Ask for bookings or absences on ``dates``; one request, one line per day that passes.
 
     Days that cannot be asked are returned as ``skipped``; if there are any, the family must
-    have seen and confirmed them (``confirm_skipped``), otherwise nothing is saved. Automatic
-    activities (and agents acting for a family, who may bypass deadlines) are decided at once,
-    within the capacity; the others wait for an agent. ``send_receipt=False`` queues no receipt:
-    for data loaded without anyone asking (the demo).
+    have seen and confirmed them (``confirm_skipped``), otherwise nothing is saved; if no day
+    can be asked, nothing is saved either (``nothing_to_request``). Automatic activities (and
+    agents acting for a family, who may bypass deadlines) are decided at once; the others wait
+    for an agent. ``send_receipt=False`` queues no receipt: for data loaded without anyone
+    asking (the demo).
+
+    The days are judged inside the transaction, after the activity's days are locked for a
+    booking with a capacity: a day that fills up while this request is being processed is
+    judged full (skipped, reason ``full``) exactly as a day that was full before it, never a
+    refused line (decisions.md §27).
     """
-    ok, skipped = preview_days(
-        family=family,
-        child_id=child_id,
-        activity_id=activity_id,
-        operation=operation,
-        dates=dates,
-        by_agent=by_agent,
-        now=now,
-    )
-    if not ok:
-        raise BookingError(
-            _("None of these days can be requested."), code="nothing_to_request", skipped=skipped
-        )
-    if skipped and not confirm_skipped:
-        raise BookingError(
-            ngettext(
-                "%(count)d day cannot be requested: check the list and confirm.",
-                "%(count)d days cannot be requested: check the list and confirm.",
-                len(skipped),
-            )
-            % {"count": len(skipped)},
-            code="confirm_skipped",
-            skipped=skipped,
-            dates=ok,
-        )
+    if operation not in Operation.values:
+        raise BookingError(_("Unknown kind of request."), code="invalid")
     child, activity = _load(family, child_id, activity_id)
+    dates = _check_dates(dates)
+    now = now or local_now()
     decide_now = by_agent or activity.booking_mode == Activity.BookingMode.AUTOMATIC
+    limited = operation == Operation.BOOKING and activity.capacity is not None
     try:
         with transaction.atomic():
+            if limited:
+                # Before counting the places: the count below then stays true until commit.
+                _lock_days(activity, [day for day in dates if activity.runs_on(day)])
+            ok, skipped = _judge(child, activity, operation, dates, now, by_agent)
+            if not ok:
+                raise BookingError(
+                    _("None of these days can be requested."),
+                    code="nothing_to_request",
+                    skipped=skipped,
+                )
+            if skipped and not confirm_skipped:
+                raise BookingError(
+                    ngettext(
+                        "%(count)d day cannot be requested: check the list and confirm.",
+                        "%(count)d days cannot be requested: check the list and confirm.",
+                        len(skipped),
+                    )
+                    % {"count": len(skipped)},
+                    code="confirm_skipped",
+                    skipped=skipped,
+                    dates=ok,
+                )
             request = Request.objects.create(
                 family=family,
                 kind=operation,

@@ -14,6 +14,7 @@ Targets and their ids, as the pages and the API name them:
   the child it is for; removing a ``contact``: ``target_id`` = the contact.
 """
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
@@ -27,6 +28,7 @@ from ..images import clean_child_photo
 from ..models import AuthorisedContact, Child, ChildHealth, Family, Guardian
 from ..models.requests import FileChange, Request, RequestEvent
 from ..storage import private_storage
+from ..validators import FILE_DATES, validate_plausible_date
 from . import notifications
 
 Target = FileChange.Target
@@ -140,6 +142,9 @@ def _convert_and_set(record, field, value):
         setattr(record, field.attname, python)
         return
     python = field.to_python(value if value is not None else field.get_default())
+    if isinstance(python, dt.date) and not isinstance(python, dt.datetime):
+        # A birth date of 0001-01-01 is a typing mistake, never a person.
+        validate_plausible_date(python, FILE_DATES)
     if python in (None, "") and not field.null:
         python = field.get_default() if field.has_default() else ("" if field.blank else python)
     field.validate(python, record)
