@@ -17,7 +17,9 @@ from . import factories
 from .test_family_pages import jpeg
 
 API = "/api/family-portal/v1/"
-PUBLIC_API_ROUTES = {"schema", "docs"}  # the OpenAPI schema and its docs: no personal data
+# The OpenAPI schema, its docs and their assets: no personal data. "unknown" is the JSON 404 of
+# any other address, checked on its own below.
+PUBLIC_API_ROUTES = {"schema", "docs", "docs-asset", "unknown"}
 
 
 @pytest.fixture
@@ -39,7 +41,7 @@ def household(enrolled_family, portal_page, private_root):
         user=None,
         target_type="guardian",
         target_id=guardian.pk,
-        fields={"mobile_phone": "07 00 00 00 01"},
+        fields={"mobile_phone": "06 98 76 54 32"},
         rules=None,
     )
     family.regenerate_calendar_token()
@@ -172,6 +174,11 @@ def test_api_errors_and_anonymous_answers_are_not_cached_either(client, househol
     refused = client.post(token_url, {"email": "x"}, content_type="application/json")
     assert refused.status_code == 400
     assert_not_cached(refused, token_url)
+
+    unknown_url = api_urls_reverse("me", {}) + "unknown/"
+    unknown = client.get(unknown_url)
+    assert unknown.status_code == 404 and unknown["Content-Type"] == "application/json"
+    assert_not_cached(unknown, unknown_url)
 
 
 def test_the_visitors_pages_are_not_cached_either(client, portal_page):
