@@ -15,7 +15,7 @@ from django.apps import apps
 from django.db import models
 from django.utils.functional import lazy
 from django.utils.text import capfirst
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 APP_LABEL = "wagtail_family_portal"
@@ -34,7 +34,7 @@ CHANGEABLE_MODES = frozenset({FieldMode.EDITABLE, FieldMode.REQUIRED})
 # that the municipality hides.
 UNKNOWN_FIELD_MESSAGE = _("This field does not exist.")
 NOT_CHANGEABLE_MESSAGE = _("This field cannot be changed online. Contact the service.")
-REQUIRED_MESSAGE = _("This field is required.")
+REQUIRED_MESSAGE = pgettext_lazy("family portal", "This field is required.")
 TAX_DATA_MESSAGE = _("Tax data is read-only for families.")
 MANDATORY_FIELD_MESSAGE = _(
     "The family file cannot do without this field: choose required, read-only or hidden."

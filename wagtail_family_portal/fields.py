@@ -4,18 +4,19 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from phonenumber_field.modelfields import PhoneNumberField
 
 from .phones import INVALID_PHONE, PHONE_REGION, PortalPhoneNumber, to_phone, validate_phone
 
 WEEKDAY_CHOICES = [
-    (0, _("Monday")),
-    (1, _("Tuesday")),
-    (2, _("Wednesday")),
-    (3, _("Thursday")),
-    (4, _("Friday")),
-    (5, _("Saturday")),
-    (6, _("Sunday")),
+    (0, pgettext_lazy("family portal", "Monday")),
+    (1, pgettext_lazy("family portal", "Tuesday")),
+    (2, pgettext_lazy("family portal", "Wednesday")),
+    (3, pgettext_lazy("family portal", "Thursday")),
+    (4, pgettext_lazy("family portal", "Friday")),
+    (5, pgettext_lazy("family portal", "Saturday")),
+    (6, pgettext_lazy("family portal", "Sunday")),
 ]
 
 

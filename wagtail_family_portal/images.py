@@ -17,8 +17,8 @@ from django.core.files.base import ContentFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.formats import number_format
 from django.utils.html import avoid_wrapping
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 from PIL import Image, ImageOps
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
@@ -81,7 +81,7 @@ def _too_large(size: int, limit: int) -> ValidationError:
 def _human_limit(limit: int) -> str:
     """'5 MB' rather than filesizeformat's '5.0 MB' for a whole number of megabytes."""
     if limit >= MB and limit % MB == 0:
-        return avoid_wrapping(gettext("%s MB") % number_format(limit // MB))
+        return avoid_wrapping(pgettext("family portal", "%s MB") % number_format(limit // MB))
     return filesizeformat(limit)
 
 

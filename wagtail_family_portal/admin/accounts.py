@@ -17,7 +17,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import formats, timezone
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin import messages
 from wagtail.admin.ui.tables import TitleColumn
@@ -42,7 +42,7 @@ def short_date(value) -> str:
 def status_label(profile: AccountProfile) -> str:
     """ "Active", "Awaiting activation since …" or "Deactivated" (an agent disabled it)."""
     if profile.user.is_active:
-        return gettext("Active")
+        return pgettext("family portal", "Active")
     if profile.activated_at is None:
         return gettext("Awaiting activation since %(date)s") % {
             "date": short_date(profile.created_at)
@@ -160,15 +160,15 @@ class AccountInspectView(ResendActivationButtonMixin, ScopedInspectView):
         name = " ".join(filter(None, [profile.get_civility_display(), user.get_full_name()]))
         rows = [
             (_("e-mail"), user.email),
-            (_("name"), name),
+            (pgettext_lazy("family portal", "name"), name),
             (_("phone"), str(profile.phone)),
-            (_("status"), status_label(profile)),
+            (pgettext_lazy("family portal", "status"), status_label(profile)),
             (_("signed up on the portal of"), self.municipality_label(profile.municipality)),
             (_("signed up at"), profile.created_at),
             (_("terms accepted at"), profile.terms_accepted_at),
             (_("activation e-mail sent at"), profile.activation_sent_at),
             (_("activated at"), profile.activated_at),
-            (_("last login"), user.last_login),
+            (pgettext_lazy("family portal", "last login"), user.last_login),
         ]
         if profile.pending_family_id:
             family = profile.pending_family

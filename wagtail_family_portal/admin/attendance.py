@@ -19,7 +19,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.functional import cached_property
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from wagtail.admin import messages
@@ -119,7 +119,7 @@ class PresenceForm(forms.Form):
 
 class SheetChoiceForm(forms.Form):
     activity = forms.ModelChoiceField(label=_("activity"), queryset=Activity.objects.none())
-    date = forms.DateField(label=_("day"), widget=DateInput)
+    date = forms.DateField(label=pgettext_lazy("family portal", "day"), widget=DateInput)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

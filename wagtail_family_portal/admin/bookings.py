@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import formats
 from django.utils.functional import cached_property
 from django.utils.text import capfirst
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from wagtail.admin import messages
@@ -170,7 +170,7 @@ class BookingLineIndexView(ScopedIndexView):
             BulkActionsCheckboxColumn("bulk_actions", obj_type="bookingline"),
             TitleColumn(
                 "date",
-                label=_("day"),
+                label=pgettext_lazy("family portal", "day"),
                 accessor=lambda line: day_label(line.date),
                 sort_key="date",
                 get_url=self.get_inspect_url,
@@ -275,7 +275,7 @@ class BookingLineDetailView(ScopedInspectView):
         line = self.object
         request = line.request
         rows = [
-            (_("day"), day_label(line.date)),
+            (pgettext_lazy("family portal", "day"), day_label(line.date)),
             (_("child"), str(line.child)),
             (_("family"), request.family.name),
             (_("activity"), str(line.activity)),

@@ -21,7 +21,7 @@ from django.shortcuts import get_list_or_404, get_object_or_404
 from django.urls import reverse
 from django.utils import translation
 from django.utils.functional import cached_property
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from wagtail.admin import messages
@@ -188,7 +188,7 @@ class EmailTemplateIndexView(IndexView):
         ):
             buttons.append(
                 Button(
-                    _("Preview"),
+                    pgettext_lazy("family portal", "Preview"),
                     url=reverse(self.preview_url_name, args=[quote(instance.pk)]),
                     icon_name="view",
                     priority=15,
@@ -242,7 +242,7 @@ class EmailPreviewView(WagtailAdminTemplateMixin, TemplateView):
     permission_policy = None
     form_class = None
     template_name = "wagtail_family_portal/admin/email_preview.html"
-    page_title = _("Preview")
+    page_title = pgettext_lazy("family portal", "Preview")
     header_icon = "mail"
     index_url_name = None
     edit_url_name = None

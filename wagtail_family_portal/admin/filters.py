@@ -11,6 +11,7 @@ import django_filters
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from wagtail.admin.filters import WagtailFilterSet
 
 from ..models import (
@@ -112,7 +113,7 @@ class EnrolmentFilterSet(WagtailFilterSet):
     activity__kind = django_filters.ChoiceFilter(
         label=_("kind of activity"),
         choices=Activity.Kind.choices,
-        empty_label=_("All"),
+        empty_label=pgettext_lazy("family portal", "All"),
     )
 
     class Meta:
@@ -136,7 +137,7 @@ class AccountStatus:
     DEACTIVATED = "deactivated"
 
     choices = [
-        (ACTIVE, _("Active")),
+        (ACTIVE, pgettext_lazy("family portal", "Active")),
         (AWAITING_ACTIVATION, _("Awaiting activation")),
         (DEACTIVATED, _("Deactivated")),
     ]
@@ -149,9 +150,9 @@ class AccountStatus:
 
 class AccountProfileFilterSet(WagtailFilterSet):
     status = django_filters.ChoiceFilter(
-        label=_("status"),
+        label=pgettext_lazy("family portal", "status"),
         choices=AccountStatus.choices,
-        empty_label=_("All"),
+        empty_label=pgettext_lazy("family portal", "All"),
         method="filter_status",
     )
     municipality = django_filters.ModelChoiceFilter(
@@ -169,7 +170,9 @@ class AccountProfileFilterSet(WagtailFilterSet):
 
 
 class SubscriptionAttemptFilterSet(WagtailFilterSet):
-    created_at = django_filters.DateFromToRangeFilter(label=_("date"), widget=DateRangeInput)
+    created_at = django_filters.DateFromToRangeFilter(
+        label=pgettext_lazy("family portal", "date"), widget=DateRangeInput
+    )
 
     class Meta:
         model = SubscriptionAttempt
@@ -200,7 +203,9 @@ class RequestFilterSet(WagtailFilterSet):
     ]
 
     state = django_filters.ChoiceFilter(
-        label=_("state"), choices=Request.State.choices, empty_label=_("All")
+        label=_("state"),
+        choices=Request.State.choices,
+        empty_label=pgettext_lazy("family portal", "All"),
     )
     municipality = municipality_filter("family__municipality")
     family = django_filters.ModelChoiceFilter(
@@ -209,11 +214,14 @@ class RequestFilterSet(WagtailFilterSet):
     record = django_filters.ChoiceFilter(
         label=_("record"),
         choices=FileChange.Target.choices,
-        empty_label=_("All"),
+        empty_label=pgettext_lazy("family portal", "All"),
         method="filter_record",
     )
     age = django_filters.ChoiceFilter(
-        label=_("waiting for"), choices=AGE_CHOICES, empty_label=_("All"), method="filter_age"
+        label=_("waiting for"),
+        choices=AGE_CHOICES,
+        empty_label=pgettext_lazy("family portal", "All"),
+        method="filter_age",
     )
 
     class Meta:
@@ -264,18 +272,22 @@ class BookingLineFilterSet(WagtailFilterSet):
             (TO_PROCESS, _("To process")),
             *((state.value, state.label) for state in STATES),
         ],
-        empty_label=_("All"),
+        empty_label=pgettext_lazy("family portal", "All"),
         method="filter_state",
     )
     operation = django_filters.ChoiceFilter(
-        label=_("operation"), choices=BookingLine.Operation.choices, empty_label=_("All")
+        label=_("operation"),
+        choices=BookingLine.Operation.choices,
+        empty_label=pgettext_lazy("family portal", "All"),
     )
     municipality = municipality_filter("request__family__municipality")
     establishment = establishment_filter("activity__establishment")
     activity = django_filters.ModelChoiceFilter(
         label=_("activity"), queryset=scoped_choices(Activity)
     )
-    date = django_filters.DateFromToRangeFilter(label=_("day"), widget=DateRangeInput)
+    date = django_filters.DateFromToRangeFilter(
+        label=pgettext_lazy("family portal", "day"), widget=DateRangeInput
+    )
 
     class Meta:
         model = BookingLine
@@ -304,7 +316,9 @@ class BookingLineFilterSet(WagtailFilterSet):
 class EmailTemplateFilterSet(WagtailFilterSet):
     """The editors' e-mail texts: the site filter offers the sites the editor may configure."""
 
-    site = django_filters.ModelChoiceFilter(label=_("site"), queryset=site_choices)
+    site = django_filters.ModelChoiceFilter(
+        label=pgettext_lazy("family portal", "site"), queryset=site_choices
+    )
 
     class Meta:
         model = EmailTemplate

@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.functional import cached_property
 from django.utils.text import capfirst
-from django.utils.translation import gettext, ngettext_lazy
+from django.utils.translation import gettext, ngettext_lazy, pgettext
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from wagtail.admin import messages
@@ -113,7 +113,7 @@ def display_value(model_field_, text) -> str:
     if model_field_.choices:
         return str(dict(model_field_.flatchoices).get(value, text))
     if isinstance(model_field_, models.BooleanField):
-        return gettext("Yes") if value else gettext("No")
+        return pgettext("family portal", "Yes") if value else pgettext("family portal", "No")
     if isinstance(model_field_, models.DateTimeField):
         return formats.date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
     if isinstance(model_field_, models.DateField):
@@ -216,7 +216,7 @@ class ChangeTable:
             model_field_ = model_field(model, name)
             label = str(capfirst(model_field_.verbose_name)) if model_field_ else name
             added.append((label, display_value(model_field_, value)))
-        return ChangeRow(record=record, label=gettext("Addition"), added=added)
+        return ChangeRow(record=record, label=pgettext("family portal", "Addition"), added=added)
 
     def removal(self, line, record) -> ChangeRow:
         name = (line.old_value or {}).get("name", "")

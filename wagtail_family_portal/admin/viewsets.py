@@ -10,6 +10,7 @@ from django.urls import path, re_path, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from wagtail import hooks
 from wagtail.admin.admin_url_finder import ModelAdminURLFinder, register_admin_url_finder
 from wagtail.admin.menu import MenuItem
@@ -591,8 +592,8 @@ class EnrolmentViewSet(MunicipalityScopedViewSet):
         "end_date",
     ]
     export_headings = {
-        "child.last_name": _("last name"),
-        "child.first_name": _("first name"),
+        "child.last_name": pgettext_lazy("family portal", "last name"),
+        "child.first_name": pgettext_lazy("family portal", "first name"),
         "child.family": _("family"),
         "child.family.subscriber_code": _("subscriber code"),
         "child.family.municipality": _("municipality"),
@@ -654,7 +655,7 @@ class AccountProfileViewSet(ReadOnlyViewSetMixin, MunicipalityScopedViewSet):
         "user",  # replaced by the e-mail address, see AccountIndexView
         Column(
             "name",
-            label=_("name"),
+            label=pgettext_lazy("family portal", "name"),
             accessor=lambda profile: profile.user.get_full_name(),
             sort_key="user__last_name",
         ),
@@ -665,7 +666,9 @@ class AccountProfileViewSet(ReadOnlyViewSetMixin, MunicipalityScopedViewSet):
             accessor=lambda profile: timezone.localtime(profile.created_at).date(),
             sort_key="created_at",
         ),
-        Column("status", label=_("status"), accessor=accounts.status_label),
+        Column(
+            "status", label=pgettext_lazy("family portal", "status"), accessor=accounts.status_label
+        ),
         Column("families", label=_("linked families"), accessor=accounts.linked_families_label),
     ]
     filterset_class = filters.AccountProfileFilterSet
@@ -706,9 +709,9 @@ class SubscriptionAttemptViewSet(ReadOnlyViewSetMixin, MunicipalityScopedViewSet
     permission_policy_class = ListOnlyPermissionPolicy
     select_related = ["user", "family"]
     list_display = [
-        Column("created_at", label=_("date"), sort_key="created_at"),
+        Column("created_at", label=pgettext_lazy("family portal", "date"), sort_key="created_at"),
         Column("account", label=_("account or e-mail"), accessor=accounts.attempt_account),
-        Column("ip_address", label=_("IP address")),
+        Column("ip_address", label=pgettext_lazy("family portal", "IP address")),
         Column("code", label=_("code entered"), accessor=accounts.attempt_code),
         Column("outcome", label=_("outcome"), accessor="get_outcome_display"),
         Column("family", label=_("family"), accessor=accounts.attempt_family),

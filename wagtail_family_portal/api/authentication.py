@@ -9,7 +9,7 @@ import functools
 
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from rest_framework import authentication, exceptions
 
 
@@ -34,8 +34,10 @@ class TokenAuthentication(authentication.TokenAuthentication):
         sql = account_sql(user_model, token_model)
         users = list(user_model._default_manager.raw(sql, [key]))
         if not users:
-            raise exceptions.AuthenticationFailed(_("Invalid token."))
+            raise exceptions.AuthenticationFailed(pgettext_lazy("family portal", "Invalid token."))
         user = users[0]
         if not user.is_active:
-            raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
+            raise exceptions.AuthenticationFailed(
+                pgettext_lazy("family portal", "User inactive or deleted.")
+            )
         return user, token_model(key=key, user=user)

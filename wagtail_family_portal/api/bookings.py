@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
@@ -38,7 +39,7 @@ from .messages import (
 Operation = BookingLine.Operation
 LineState = BookingLine.State
 
-REQUIRED = _("This field is required.")
+REQUIRED = pgettext_lazy("family portal", "This field is required.")
 INVALID_IDS = _("Give ids as whole numbers, repeated or separated by commas.")
 INVALID_DATES = _("Give a list of dates written as YYYY-MM-DD.")
 INVALID_DATE = _("“%(value)s” is not a date written as YYYY-MM-DD.")

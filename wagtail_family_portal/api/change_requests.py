@@ -2,6 +2,7 @@
 service's errors in the API's error format."""
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, ValidationError
@@ -25,7 +26,7 @@ Target = FileChange.Target
 Operation = FileChange.Operation
 
 NOT_A_VALUE = _("Give a text, a number, true, false or null.")
-REQUIRED = _("This field is required.")
+REQUIRED = pgettext_lazy("family portal", "This field is required.")
 
 
 def as_text(value):

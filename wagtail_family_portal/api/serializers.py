@@ -2,6 +2,7 @@
 
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -31,7 +32,9 @@ class DetailSerializer(serializers.Serializer):
 class TokenRequestSerializer(serializers.Serializer):
     email = serializers.EmailField(label=_("e-mail address"))
     password = serializers.CharField(
-        label=_("password"), trim_whitespace=False, style={"input_type": "password"}
+        label=pgettext_lazy("family portal", "password"),
+        trim_whitespace=False,
+        style={"input_type": "password"},
     )
 
 
@@ -46,13 +49,17 @@ class SignUpRequestSerializer(serializers.Serializer):
 
     email = serializers.EmailField(label=_("e-mail address"), max_length=254)
     password = serializers.CharField(
-        label=_("password"),
+        label=pgettext_lazy("family portal", "password"),
         trim_whitespace=False,
         style={"input_type": "password"},
         help_text=_("Checked against the site's password rules."),
     )
-    first_name = serializers.CharField(label=_("first name"), max_length=150)
-    last_name = serializers.CharField(label=_("last name"), max_length=150)
+    first_name = serializers.CharField(
+        label=pgettext_lazy("family portal", "first name"), max_length=150
+    )
+    last_name = serializers.CharField(
+        label=pgettext_lazy("family portal", "last name"), max_length=150
+    )
     phone = serializers.CharField(label=_("phone"), max_length=30, required=False, allow_blank=True)
     civility = serializers.ChoiceField(
         label=_("civility"), choices=Guardian.Civility.choices, required=False, allow_blank=True

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 COMMON_PLACEHOLDERS = ("first_name", "last_name", "full_name", "municipality", "portal_url")
 
@@ -67,7 +68,7 @@ ALREADY_REGISTERED = EmailKind(
 
 PASSWORD_RESET = EmailKind(
     key="password_reset",
-    label=_("Password reset"),
+    label=pgettext_lazy("family portal", "Password reset"),
     subject=_("Citizen portal: choose a new password"),
     intro=_(
         "Hello {{ full_name }},\n\n"

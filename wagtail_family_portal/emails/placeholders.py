@@ -8,7 +8,7 @@ not one, or a subject or introduction with no word of its own is refused with a 
 
 import re
 
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from .kinds import KINDS
@@ -81,7 +81,10 @@ def check_template(template) -> dict:
             errors[name] = problems
     # A subject or introduction that says nothing once its placeholders are empty would send
     # families an empty e-mail (an empty field keeps the default wording: that is fine).
-    for name, label in (("subject", _("subject")), ("intro", _("introduction"))):
+    for name, label in (
+        ("subject", pgettext_lazy("family portal", "subject")),
+        ("intro", _("introduction")),
+    ):
         text = getattr(template, name) or ""
         if name in errors or not text.strip():
             continue

@@ -13,7 +13,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import get_template
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 
 from .kinds import KINDS
 from .placeholders import fill
@@ -72,7 +72,7 @@ def days_headers(*, last=None, decision=False) -> tuple[str, ...]:
     """The columns of the table of days of a receipt or a digest."""
     headers = [
         gettext("Day"),
-        gettext("Time"),
+        pgettext("family portal", "Time"),
         gettext("Type of request"),
         gettext("Child"),
         str(last) if last else gettext("Activity"),

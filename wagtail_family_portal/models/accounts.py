@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ..fields import PhoneField
 from .families import Family, Guardian
@@ -49,7 +50,7 @@ class AccountProfile(models.Model):
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("account"),
+        verbose_name=pgettext_lazy("family portal", "account"),
         on_delete=models.CASCADE,
         related_name="family_portal_profile",
     )
@@ -129,14 +130,16 @@ class SubscriptionAttempt(models.Model):
     created_at = models.DateTimeField(_("tried at"), default=timezone.now, db_index=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("account"),
+        verbose_name=pgettext_lazy("family portal", "account"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
     )
     email = models.CharField(_("e-mail address"), max_length=254, blank=True)
-    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    ip_address = models.GenericIPAddressField(
+        pgettext_lazy("family portal", "IP address"), null=True, blank=True
+    )
     code = models.CharField(_("code entered"), max_length=64, blank=True)
     family = models.ForeignKey(
         Family,

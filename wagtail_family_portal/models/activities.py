@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ..fields import PhoneField, WeekdaysField
 from .municipality import ScopedQuerySet, scoped_manager
@@ -62,7 +63,7 @@ class Establishment(models.Model):
         on_delete=models.PROTECT,
         related_name="establishments",
     )
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(pgettext_lazy("family portal", "name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.SCHOOL)
     address = models.CharField(_("address"), max_length=300, blank=True)
     phone = PhoneField(_("phone"), blank=True)
@@ -95,7 +96,9 @@ class Activity(models.Model):
         on_delete=models.PROTECT,
         related_name="activities",
     )
-    name = models.CharField(_("name"), max_length=150, help_text=_("e.g. Repas école"))
+    name = models.CharField(
+        pgettext_lazy("family portal", "name"), max_length=150, help_text=_("e.g. Repas école")
+    )
     short_code = models.CharField(
         _("short code"), max_length=30, blank=True, help_text=_("e.g. 1/Péri MATIN")
     )
@@ -133,7 +136,7 @@ class Activity(models.Model):
         help_text=_("Empty means no limit."),
     )
     waiting_list = models.BooleanField(_("waiting list when full"), default=False)
-    is_active = models.BooleanField(_("active"), default=True)
+    is_active = models.BooleanField(pgettext_lazy("family portal", "active"), default=True)
 
     objects = scoped_manager("establishment__municipality")
 
@@ -203,7 +206,7 @@ class Closure(models.Model):
         on_delete=models.CASCADE,
         related_name="closures",
     )
-    label = models.CharField(_("label"), max_length=200)
+    label = models.CharField(pgettext_lazy("family portal", "label"), max_length=200)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.CLOSURE)
     start_date = models.DateField(_("first day"))
     end_date = models.DateField(_("last day"))
@@ -266,7 +269,9 @@ class Enrolment(models.Model):
     )
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("end date"))
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_at = models.DateTimeField(
+        pgettext_lazy("family portal", "created at"), auto_now_add=True
+    )
 
     objects = EnrolmentQuerySet.as_manager()
 

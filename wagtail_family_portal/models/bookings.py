@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .municipality import ScopedQuerySet, scoped_manager
 from .requests import Request
@@ -70,7 +71,7 @@ class BookingLine(models.Model):
         on_delete=models.PROTECT,
         related_name="booking_lines",
     )
-    date = models.DateField(_("day"))
+    date = models.DateField(pgettext_lazy("family portal", "day"))
     operation = models.CharField(_("operation"), max_length=10, choices=Operation.choices)
     state = models.CharField(
         _("state"), max_length=20, choices=State.choices, default=State.PENDING
@@ -191,7 +192,7 @@ class ChildDay(models.Model):
         on_delete=models.PROTECT,
         related_name="child_days",
     )
-    date = models.DateField(_("day"))
+    date = models.DateField(pgettext_lazy("family portal", "day"))
     state = models.CharField(_("state"), max_length=20, choices=DayState.choices)
     line = models.ForeignKey(
         BookingLine,
@@ -235,7 +236,7 @@ class ActivityDay(models.Model):
         on_delete=models.CASCADE,
         related_name="days",
     )
-    date = models.DateField(_("day"))
+    date = models.DateField(pgettext_lazy("family portal", "day"))
 
     class Meta:
         verbose_name = _("activity day")

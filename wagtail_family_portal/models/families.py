@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 
@@ -112,7 +113,9 @@ class Family(ClusterableModel, Address):
         blank=True,
         validators=[RegexValidator(r"^\d{4,20}$", _("A CAF number has only digits."))],
     )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_at = models.DateTimeField(
+        pgettext_lazy("family portal", "created at"), auto_now_add=True
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = FamilyQuerySet.as_manager()
@@ -187,8 +190,8 @@ class Guardian(Address):
         Family, verbose_name=_("family"), on_delete=models.CASCADE, related_name="guardians"
     )
     civility = models.CharField(_("civility"), max_length=3, choices=Civility.choices)
-    last_name = models.CharField(_("last name"), max_length=100)
-    first_name = models.CharField(_("first name"), max_length=100)
+    last_name = models.CharField(pgettext_lazy("family portal", "last name"), max_length=100)
+    first_name = models.CharField(pgettext_lazy("family portal", "first name"), max_length=100)
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     mobile_phone = PhoneField(_("mobile phone"), blank=True)
@@ -250,8 +253,8 @@ class Child(ClusterableModel):
     family = ParentalKey(
         Family, verbose_name=_("family"), on_delete=models.CASCADE, related_name="children"
     )
-    first_name = models.CharField(_("first name"), max_length=100)
-    last_name = models.CharField(_("last name"), max_length=100)
+    first_name = models.CharField(pgettext_lazy("family portal", "first name"), max_length=100)
+    last_name = models.CharField(pgettext_lazy("family portal", "last name"), max_length=100)
     birth_date = models.DateField(_("birth date"))
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     establishment = models.ForeignKey(
@@ -370,8 +373,8 @@ class AuthorisedContact(models.Model):
         on_delete=models.CASCADE,
         related_name="authorised_contacts",
     )
-    last_name = models.CharField(_("last name"), max_length=100)
-    first_name = models.CharField(_("first name"), max_length=100)
+    last_name = models.CharField(pgettext_lazy("family portal", "last name"), max_length=100)
+    first_name = models.CharField(pgettext_lazy("family portal", "first name"), max_length=100)
     phone = PhoneField(_("phone"))
     relation = models.CharField(_("relation to the child"), max_length=100, blank=True)
     may_pick_up = models.BooleanField(_("may pick the child up"), default=True)
@@ -392,7 +395,7 @@ class Subscription(models.Model):
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("account"),
+        verbose_name=pgettext_lazy("family portal", "account"),
         on_delete=models.CASCADE,
         related_name="family_subscriptions",
     )

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ..fields import PhoneField
 
@@ -46,10 +47,10 @@ def scoped_manager(path: str):
 
 
 class Municipality(models.Model):
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(pgettext_lazy("family portal", "name"), max_length=200)
     site = models.OneToOneField(
         "wagtailcore.Site",
-        verbose_name=_("site"),
+        verbose_name=pgettext_lazy("family portal", "site"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from wagtail.admin.panels import FieldPanel, HelpPanel
 
 from ..emails.kinds import KINDS, kind_choices
@@ -24,10 +25,15 @@ class EmailTemplate(models.Model):
     """The wording of one kind of e-mail on one site; empty fields keep the default wording."""
 
     site = models.ForeignKey(
-        "wagtailcore.Site", verbose_name=_("site"), on_delete=models.CASCADE, related_name="+"
+        "wagtailcore.Site",
+        verbose_name=pgettext_lazy("family portal", "site"),
+        on_delete=models.CASCADE,
+        related_name="+",
     )
     kind = models.CharField(_("e-mail"), max_length=40, choices=kind_choices)
-    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    subject = models.CharField(
+        pgettext_lazy("family portal", "subject"), max_length=200, blank=True
+    )
     intro = models.TextField(
         _("introduction"),
         blank=True,
@@ -112,7 +118,7 @@ class DecisionNotice(models.Model):
     )
     line = models.ForeignKey(
         "wagtail_family_portal.BookingLine",
-        verbose_name=_("day"),
+        verbose_name=pgettext_lazy("family portal", "day"),
         null=True,
         blank=True,
         on_delete=models.CASCADE,
@@ -153,7 +159,7 @@ class DigestDelivery(models.Model):
     slot = models.DateTimeField(_("digest of"))
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("account"),
+        verbose_name=pgettext_lazy("family portal", "account"),
         on_delete=models.CASCADE,
         related_name="+",
     )
@@ -162,7 +168,9 @@ class DigestDelivery(models.Model):
     )
     attempts = models.PositiveSmallIntegerField(_("failed attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    created_at = models.DateTimeField(
+        pgettext_lazy("family portal", "created at"), default=timezone.now
+    )
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     claimed_until = models.DateTimeField(
         _("taken by a run until"),

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .families import Family
 from .municipality import ScopedQuerySet
@@ -168,7 +169,7 @@ class RequestRead(models.Model):
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("account"),
+        verbose_name=pgettext_lazy("family portal", "account"),
         on_delete=models.CASCADE,
         related_name="+",
     )

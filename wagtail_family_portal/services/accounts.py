@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.translation import get_language, gettext
+from django.utils.translation import get_language, gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from ..emails.rendering import email_address
@@ -136,7 +136,7 @@ def sign_up(
         errors["email"] = [_("Enter a valid e-mail address.")]
     for field, value in (("first_name", first_name), ("last_name", last_name)):
         if not value:
-            errors[field] = [_("This field is required.")]
+            errors[field] = [pgettext_lazy("family portal", "This field is required.")]
     if phone:
         try:
             validate_phone(phone)

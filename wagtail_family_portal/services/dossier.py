@@ -22,6 +22,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from wagtail.log_actions import log
 
 from ..images import clean_child_photo
@@ -128,7 +129,9 @@ def _set(record, field, value):
         _convert_and_set(record, field, value)
     except (TypeError, ValueError, OverflowError):
         # e.g. a number where a date is expected: Django's to_python does not expect it.
-        raise ValidationError(_("Enter a valid value."), code="invalid") from None
+        raise ValidationError(
+            pgettext_lazy("family portal", "Enter a valid value."), code="invalid"
+        ) from None
 
 
 def _convert_and_set(record, field, value):
@@ -455,7 +458,7 @@ def refuse(request: Request, *, agent, message: str) -> Request:
         raise DossierError(
             _("Write a message to the family saying why the change is refused."),
             code="invalid",
-            errors={"message": [_("This field is required.")]},
+            errors={"message": [pgettext_lazy("family portal", "This field is required.")]},
         )
     return _decide(request, agent, State.REFUSED, message.strip())
 

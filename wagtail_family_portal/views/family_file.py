@@ -31,6 +31,7 @@ from django.utils.formats import date_format, number_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ..field_rules import ADDRESS, rules_for_site
 from ..http import request_site
@@ -87,7 +88,9 @@ def display_value(model_field, value, related=None) -> str:
         found = (related or {}).get((model_field.related_model, str(value)))
         return str(found) if found is not None else ""
     if isinstance(model_field, models.BooleanField):
-        return str(_("Yes") if value else _("No"))
+        return str(
+            pgettext_lazy("family portal", "Yes") if value else pgettext_lazy("family portal", "No")
+        )
     if model_field.choices:
         return capfirst(str(dict(model_field.flatchoices).get(value, value)))
     if isinstance(value, dt.date):

@@ -14,8 +14,8 @@ from django.utils.formats import number_format
 from django.utils.functional import lazy
 from django.utils.html import avoid_wrapping
 from django.utils.text import capfirst
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 from ..field_rules import ADDRESS, TARGETS, FieldMode
 from ..images import MB, max_photo_bytes
@@ -249,7 +249,7 @@ def _photo_help_text():
 def _size(limit: int) -> str:
     """'5 MB' rather than '5.0 MB' for a whole number of megabytes."""
     if limit >= MB and limit % MB == 0:
-        return avoid_wrapping(gettext("%s MB") % number_format(limit // MB))
+        return avoid_wrapping(pgettext("family portal", "%s MB") % number_format(limit // MB))
     return filesizeformat(limit)
 
 

@@ -294,7 +294,7 @@ class PlanningGrid:
 
     def html(self) -> str:
         """The calendar's weeks, each an ``<ol>`` of its days: one piece for the template."""
-        today = _escaped(gettext("today"))
+        today = _escaped(pgettext("family portal", "today"))
         # Every text in it was escaped above.
         return mark_safe(
             "".join(

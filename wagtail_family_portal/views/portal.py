@@ -10,7 +10,7 @@ from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 from wagtail.models import Site
 
 from .. import lockout, theming
@@ -57,7 +57,7 @@ class EmailAuthenticationForm(AuthenticationForm):
         field.widget = forms.EmailInput(
             attrs={**field.widget.attrs, "autocomplete": "email", "autocapitalize": "none"}
         )
-        self.fields["password"].label = _("Password")
+        self.fields["password"].label = pgettext_lazy("family portal", "Password")
 
     def add_error(self, field, error):
         super().add_error(field, error)

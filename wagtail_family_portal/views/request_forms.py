@@ -6,6 +6,7 @@ records before any form sees them: another family's id is a 404, not a form erro
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ..models import Request
 
@@ -15,14 +16,16 @@ class RequestFilterForm(forms.Form):
 
     enfant = forms.TypedChoiceField(label=_("Child"), coerce=int, required=False, empty_value=None)
     type = forms.ChoiceField(label=_("Type of request"), required=False)
-    etat = forms.ChoiceField(label=_("State"), required=False)
+    etat = forms.ChoiceField(label=pgettext_lazy("family portal", "State"), required=False)
 
     def __init__(self, *args, children, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["enfant"].choices = [("", _("All children"))] + [
             (str(child.pk), child.first_name) for child in children
         ]
-        self.fields["type"].choices = [("", _("All types"))] + list(Request.Topic.choices)
+        self.fields["type"].choices = [("", pgettext_lazy("family portal", "All types"))] + list(
+            Request.Topic.choices
+        )
         self.fields["etat"].choices = [("", _("All states"))] + list(Request.State.choices)
 
 

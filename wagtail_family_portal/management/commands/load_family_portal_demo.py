@@ -8,7 +8,7 @@ given; and it never changes an account it did not create (see ``demo.py``).
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from ... import demo
 
@@ -76,7 +76,7 @@ class Command(BaseCommand):
 
         lines = [
             (_("Family portal"), f"{base_url}{loaded.portal_page.get_url_parts()[2]}"),
-            (_("Admin"), f"{base_url}/admin/"),
+            (pgettext("family portal", "Admin"), f"{base_url}/admin/"),
             (_("Superuser"), login(demo.ADMIN_USERNAME, demo.ADMIN_PASSWORD)),
             (_("Agent"), login(demo.AGENT_USERNAME, demo.AGENT_PASSWORD)),
             (_("Family account"), login(demo.PARENT_EMAIL, demo.PARENT_PASSWORD)),
