@@ -81,7 +81,7 @@ def log_in(page, live_server, email="parent@example.org", password=DEMO_PASSWORD
 
 
 def load_demo():
-    call_command("load_family_portal_demo", stdout=io.StringIO())
+    call_command("load_family_portal_demo", "--i-know-this-is-not-production", stdout=io.StringIO())
 
 
 # Errors: the title says so, the focus is on the errors, axe finds nothing serious

@@ -120,7 +120,7 @@ def test_family_pages_under_their_policy(browser_page, live_server):
     # The one-day booking from the week's planning.
     visit(page, console, f"{base}planning/?vue=semaine&date={day.isoformat()}")
     the_day = page.locator("li.wfp-day", has=page.locator(f"time[datetime='{day.isoformat()}']"))
-    cell = the_day.locator(f"li.wfp-cell.wfp-child-{hugo.pk}").filter(has_text="Péri MATIN")
+    cell = the_day.locator(f"li.wfp-cell.wfp-child-{hugo.pk}").filter(has_text=morning.name)
     expect(cell).to_contain_text("inscrit")
     cell.locator("a").click()
     page.locator("form.wfp-actions button[type=submit]").click()
@@ -171,7 +171,7 @@ def test_admin_screens_under_a_strict_policy(chromium, live_server):
         user=None,
         target_type="guardian",
         target_id=guardian.pk,
-        fields={"mobile_phone": "07 00 00 00 01"},
+        fields={"mobile_phone": "06 98 76 54 32"},
         rules=None,
     )
     canteen = Activity.objects.filter(establishment__municipality=loaded.municipality).first()
