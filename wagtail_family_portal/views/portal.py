@@ -25,8 +25,9 @@ from ..models import (
 )
 from ..services import accounts
 from ..services import requests as request_reads
+from ..throttling import set_retry_after
 from .errors import drop_autofocus
-from .throttling import ThrottledPostMixin, set_retry_after, show_form_error
+from .throttling import ThrottledPostMixin, show_form_error
 
 WEEKDAY_NAMES = dict(WEEKDAY_CHOICES)
 # The id of the login form's error box (login_form.html), which describes both fields.
