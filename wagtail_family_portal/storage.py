@@ -27,10 +27,11 @@ from django.http import FileResponse, Http404
 from django.utils.deconstruct import deconstructible
 from django.utils.functional import cached_property
 
+from . import conf
 from .headers import never_cache
 
-PRIVATE_STORAGE_SETTING = "WAGTAIL_FAMILY_PORTAL_PRIVATE_STORAGE"
-PRIVATE_ROOT_SETTING = "WAGTAIL_FAMILY_PORTAL_PRIVATE_ROOT"
+PRIVATE_STORAGE_SETTING = conf.setting_name("PRIVATE_STORAGE")
+PRIVATE_ROOT_SETTING = conf.setting_name("PRIVATE_ROOT")
 
 
 def private_storage() -> Storage:
@@ -39,7 +40,7 @@ def private_storage() -> Storage:
     Django calls it once, when the model class is loaded, and migrations record the function's
     path rather than the storage it returned, so each deployment chooses its own storage.
     """
-    alias = getattr(settings, PRIVATE_STORAGE_SETTING, None)
+    alias = conf.private_storage_alias()
     if alias:
         return storages[alias]
     return PrivateFileSystemStorage()
@@ -48,7 +49,7 @@ def private_storage() -> Storage:
 def private_root() -> Path:
     """The directory of the local private storage (see the module's docstring)."""
     media_root = str(settings.MEDIA_ROOT or "")
-    configured = getattr(settings, PRIVATE_ROOT_SETTING, None)
+    configured = conf.private_root_setting()
     if configured:
         root = Path(os.path.abspath(configured))
     else:

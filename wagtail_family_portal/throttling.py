@@ -12,22 +12,14 @@ and the API. This slows guessing down before django-axes blocks an account or an
 
 import math
 
-from django.conf import settings
 from django.utils.translation import ngettext
 from rest_framework.throttling import SimpleRateThrottle
 
-DEFAULT_THROTTLE_RATES = {
-    # Attempts to get a token (and later to sign up or activate), per IP address.
-    "auth": "10/minute",
-    # Every other request, per account, or per IP address for anonymous requests.
-    "user": "300/minute",
-    "anon": "60/minute",
-}
+from . import conf
 
 
 def get_throttle_rates() -> dict:
-    overrides = getattr(settings, "WAGTAIL_FAMILY_PORTAL_API_THROTTLE_RATES", None) or {}
-    return {**DEFAULT_THROTTLE_RATES, **overrides}
+    return conf.throttle_rates()
 
 
 class PortalRateThrottle(SimpleRateThrottle):

@@ -8,12 +8,11 @@ from django.db.models import Prefetch
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 from wagtail.models import Site
 
-from .. import lockout, theming
+from .. import clock, lockout, theming
 from ..fields import WEEKDAY_CHOICES
 from ..models import (
     Child,
@@ -135,7 +134,7 @@ def families_for_dashboard(user, municipality=None):
     ended are left out: the dashboard shows what the children attend now and what is coming.
     """
     enrolments = (
-        Enrolment.objects.filter(end_date__gte=timezone.localdate())
+        Enrolment.objects.filter(end_date__gte=clock.today())
         .select_related("activity__establishment")
         .order_by("activity__start_time", "activity__name", "start_date")
     )
