@@ -186,7 +186,7 @@ assert_installed(finders.find("wagtail_family_portal/portal.css"))
 
 with translation.override("fr"):
     app_name = str(apps.get_app_config("wagtail_family_portal").verbose_name)
-    log_in = escape(translation.gettext("Log in"))
+    log_in = escape(translation.pgettext("family portal", "Log in"))
 assert app_name == {expected!r}, app_name
 
 root = Site.objects.get(is_default_site=True).root_page
