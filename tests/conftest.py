@@ -11,6 +11,20 @@ def portal_wheel(tmp_path_factory):
     return build_wheel(tmp_path_factory.mktemp("wheel"))
 
 
+@pytest.fixture
+def freeze_clock(monkeypatch):
+    """Stop the portal's one clock (``clock.local_now``, hence ``clock.today``) at a naive local
+    datetime: ``freeze_clock(NOW)``. The pages, the API, the services and the live server's
+    thread all read it."""
+    from wagtail_family_portal import clock
+
+    def freeze(moment):
+        monkeypatch.setattr(clock, "local_now", lambda: moment)
+        return moment
+
+    return freeze
+
+
 @pytest.fixture(autouse=True)
 def empty_cache():
     """Each test starts with an empty cache: rate-limit counters must not leak between tests."""

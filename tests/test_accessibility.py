@@ -10,7 +10,6 @@ import datetime as dt
 import re
 from html.parser import HTMLParser
 from pathlib import Path
-from unittest import mock
 
 import pytest
 from django import forms
@@ -80,12 +79,8 @@ def url(family, rest=""):
 
 
 @pytest.fixture
-def fixed_now():
-    with (
-        mock.patch("wagtail_family_portal.services.bookings.local_now", return_value=NOW),
-        mock.patch("wagtail_family_portal.planning.local_now", return_value=NOW),
-    ):
-        yield
+def fixed_now(freeze_clock):
+    return freeze_clock(NOW)
 
 
 @pytest.fixture

@@ -44,8 +44,8 @@ def withdraw_url(pk):
 
 
 @pytest.fixture(autouse=True)
-def fixed_now(monkeypatch):
-    monkeypatch.setattr(bookings, "local_now", lambda: NOW)
+def fixed_now(freeze_clock):
+    return freeze_clock(NOW)
 
 
 @pytest.fixture

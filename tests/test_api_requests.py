@@ -36,8 +36,8 @@ def request_url(pk):
 
 
 @pytest.fixture(autouse=True)
-def fixed_now(monkeypatch):
-    monkeypatch.setattr(bookings, "local_now", lambda: NOW)
+def fixed_now(freeze_clock):
+    return freeze_clock(NOW)
 
 
 def client_of(user):

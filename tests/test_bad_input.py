@@ -301,7 +301,7 @@ def test_a_guardian_born_in_1950_is_plausible(client, family, claire):
 
 
 def test_adding_a_child_born_in_year_1_is_refused_by_the_service(family, parent):
-    from wagtail_family_portal.field_rules import FieldRules
+    from wagtail_family_portal.file_fields import FieldRules
     from wagtail_family_portal.services import dossier
 
     with pytest.raises(dossier.DossierError) as raised:

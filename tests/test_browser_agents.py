@@ -2,7 +2,6 @@
 to process, the period form."""
 
 import datetime as dt
-from unittest import mock
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -149,13 +148,9 @@ NOW = dt.datetime(2026, 12, 3, 9, 0)
 
 
 @pytest.fixture
-def fixed_now():
+def fixed_now(freeze_clock):
     """The planning (served by the live server's thread) and the services read this clock."""
-    with (
-        mock.patch("wagtail_family_portal.services.bookings.local_now", return_value=NOW),
-        mock.patch("wagtail_family_portal.planning.local_now", return_value=NOW),
-    ):
-        yield NOW
+    return freeze_clock(NOW)
 
 
 def test_a_past_month_on_a_phone_is_short(browser_page, live_server, fixed_now):

@@ -336,13 +336,12 @@ def test_the_photo_cannot_be_sent_as_a_plain_field(family, parent, lea):
 def test_the_sites_field_rules_refuse_read_only_and_hidden_fields(
     family, parent, claire, portal_site
 ):
-    from wagtail_family_portal.field_rules import rules_for_site
     from wagtail_family_portal.models import FamilyFileRules
 
     FamilyFileRules.objects.update_or_create(
         site=portal_site, defaults={"rules": {"guardian": {"iban": "hidden"}}}
     )
-    rules = rules_for_site(portal_site)
+    rules = FamilyFileRules.rules_for(portal_site)
 
     for target, record, fields in (
         ("family", family, {"family_quotient": "250"}),

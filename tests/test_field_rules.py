@@ -8,7 +8,7 @@ from wagtail.models import Page, Site
 from wagtail.users.models import UserProfile
 
 from wagtail_family_portal import models
-from wagtail_family_portal.field_rules import TARGETS, FieldMode, FieldRules, rules_for_site
+from wagtail_family_portal.file_fields import TARGETS, FieldMode, FieldRules
 from wagtail_family_portal.models.field_rules import FamilyFileRules, rule_field_name
 
 from . import factories
@@ -201,7 +201,7 @@ def test_a_sites_choices_apply_to_it_only(portal_site, other_site):
         site=portal_site,
         rules={"guardian": {"iban": "hidden", "bic": "read_only"}, "health": {"diet": "required"}},
     )
-    rules = rules_for_site(portal_site)
+    rules = FamilyFileRules.rules_for(portal_site)
     assert rules.mode("guardian", "iban") == FieldMode.HIDDEN
     assert "iban" not in rules.visible_fields("guardian")
     assert rules.mode("guardian", "bic") == FieldMode.READ_ONLY
@@ -209,7 +209,7 @@ def test_a_sites_choices_apply_to_it_only(portal_site, other_site):
     assert rules.required_fields("health") == ["diet"]
     assert rules.mode("guardian", "email") == FieldMode.EDITABLE
 
-    other = rules_for_site(other_site)
+    other = FamilyFileRules.rules_for(other_site)
     assert other == FieldRules.defaults()
     assert other.mode("guardian", "iban") == FieldMode.EDITABLE
 
@@ -225,7 +225,7 @@ def test_unknown_or_disallowed_stored_values_are_ignored(portal_site):
             "contact": ["phone"],
         },
     )
-    rules = rules_for_site(portal_site)
+    rules = FamilyFileRules.rules_for(portal_site)
     assert rules.mode("guardian", "bic") == FieldMode.HIDDEN
     assert rules.mode("guardian", "iban") == FieldMode.EDITABLE
     assert rules.mode("family", "family_quotient") == FieldMode.READ_ONLY
@@ -238,12 +238,12 @@ def test_unknown_or_disallowed_stored_values_are_ignored(portal_site):
 @pytest.mark.parametrize("stored", [[], "hidden", {"guardian": None}, {"guardian": "hidden"}])
 def test_a_stored_value_of_the_wrong_shape_gives_the_defaults(portal_site, stored):
     FamilyFileRules.objects.create(site=portal_site, rules=stored)
-    assert rules_for_site(portal_site) == FieldRules.defaults()
+    assert FamilyFileRules.rules_for(portal_site) == FieldRules.defaults()
 
 
 def test_reading_the_rules_creates_no_setting_row(portal_site):
-    assert rules_for_site(portal_site) == FieldRules.defaults()
-    assert rules_for_site(None) == FieldRules.defaults()
+    assert FamilyFileRules.rules_for(portal_site) == FieldRules.defaults()
+    assert FamilyFileRules.rules_for(None) == FieldRules.defaults()
     assert not FamilyFileRules.objects.exists()
 
 
@@ -262,7 +262,7 @@ def test_editable_and_required_fields_may_be_changed():
 
 def test_read_only_hidden_and_unknown_fields_are_refused(portal_site):
     FamilyFileRules.objects.create(site=portal_site, rules={"guardian": {"iban": "hidden"}})
-    rules = rules_for_site(portal_site)
+    rules = FamilyFileRules.rules_for(portal_site)
     errors = rules.check_change(
         "family", {"family_quotient": "100", "city": "Nantes", "colour": "#000000"}
     )
@@ -312,7 +312,7 @@ def test_adding_a_child_cannot_choose_its_school():
 
 def test_a_field_the_site_makes_required_is_needed_when_adding(portal_site):
     FamilyFileRules.objects.create(site=portal_site, rules={"contact": {"relation": "required"}})
-    rules = rules_for_site(portal_site)
+    rules = FamilyFileRules.rules_for(portal_site)
     complete = {"first_name": "Michel", "last_name": "Durand", "phone": "06 98 76 54 32"}
     assert rules.check_change("contact", complete, adding=True) == {"relation": [REQUIRED]}
 
@@ -349,7 +349,7 @@ def test_saving_the_settings_stores_only_the_modes_that_differ(client, superuser
     response = client.post(settings_url(portal_site), form_data(guardian__iban="hidden"))
     assert response.status_code == 302
     assert FamilyFileRules.for_site(portal_site).rules == {"guardian": {"iban": "hidden"}}
-    assert rules_for_site(portal_site).mode("guardian", "iban") == FieldMode.HIDDEN
+    assert FamilyFileRules.rules_for(portal_site).mode("guardian", "iban") == FieldMode.HIDDEN
 
     # Back to the default: nothing stored any more, and stale keys are dropped.
     FamilyFileRules.objects.filter(site=portal_site).update(

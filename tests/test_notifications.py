@@ -190,7 +190,7 @@ def test_an_automatic_receipt_confirms_only_the_days_given(
 def test_a_change_to_the_family_file_gets_its_receipt(
     family, parent, site, django_capture_on_commit_callbacks
 ):
-    from wagtail_family_portal.field_rules import rules_for_site
+    from wagtail_family_portal.models import FamilyFileRules
 
     guardian = factories.GuardianFactory(
         family=family, first_name="Claire", mobile_phone="0102030405"
@@ -202,7 +202,7 @@ def test_a_change_to_the_family_file_gets_its_receipt(
             target_type="guardian",
             target_id=guardian.pk,
             fields={"mobile_phone": "0611223344"},
-            rules=rules_for_site(site),
+            rules=FamilyFileRules.rules_for(site),
         )
 
     assert request.topic == Request.Topic.GUARDIAN
@@ -543,7 +543,7 @@ def test_an_account_that_chose_no_e_mail_gets_none_but_its_receipts(
 def test_a_file_change_decision_and_a_waiting_list_promotion_are_in_the_digest(
     family, parent, lea, agent, site, school
 ):
-    from wagtail_family_portal.field_rules import rules_for_site
+    from wagtail_family_portal.models import FamilyFileRules
 
     guardian = factories.GuardianFactory(
         family=family, first_name="Claire", mobile_phone="0102030405"
@@ -554,7 +554,7 @@ def test_a_file_change_decision_and_a_waiting_list_promotion_are_in_the_digest(
         target_type="guardian",
         target_id=guardian.pk,
         fields={"mobile_phone": "0611223344"},
-        rules=rules_for_site(site),
+        rules=FamilyFileRules.rules_for(site),
     )
     dossier.refuse(request, agent=agent, message="Numéro incomplet.")
     full = factories.ActivityFactory(

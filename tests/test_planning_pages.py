@@ -3,7 +3,6 @@ address and its .ics feed, through the test client ("Mes demandes": test_request
 
 import datetime as dt
 import re
-from unittest import mock
 
 import icalendar
 import pytest
@@ -35,13 +34,9 @@ TOO_SOON = dt.date(2026, 12, 4)  # Friday: its deadline was Wednesday at 10:00
 
 
 @pytest.fixture(autouse=True)
-def fixed_now():
+def fixed_now(freeze_clock):
     """The pages and the service read the same clock: Thursday 3 December 2026, 09:00."""
-    with (
-        mock.patch("wagtail_family_portal.services.bookings.local_now", return_value=NOW),
-        mock.patch("wagtail_family_portal.planning.local_now", return_value=NOW),
-    ):
-        yield
+    return freeze_clock(NOW)
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ choice of e-mails about decisions, through the test client, in French."""
 import datetime as dt
 import re
 from html import unescape
-from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -41,12 +40,8 @@ WED = dt.date(2026, 12, 9)
 
 
 @pytest.fixture(autouse=True)
-def fixed_now():
-    with (
-        mock.patch("wagtail_family_portal.services.bookings.local_now", return_value=NOW),
-        mock.patch("wagtail_family_portal.planning.local_now", return_value=NOW),
-    ):
-        yield
+def fixed_now(freeze_clock):
+    return freeze_clock(NOW)
 
 
 @pytest.fixture

@@ -13,3 +13,8 @@ class FamilyPortalConfig(AppConfig):
             checks,  # noqa: F401  (registers the system checks)
             signals,  # noqa: F401  (the digest schedules follow the settings)
         )
+        from .models import FamilyPortalPage
+        from .views.routes import urlpatterns
+
+        # The page's routes live with the views (views/routes.py); the model imports none.
+        FamilyPortalPage.routes = tuple(urlpatterns)

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from wagtail.models import Page, Site
 
+from . import clock
 from .models import (
     AccountProfile,
     Activity,
@@ -93,7 +94,7 @@ def load_demo(
     today: dt.date | None = None, *, hostname: str = DEMO_HOSTNAME, port: int = DEMO_PORT
 ) -> Demo:
     """Load (or update) the demo; its site is served at ``hostname``:``port``."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     school_year = current_school_year(today)
     season = Season.for_school_year(school_year)
     warnings = []

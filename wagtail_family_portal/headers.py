@@ -27,6 +27,8 @@ from django.conf import settings
 from django.utils.cache import add_never_cache_headers
 from django.utils.functional import SimpleLazyObject
 
+from . import conf
+
 # Directives whose sources include the site's static files (a CDN in STATIC_URL, say).
 STATIC_DIRECTIVES = ("script-src", "style-src", "img-src", "font-src")
 
@@ -50,7 +52,7 @@ DEFAULT_POLICY = {
 
 def portal_policy() -> dict | None:
     """The directives of the portal's pages, or None when the host switched the policy off."""
-    custom = getattr(settings, "WAGTAIL_FAMILY_PORTAL_CSP", {})
+    custom = conf.csp_overrides()
     if custom is None:
         return None
     policy = {key: list(value) for key, value in DEFAULT_POLICY.items()}

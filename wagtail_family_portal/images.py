@@ -11,7 +11,6 @@ no trailing data, and not its name.
 import secrets
 from io import BytesIO
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.template.defaultfilters import filesizeformat
@@ -21,8 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 from PIL import Image, ImageOps
 
-MAX_PHOTO_BYTES = 5 * 1024 * 1024
-"""Largest upload accepted; the setting ``WAGTAIL_FAMILY_PORTAL_MAX_PHOTO_BYTES`` overrides it."""
+from . import conf
 
 MAX_PHOTO_PIXELS = 40_000_000
 """Largest width × height decoded: a 40-megapixel RGB image already takes 120 MB of memory."""
@@ -35,7 +33,7 @@ MB = 1024 * 1024
 
 
 def max_photo_bytes() -> int:
-    return getattr(settings, "WAGTAIL_FAMILY_PORTAL_MAX_PHOTO_BYTES", MAX_PHOTO_BYTES)
+    return conf.max_photo_bytes()
 
 
 def clean_child_photo(uploaded) -> ContentFile:

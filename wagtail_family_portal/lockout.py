@@ -23,16 +23,15 @@ JSON, other login forms (the Wagtail admin's) get a plain page: all say how long
 import math
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from . import conf
+
 API_PREFIX_MARKER = "/api/family-portal/"
-LIMITS_SETTING = "WAGTAIL_FAMILY_PORTAL_LOGIN_LIMITS"
-DEFAULT_LIMITS = {"account": 10, "ip": 100}
 
 
 def axes_username(request, credentials) -> str | None:
@@ -51,8 +50,7 @@ def axes_username(request, credentials) -> str | None:
 def login_limits() -> dict[str, int]:
     """Failed logins allowed per cool-off: ``account`` (one account from one IP address) and
     ``ip`` (one IP address, whatever the accounts); the setting overrides either."""
-    limits = {**DEFAULT_LIMITS, **(getattr(settings, LIMITS_SETTING, None) or {})}
-    return {key: int(value) for key, value in limits.items()}
+    return conf.login_limits()
 
 
 def failure_limit(request=None, credentials=None) -> int:

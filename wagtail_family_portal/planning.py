@@ -15,15 +15,14 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 from django.db import connection
-from django.utils import timezone
 
+from . import clock
 from .models.activities import Activity, Closure, Enrolment, Establishment
 from .models.bookings import HOLDS_PLACE, BookingLine, ChildDay, DayState
 from .models.families import CHILD_COLOURS, Child, Family, Subscription
 from .models.municipality import Municipality
 from .models.settings import FamilyPortalSettings
 from .services import bookings
-from .services.bookings import local_now
 from .validators import HEX_COLOUR_RE
 
 ONE_DAY = dt.timedelta(days=1)
@@ -208,12 +207,6 @@ def month_range(day: dt.date) -> tuple[dt.date, dt.date]:
     return week_range(first)[0], week_range(last)[1]
 
 
-def _naive_local(moment: dt.datetime) -> dt.datetime:
-    if timezone.is_aware(moment):
-        return timezone.localtime(moment).replace(tzinfo=None)
-    return moment
-
-
 def working_day_checker(closures: Iterable) -> Callable[[dt.date], bool]:
     """``is_working_day`` for ``Deadline.last_moment``: Monday to Friday, except the days a closure
     of the whole municipality covers (public holidays included), as ``services.bookings`` counts
@@ -300,7 +293,7 @@ def build_planning(
         raise ValueError("The planning cannot end before it starts.")
     if (end - start).days >= MAX_DAYS:
         raise ValueError(f"A planning covers at most {MAX_DAYS} days.")
-    now = _naive_local(now) if now is not None else local_now()
+    now = clock.to_local(now) if now is not None else clock.local_now()
     legend = legend if legend is not None else build_legend()
     child_ids = None if children is None else {int(pk) for pk in children}
     activity_ids = None if activities is None else {int(pk) for pk in activities}

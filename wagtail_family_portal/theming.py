@@ -9,12 +9,13 @@ footer and styles, and keeps its own menu and logout inside ``content`` (docs/de
 
 from pathlib import Path
 
-from django.conf import settings
 from django.template import Context, TemplateDoesNotExist, TemplateSyntaxError, loader
 from django.template.loader_tags import BlockNode, ExtendsNode
 
-SETTING = "WAGTAIL_FAMILY_PORTAL_BASE_TEMPLATE"
-DEFAULT_BASE_TEMPLATE = "wagtail_family_portal/layout.html"
+from . import conf
+
+SETTING = conf.setting_name("BASE_TEMPLATE")
+DEFAULT_BASE_TEMPLATE = conf.DEFAULT_BASE_TEMPLATE
 PORTAL_BASE_TEMPLATE = "wagtail_family_portal/base.html"
 
 # The host's blocks the portal fills. Without ``content`` nothing of the portal is shown, without
@@ -30,7 +31,7 @@ NOT_PAGES = ("admin", "emails")
 
 
 def base_template() -> str:
-    return getattr(settings, SETTING, None) or DEFAULT_BASE_TEMPLATE
+    return conf.base_template()
 
 
 def frame_context() -> dict:

@@ -17,7 +17,7 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import formats
 from django.utils.functional import cached_property
 from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -25,6 +25,7 @@ from django.views.generic import TemplateView
 from wagtail.admin import messages
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
+from .. import clock
 from ..models import Activity, AuthorisedContact, Child, ChildDay, ChildHealth, DayState
 from ..models.bookings import HOLDS_PLACE
 from ..services import attendance
@@ -126,7 +127,7 @@ class SheetChoiceForm(forms.Form):
         self.fields["activity"].queryset = for_agent(
             Activity.objects.filter(is_active=True).select_related("establishment"), user
         )
-        self.fields["date"].initial = timezone.localdate()
+        self.fields["date"].initial = clock.today()
 
 
 class AttendanceView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView):
@@ -178,7 +179,7 @@ class AttendanceSheetView(AttendanceView):
 
     @cached_property
     def may_mark(self) -> bool:
-        return self.user_has_permission("change") and self.day <= timezone.localdate()
+        return self.user_has_permission("change") and self.day <= clock.today()
 
     @cached_property
     def days(self) -> list[ChildDay]:
@@ -248,7 +249,7 @@ class AttendanceSheetView(AttendanceView):
             form=form,
             previous_url=sheet_url(activity.pk, neighbour_day(activity, day, -1)),
             next_url=sheet_url(activity.pk, neighbour_day(activity, day, +1)),
-            today_url=sheet_url(activity.pk, timezone.localdate()),
+            today_url=sheet_url(activity.pk, clock.today()),
             runs=activity.runs_on(day),
             choice_form=SheetChoiceForm(
                 initial={"activity": activity, "date": day}, user=self.request.user

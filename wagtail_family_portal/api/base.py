@@ -16,11 +16,11 @@ from rest_framework.settings import APISettings
 from rest_framework.views import APIView
 
 from ..headers import never_cache
+from ..throttling import AnonRateThrottle, UserRateThrottle
 from .authentication import TokenAuthentication
 from .exceptions import exception_handler
 from .openapi import FamilyPortalAutoSchema
 from .parsers import JSONParser, check_query_dict
-from .throttling import AnonRateThrottle, UserRateThrottle
 
 # The largest id a database's integer column holds: an id sent above it is invalid input.
 MAX_ID = 2**63 - 1

@@ -19,7 +19,7 @@ from rest_framework import status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
-from .. import planning
+from .. import clock, planning
 from ..http import request_site
 from ..models import Activity, Child, Request
 from ..services import bookings
@@ -141,7 +141,7 @@ class PlanningView(FamilyPortalAPIView):
         query = PlanningQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         data = query.validated_data
-        now = bookings.local_now()
+        now = clock.local_now()
         start, end = planning_range(data, now.date())
         child_ids = data.get("child") or None
         activity_ids = data.get("activity") or None

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ..field_rules import TARGETS as RULE_TARGETS
+from ..file_fields import TARGETS as RULE_TARGETS
 from ..models import (
     AuthorisedContact,
     Child,

@@ -14,9 +14,8 @@ from rest_framework import status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
-from ..field_rules import rules_for_site
 from ..http import request_site
-from ..models import Family, Request, RequestEvent
+from ..models import Family, FamilyFileRules, Request, RequestEvent
 from ..models.bookings import BookingLine, BookingLineEvent
 from ..services import bookings, dossier
 from ..services import requests as requests_service
@@ -99,7 +98,7 @@ def request_answer(request, family_request: Request, status_code=status.HTTP_200
         return Response(
             BookingRequestSerializer(family_request, context=context).data, status=status_code
         )
-    context["rules"] = rules_for_site(family_site(family_request.family, request))
+    context["rules"] = FamilyFileRules.rules_for(family_site(family_request.family, request))
     return Response(RequestSerializer(family_request, context=context).data, status=status_code)
 
 
@@ -121,7 +120,7 @@ class FamilyFileView(FamilyPortalAPIView):
     def get(self, request, family_id):
         family = account_family(request, family_id, family_file_queryset(Family.objects))
         site = family_site(family, request)
-        rules = rules_for_site(site)
+        rules = FamilyFileRules.rules_for(site)
         context = {
             "rules": rules,
             "tax_help_text": tax_help_text(site),
@@ -196,7 +195,7 @@ class FamilyChangesView(FamilyPortalAPIView):
         body = FileChangeBodySerializer(data=request.data, context={"family": family})
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        rules = rules_for_site(family_site(family, request))
+        rules = FamilyFileRules.rules_for(family_site(family, request))
         common = {"family": family, "user": request.user, "target_type": data["target_type"]}
         try:
             if data["operation"] == dossier.Operation.ADD:
@@ -249,7 +248,7 @@ class ChildPhotoView(FamilyPortalAPIView):
                 user=request.user,
                 child_id=child_id,
                 uploaded=body.validated_data["photo"],
-                rules=rules_for_site(family_site(family, request)),
+                rules=FamilyFileRules.rules_for(family_site(family, request)),
             )
         except dossier.DossierError as error:
             raise api_error(error) from None

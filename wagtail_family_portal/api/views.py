@@ -28,6 +28,7 @@ from ..models import AccountProfile, Family, Subscription
 from ..models.accounts import SubscriptionAttempt
 from ..services import accounts, subscriptions
 from ..services import requests as requests_service
+from ..throttling import AuthRateThrottle
 from .base import FamilyPortalAPIView
 from .exceptions import UNKNOWN_ADDRESS, InvalidCredentials
 from .openapi import extend_schema
@@ -45,7 +46,6 @@ from .serializers import (
     TokenRequestSerializer,
     TokenSerializer,
 )
-from .throttling import AuthRateThrottle
 
 ERROR_400 = OpenApiResponse(
     ErrorSerializer, description="A field is missing or invalid: {field: [messages]}."

@@ -14,6 +14,9 @@ from django.utils.translation import pgettext_lazy
 
 COMMON_PLACEHOLDERS = ("first_name", "last_name", "full_name", "municipality", "portal_url")
 
+# The fields of an ``EmailTemplate`` that editors write in, with placeholders.
+TEMPLATE_TEXT_FIELDS = ("subject", "intro", "common_text", "signature", "footer", "button_label")
+
 
 @dataclass(frozen=True)
 class EmailKind:

@@ -11,7 +11,7 @@ import re
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from .kinds import KINDS
+from .kinds import KINDS, TEMPLATE_TEXT_FIELDS
 
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 # A single-brace name: the syntax of earlier versions, or a typo.
@@ -69,8 +69,6 @@ def check_text(text: str, allowed) -> list[str]:
 
 def check_template(template) -> dict:
     """Errors by field of an ``EmailTemplate`` (empty when it can be saved)."""
-    from ..models.notifications import TEMPLATE_TEXT_FIELDS
-
     kind = KINDS.get(template.kind or "")
     if kind is None:
         return {}

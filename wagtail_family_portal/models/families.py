@@ -13,6 +13,7 @@ from django.utils.translation import pgettext_lazy
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 
+from .. import clock
 from ..fields import PhoneField
 from ..storage import private_storage
 from ..validators import normalise_iban, validate_bic, validate_hex_colour, validate_iban
@@ -221,7 +222,7 @@ class Guardian(Address):
         super().clean()
         self.iban = normalise_iban(self.iban)
         self.bic = (self.bic or "").replace(" ", "").upper()
-        if self.birth_date and self.birth_date > timezone.localdate():
+        if self.birth_date and self.birth_date > clock.today():
             raise ValidationError({"birth_date": _("A birth date cannot be in the future.")})
         if not self.same_address_as_family and not (self.address_line1 and self.city):
             raise ValidationError(
@@ -322,7 +323,7 @@ class Child(ClusterableModel):
 
     def clean(self):
         super().clean()
-        if self.birth_date and self.birth_date > timezone.localdate():
+        if self.birth_date and self.birth_date > clock.today():
             raise ValidationError({"birth_date": _("A birth date cannot be in the future.")})
         family = self._family_or_none()
         if (

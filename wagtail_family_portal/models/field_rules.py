@@ -1,6 +1,6 @@
 """The site setting editors use to choose which family file fields families see and change.
 
-The catalogue and its defaults live in ``wagtail_family_portal.field_rules``; this setting stores
+The catalogue and its defaults live in ``wagtail_family_portal.file_fields``; this setting stores
 only what a site's editors changed. Its form has one select per catalogue field (form fields
 that are not model fields, which ``FieldPanel`` accepts when the form class declares them).
 """
@@ -12,7 +12,7 @@ from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, HelpPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import register_setting
 
-from ..field_rules import (
+from ..file_fields import (
     MANDATORY_FIELD_MESSAGE,
     TARGETS,
     TAX_DATA_MESSAGE,
@@ -108,6 +108,17 @@ class FamilyFileRules(MunicipalitySiteSetting):
     )
 
     base_form_class = FamilyFileRulesForm
+
+    @classmethod
+    def rules_for(cls, site) -> FieldRules:
+        """The field rules of ``site``: its editors' choices over the defaults (the defaults for
+        None). Reads without creating the setting row, so that a family's page view never
+        writes."""
+        if site is None:
+            return FieldRules.defaults()
+        stored = cls.objects.filter(site=site).values_list("rules", flat=True).first()
+        return FieldRules.from_overrides(stored or {})
+
     panels = [
         HelpPanel(
             content=_(

@@ -17,9 +17,6 @@ from wagtail.admin.panels import FieldPanel, HelpPanel
 from ..emails.kinds import KINDS, kind_choices
 from .municipality import scoped_manager
 
-# The fields of a template that editors write in, with placeholders.
-TEMPLATE_TEXT_FIELDS = ("subject", "intro", "common_text", "signature", "footer", "button_label")
-
 
 class EmailTemplate(models.Model):
     """The wording of one kind of e-mail on one site; empty fields keep the default wording."""

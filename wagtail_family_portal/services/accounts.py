@@ -9,7 +9,6 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
 from django.core import signing
 from django.core.exceptions import ValidationError
@@ -19,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from .. import conf
 from ..emails.rendering import email_address
 from ..models import AccountProfile, Family, Guardian
 from ..models.accounts import SubscriptionAttempt
@@ -26,7 +26,6 @@ from ..phones import validate_phone
 from . import subscriptions
 
 ACTIVATION_SALT = "wagtail_family_portal.accounts.activation"
-DEFAULT_ACTIVATION_TIMEOUT = 3 * 24 * 3600
 # An address asking again for its activation e-mail gets at most one per this delay.
 RESEND_DELAY = dt.timedelta(minutes=2)
 
@@ -60,10 +59,8 @@ class Activation:
 
 
 def activation_timeout() -> int:
-    """Seconds an activation link stays valid (``WAGTAIL_FAMILY_PORTAL_ACTIVATION_TIMEOUT``)."""
-    return int(getattr(settings, "WAGTAIL_FAMILY_PORTAL_ACTIVATION_TIMEOUT", None) or 0) or (
-        DEFAULT_ACTIVATION_TIMEOUT
-    )
+    """Seconds an activation link stays valid (``conf.activation_timeout``)."""
+    return conf.activation_timeout()
 
 
 def normalise_email(email: str) -> str:

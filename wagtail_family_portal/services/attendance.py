@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.log_actions import log
 
+from .. import clock
 from ..models import Activity
 from ..models.bookings import HOLDS_PLACE, ChildDay
 
@@ -47,7 +48,7 @@ def mark_presence(
     Values equal to the current ones are left alone; one log entry on the activity records the
     changes.
     """
-    if date > (today or timezone.localdate()):
+    if date > (today or clock.today()):
         raise AttendanceError(
             _("Presence can only be marked on the day itself or after it."), code="future"
         )

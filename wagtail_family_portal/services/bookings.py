@@ -17,13 +17,13 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from .. import clock
 from ..models import Activity, Child, Closure, Enrolment, Family, Request, RequestEvent
 from ..models.bookings import (
     HOLDS_PLACE,
@@ -88,13 +88,6 @@ class Decision:
     refused: list[BookingLine] = field(default_factory=list)
     waiting: list[BookingLine] = field(default_factory=list)
     failed: list[tuple[BookingLine, str]] = field(default_factory=list)
-
-
-def local_now() -> dt.datetime:
-    """Now as a naive local datetime, the way deadlines are expressed."""
-    if settings.USE_TZ:
-        return timezone.localtime().replace(tzinfo=None)
-    return dt.datetime.now()
 
 
 # The rule of a day, shared by the requests below and by what the planning offers.
@@ -289,7 +282,9 @@ def preview_days(
     if operation not in Operation.values:
         raise BookingError(_("Unknown kind of request."), code="invalid")
     child, activity = _load(family, child_id, activity_id)
-    return _judge(child, activity, operation, _check_dates(dates), now or local_now(), by_agent)
+    return _judge(
+        child, activity, operation, _check_dates(dates), now or clock.local_now(), by_agent
+    )
 
 
 def _judge(child, activity, operation, dates, now, by_agent):
@@ -339,7 +334,7 @@ def request_days(
         raise BookingError(_("Unknown kind of request."), code="invalid")
     child, activity = _load(family, child_id, activity_id)
     dates = _check_dates(dates)
-    now = now or local_now()
+    now = now or clock.local_now()
     decide_now = by_agent or activity.booking_mode == Activity.BookingMode.AUTOMATIC
     limited = operation == Operation.BOOKING and activity.capacity is not None
     try:
@@ -767,7 +762,7 @@ def _promote(activity: Activity, dates) -> list[BookingLine]:
 def capacity_changed(activity: Activity, *, today: dt.date | None = None) -> list[BookingLine]:
     """After an agent raised the capacity (or changed the activity): give the new places of every
     day to come to the first in line."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     dates = sorted(
         set(
             ChildDay.objects.filter(

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 
 import holidays
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from vacances_scolaires_france import SchoolHolidayDates, UnsupportedYearException
 
+from .. import clock
 from ..models import Closure, Municipality
 
 SCHOOL_ZONES = ("A", "B", "C")
@@ -68,7 +68,7 @@ def current_school_year(today: dt.date | None = None) -> int:
     From July, the year that is ending has no more school days, and the portal is used to prepare
     the start of school in September.
     """
-    today = today or timezone.localdate()
+    today = today or clock.today()
     return today.year if today.month >= 7 else today.year - 1
 
 

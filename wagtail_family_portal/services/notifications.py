@@ -31,6 +31,7 @@ from django.db.models import Q
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext, ngettext
 
+from .. import conf
 from ..emails import kinds
 from ..emails.rendering import (
     EmailRenderer,
@@ -57,7 +58,8 @@ TIME_BUDGET = 40
 
 
 def portal_time_zone() -> ZoneInfo:
-    return ZoneInfo(getattr(settings, "WAGTAIL_FAMILY_PORTAL_TIME_ZONE", "Europe/Paris"))
+    """The portal's clock's time zone (``clock.py``, ``conf.time_zone``)."""
+    return conf.time_zone()
 
 
 def _queue(task: str, *args) -> None:

@@ -11,7 +11,6 @@ default), every night through a django-q2 schedule (``sync_purge_schedule()``).
 import datetime as dt
 import math
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
@@ -19,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from wagtail.log_actions import log
 
+from .. import conf
 from ..emails.rendering import email_address
 from ..models import Family, Subscription
 from ..models.accounts import SubscriptionAttempt
@@ -26,9 +26,6 @@ from ..models.families import normalise_subscriber_code
 
 Outcome = SubscriptionAttempt.Outcome
 WINDOW = dt.timedelta(hours=1)
-DEFAULT_LIMITS = {"account": 5, "ip": 20}
-RETENTION_SETTING = "WAGTAIL_FAMILY_PORTAL_SUBSCRIPTION_ATTEMPTS_RETENTION"
-DEFAULT_RETENTION = dt.timedelta(days=365)
 PURGE_SCHEDULE = "wagtail_family_portal.purge.subscription_attempts"
 PURGE_TASK = "wagtail_family_portal.tasks.purge_subscription_attempts"
 PURGE_TIME = dt.time(3, 30)  # at night, portal time
@@ -59,7 +56,7 @@ class TooManyAttempts(SubscriptionError):
 
 def limits() -> dict[str, int]:
     """Wrong codes allowed per hour (``WAGTAIL_FAMILY_PORTAL_SUBSCRIPTION_LIMITS`` overrides)."""
-    return {**DEFAULT_LIMITS, **getattr(settings, "WAGTAIL_FAMILY_PORTAL_SUBSCRIPTION_LIMITS", {})}
+    return conf.subscription_limits()
 
 
 def not_recognised(municipality=None) -> SubscriptionError:
@@ -214,12 +211,7 @@ def attempts_retention() -> dt.timedelta:
     """How long attempts are kept (``WAGTAIL_FAMILY_PORTAL_SUBSCRIPTION_ATTEMPTS_RETENTION``: a
     ``timedelta`` or a number of days; one year by default). Never less than the brute-force
     window, which counts them."""
-    value = getattr(settings, RETENTION_SETTING, None)
-    if value is None:
-        return DEFAULT_RETENTION
-    if not isinstance(value, dt.timedelta):
-        value = dt.timedelta(days=value)
-    return max(value, WINDOW)
+    return max(conf.subscription_attempts_retention(), WINDOW)
 
 
 def purge_attempts(*, now=None, dry_run: bool = False) -> int:

@@ -4,7 +4,7 @@ the choice of e-mails about decisions.
 Each route of ``FamilyPortalPage`` named like a function below calls it with the page. The
 views validate the form, call ``services.accounts`` (or Django's password views) and render;
 the services decide and change everything. The login-like forms are rate limited per IP
-address (``views.throttling``) before anything else runs.
+address (``throttling``, ``views.throttling``) before anything else runs.
 """
 
 from django.contrib import messages
@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from ..http import absolute_portal_url, client_ip, request_site
 from ..models import AccountProfile
 from ..services import accounts
+from ..throttling import set_retry_after, throttle_wait, too_many_attempts_message
 from .account_forms import (
     EmailForm,
     NotificationSettingsForm,
@@ -26,13 +27,7 @@ from .account_forms import (
 )
 from .errors import drop_autofocus
 from .portal import portal_context, subpage_url
-from .throttling import (
-    ThrottledPostMixin,
-    set_retry_after,
-    show_form_error,
-    throttle_wait,
-    too_many_attempts_message,
-)
+from .throttling import ThrottledPostMixin, show_form_error
 
 TEMPLATES = "wagtail_family_portal/accounts/"
 

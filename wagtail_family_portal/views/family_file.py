@@ -10,7 +10,7 @@ municipality), so another family's id, or a record of another family, is a 404. 
 changes the file: the forms call ``services.dossier``, which records a change request for an
 agent to accept. Wherever a field is shown, a change waiting for it is shown too, highlighted,
 with a button to withdraw it. Which fields appear, and which can be changed, follows the
-site's field rules (``field_rules.rules_for_site``).
+site's field rules (``FamilyFileRules.rules_for``).
 """
 
 import datetime as dt
@@ -33,9 +33,9 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from ..field_rules import ADDRESS, rules_for_site
+from ..file_fields import ADDRESS
 from ..http import request_site
-from ..models import AuthorisedContact, Child, ChildHealth
+from ..models import AuthorisedContact, Child, ChildHealth, FamilyFileRules
 from ..models.requests import FileChange, Request
 from ..services import dossier
 from ..storage import photo_response, private_file_response
@@ -139,7 +139,7 @@ class FamilyFile:
         self.page = page
         self.family = family
         self.context = context
-        self.rules = rules_for_site(request_site(request))
+        self.rules = FamilyFileRules.rules_for(request_site(request))
         self.base_url = page.get_url(request)
 
     def url(self, name: str, *args) -> str:

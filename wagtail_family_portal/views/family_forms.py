@@ -17,7 +17,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 
-from ..field_rules import ADDRESS, TARGETS, FieldMode
+from ..file_fields import ADDRESS, TARGETS, FieldMode
 from ..images import MB, max_photo_bytes
 from ..models import Establishment
 from ..services import dossier

@@ -14,7 +14,7 @@ from django.http import Http404, HttpResponseNotAllowed
 from django.template.response import TemplateResponse
 from django.utils.http import urlencode
 
-from .. import planning as plans
+from .. import clock
 from ..models import Activity, Child, Enrolment, Family
 from .planning_forms import parse_ids
 from .portal import portal_context, subpage_url
@@ -68,7 +68,7 @@ class FamilyPages:
         """
         enrolments = Enrolment.objects.filter(child__family=self.family)
         if current:
-            enrolments = enrolments.filter(end_date__gte=plans.local_now().date())
+            enrolments = enrolments.filter(end_date__gte=clock.today())
         queryset = (
             Activity.objects.filter(pk__in=enrolments.values("activity_id"))
             .select_related("establishment")

@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.models import Page
 
 from .. import calendar_feed as feeds
+from .. import clock
 from .. import planning as plans
 from ..headers import never_cache
 from ..http import municipality_for_request
@@ -259,7 +260,7 @@ class PlanningGrid:
         )
 
     def days(self) -> list[DayView]:
-        today = plans.local_now().date()
+        today = clock.today()
         month = (self.day.year, self.day.month)
         days = []
         for date, cells in self.planning.cells_by_day().items():
@@ -311,7 +312,7 @@ def planning(pages: FamilyPages):
     if not_allowed:
         return not_allowed
     params = pages.request.GET
-    today = plans.local_now().date()
+    today = clock.today()
     view = parse_view(params.get("vue"))
     day = parse_date(params.get("date"), default=today)
     child_ids = parse_ids(params.getlist("enfant"))
@@ -651,7 +652,7 @@ def _enrolled_children(family, activities) -> dict[int, list[int]]:
         Enrolment.objects.filter(
             child__family=family,
             activity_id__in=list(activities),
-            end_date__gte=plans.local_now().date(),
+            end_date__gte=clock.today(),
         )
         .order_by("child__birth_date", "child_id")
         .values_list("activity_id", "child_id")
@@ -784,7 +785,7 @@ def calendar_feed(request, page, token):
     if family is None:
         raise Http404
     response = HttpResponse(
-        feeds.family_calendar(family, today=plans.local_now().date()),
+        feeds.family_calendar(family, today=clock.today()),
         content_type=feeds.CONTENT_TYPE,
     )
     response["Content-Disposition"] = 'inline; filename="planning.ics"'

@@ -8,12 +8,11 @@ from django.db.models import Prefetch
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 from wagtail.models import Site
 
-from .. import lockout, theming
+from .. import clock, lockout, theming
 from ..fields import WEEKDAY_CHOICES
 from ..models import (
     Child,
@@ -25,8 +24,9 @@ from ..models import (
 )
 from ..services import accounts
 from ..services import requests as request_reads
+from ..throttling import set_retry_after
 from .errors import drop_autofocus
-from .throttling import ThrottledPostMixin, set_retry_after, show_form_error
+from .throttling import ThrottledPostMixin, show_form_error
 
 WEEKDAY_NAMES = dict(WEEKDAY_CHOICES)
 # The id of the login form's error box (login_form.html), which describes both fields.
@@ -134,7 +134,7 @@ def families_for_dashboard(user, municipality=None):
     ended are left out: the dashboard shows what the children attend now and what is coming.
     """
     enrolments = (
-        Enrolment.objects.filter(end_date__gte=timezone.localdate())
+        Enrolment.objects.filter(end_date__gte=clock.today())
         .select_related("activity__establishment")
         .order_by("activity__start_time", "activity__name", "start_date")
     )

@@ -27,9 +27,16 @@ from django.shortcuts import redirect
 from django.utils.text import capfirst
 from django.utils.translation import gettext, ngettext
 
-from ..field_rules import rules_for_site
 from ..http import request_site
-from ..models import AuthorisedContact, BookingLine, Child, FileChange, Guardian, Request
+from ..models import (
+    AuthorisedContact,
+    BookingLine,
+    Child,
+    FamilyFileRules,
+    FileChange,
+    Guardian,
+    Request,
+)
 from ..services import bookings
 from ..services import requests as request_reads
 from .family_file import display_value, from_text
@@ -342,7 +349,7 @@ class FileChangeRows:
     def __init__(self, pages: FamilyPages, lines):
         self.pages = pages
         self.lines = lines
-        self.rules = rules_for_site(request_site(pages.request))
+        self.rules = FamilyFileRules.rules_for(request_site(pages.request))
         self.names = self._record_names()
         self.related = self._related()
 

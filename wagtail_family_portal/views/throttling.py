@@ -1,36 +1,10 @@
-"""Rate limit of the portal's login-like forms (login, sign-up, new activation link, password
-reset), per IP address.
-
-The pages count against the API's ``auth`` scope (``api.throttling.AuthRateThrottle``), in the
-same cache entries: a script gains nothing by switching between the pages and the API. This
-slows guessing down before django-axes blocks an account or an address for a while.
-"""
-
-import math
+"""The portal's login-like forms over their rate (``throttling.throttle_wait``): the form back
+with the wait, HTTP 429, before anything the form guards runs."""
 
 from django.forms.utils import ErrorDict
-from django.utils.translation import ngettext
 
-from ..api.throttling import AuthRateThrottle
+from ..throttling import set_retry_after, throttle_wait, too_many_attempts_message
 from .errors import drop_autofocus
-
-
-def throttle_wait(request) -> int | None:
-    """Count this request; the seconds to wait when its IP address is over the rate, else None."""
-    throttle = AuthRateThrottle()
-    if throttle.allow_request(request, None):
-        return None
-    return max(1, math.ceil(throttle.wait() or 1))
-
-
-def too_many_attempts_message(seconds: int) -> str:
-    return ngettext(
-        "Too many attempts from your connection. For your security, try again in %(seconds)d "
-        "second.",
-        "Too many attempts from your connection. For your security, try again in %(seconds)d "
-        "seconds.",
-        seconds,
-    ) % {"seconds": seconds}
 
 
 def show_form_error(form, message) -> None:
@@ -43,11 +17,6 @@ def show_form_error(form, message) -> None:
     form.cleaned_data = {}
     form.add_error(None, message)
     drop_autofocus(form)
-
-
-def set_retry_after(response, seconds: int):
-    response["Retry-After"] = str(seconds)
-    return response
 
 
 class ThrottledPostMixin:

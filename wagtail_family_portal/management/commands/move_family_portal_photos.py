@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from ...storage import move_public_photos
+from ...services.photos import move_public_photos
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@
 The catalogue below lists, per *target* (the family, a guardian, a child, a child's health
 information, an authorised contact), every field a family may see, in display order, with its
 default mode. A site's ``FamilyFileRules`` setting stores only the modes its editors changed;
-``rules_for_site`` merges them over these defaults. Forms, views and the API ask a
+``FamilyFileRules.rules_for(site)`` merges them over these defaults. Forms, views and the API ask a
 ``FieldRules`` what to show and check every proposed change with ``check_change``.
 """
 
@@ -263,16 +263,3 @@ class FieldRules:
 
 def _allowed_or_default(spec: FieldSpec, value) -> FieldMode:
     return FieldMode(value) if value in spec.allowed_modes else spec.default
-
-
-def rules_for_site(site) -> FieldRules:
-    """The field rules of ``site``: its editors' choices over the defaults (defaults for None).
-
-    Reads without creating the setting row, so that a family's page view never writes.
-    """
-    from .models.field_rules import FamilyFileRules
-
-    if site is None:
-        return FieldRules.defaults()
-    stored = FamilyFileRules.objects.filter(site=site).values_list("rules", flat=True).first()
-    return FieldRules.from_overrides(stored or {})

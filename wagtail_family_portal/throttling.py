@@ -1,25 +1,25 @@
-"""Rate limits of the API, read from package defaults and the host's settings at request time.
+"""Rate limits of the API and of the portal's login-like forms, read from package defaults and
+the host's settings at request time.
 
 The host overrides any rate with ``WAGTAIL_FAMILY_PORTAL_API_THROTTLE_RATES``, e.g.
 ``{"auth": "20/hour"}``; ``None`` switches a scope off. The counters live in Django's default
 cache, so several app servers share them when that cache is shared (Redis, Memcached).
+
+The pages (login, sign-up, new activation link, password reset) count against the API's
+``auth`` scope in the same cache entries: a script gains nothing by switching between the pages
+and the API. This slows guessing down before django-axes blocks an account or an address.
 """
 
-from django.conf import settings
+import math
+
+from django.utils.translation import ngettext
 from rest_framework.throttling import SimpleRateThrottle
 
-DEFAULT_THROTTLE_RATES = {
-    # Attempts to get a token (and later to sign up or activate), per IP address.
-    "auth": "10/minute",
-    # Every other request, per account, or per IP address for anonymous requests.
-    "user": "300/minute",
-    "anon": "60/minute",
-}
+from . import conf
 
 
 def get_throttle_rates() -> dict:
-    overrides = getattr(settings, "WAGTAIL_FAMILY_PORTAL_API_THROTTLE_RATES", None) or {}
-    return {**DEFAULT_THROTTLE_RATES, **overrides}
+    return conf.throttle_rates()
 
 
 class PortalRateThrottle(SimpleRateThrottle):
@@ -33,7 +33,7 @@ class PortalRateThrottle(SimpleRateThrottle):
 
     def get_ident(self, request):
         """The client's address as django-axes reads it, so that every limit counts the same IP."""
-        from ..http import client_ip
+        from .http import client_ip
 
         return client_ip(getattr(request, "_request", request)) or super().get_ident(request)
 
@@ -63,3 +63,27 @@ class AnonRateThrottle(PortalRateThrottle):
         if request.user and request.user.is_authenticated:
             return None
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+def throttle_wait(request) -> int | None:
+    """Count this request; the seconds to wait when its IP address is over the ``auth`` rate,
+    else None."""
+    throttle = AuthRateThrottle()
+    if throttle.allow_request(request, None):
+        return None
+    return max(1, math.ceil(throttle.wait() or 1))
+
+
+def too_many_attempts_message(seconds: int) -> str:
+    return ngettext(
+        "Too many attempts from your connection. For your security, try again in %(seconds)d "
+        "second.",
+        "Too many attempts from your connection. For your security, try again in %(seconds)d "
+        "seconds.",
+        seconds,
+    ) % {"seconds": seconds}
+
+
+def set_retry_after(response, seconds: int):
+    response["Retry-After"] = str(seconds)
+    return response

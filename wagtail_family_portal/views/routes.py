@@ -1,0 +1,131 @@
+"""The family portal's routes: every page a family reaches below the ``FamilyPortalPage``.
+
+Plain ``path()`` entries, in one list. The page serves them through Wagtail's routable pages:
+``FamilyPortalPage.get_subpage_urls()`` returns this list, which the app hands to the page when
+it is ready (``apps.py``), so that the model imports no view. Route names are part of the
+package's interface (templates and e-mails reverse them): they do not change.
+
+Wagtail calls a route's function bound to the page, ``function(page, request, …)``; the
+portal's views take ``(request, page, …)``, which ``page_view`` adapts.
+"""
+
+import functools
+
+from django.urls import path
+
+from . import accounts, family_file, planning, portal, requests, subscriptions
+
+
+def page_view(view):
+    """``view(request, page, …)`` as Wagtail calls a route of the page: ``(page, request, …)``."""
+
+    @functools.wraps(view)
+    def route(page, request, *args, **kwargs):
+        return view(request, page, *args, **kwargs)
+
+    return route
+
+
+FAMILY = "famille/<int:family_id>/"
+
+urlpatterns = [
+    path("", page_view(portal.dashboard), name="index"),
+    path("connexion/", page_view(portal.login), name="login"),
+    path("deconnexion/", page_view(portal.logout), name="logout"),
+    # Accounts (views/accounts.py).
+    path("inscription/", page_view(accounts.signup), name="signup"),
+    path("inscription/envoyee/", page_view(accounts.signup_done), name="signup_done"),
+    path(
+        "activation/nouveau-lien/",
+        page_view(accounts.resend_activation),
+        name="resend_activation",
+    ),
+    path("activation/<str:token>/", page_view(accounts.activate), name="activate"),
+    path("mot-de-passe/", page_view(accounts.password_change), name="password_change"),
+    path("mot-de-passe/oublie/", page_view(accounts.password_reset), name="password_reset"),
+    path(
+        "mot-de-passe/oublie/envoye/",
+        page_view(accounts.password_reset_done),
+        name="password_reset_done",
+    ),
+    path(
+        "mot-de-passe/nouveau/<uidb64>/<token>/",
+        page_view(accounts.password_reset_confirm),
+        name="password_reset_confirm",
+    ),
+    path(
+        "mot-de-passe/nouveau/fait/",
+        page_view(accounts.password_reset_complete),
+        name="password_reset_complete",
+    ),
+    path(
+        "compte/notifications/",
+        page_view(accounts.notification_settings),
+        name="notification_settings",
+    ),
+    # "Mes abonnements" (views/subscriptions.py).
+    path("abonnements/", page_view(subscriptions.subscription_list), name="subscriptions"),
+    path("abonnements/ajouter/", page_view(subscriptions.subscribe), name="subscribe"),
+    # The family file (views/family_file.py): every route checks the family is the account's.
+    path(FAMILY, page_view(family_file.family_file), name="family_file"),
+    path(
+        FAMILY + "enfant/<int:child_id>/",
+        page_view(family_file.child_file),
+        name="child_file",
+    ),
+    path(
+        FAMILY + "modifier/<str:target_type>/<int:target_id>/",
+        page_view(family_file.family_change),
+        name="family_change",
+    ),
+    path(
+        FAMILY + "ajouter/<str:target_type>/",
+        page_view(family_file.family_add),
+        name="family_add",
+    ),
+    path(
+        FAMILY + "ajouter/<str:target_type>/<int:parent_id>/",
+        page_view(family_file.family_add),
+        name="family_add_for",
+    ),
+    path(
+        FAMILY + "retirer/contact/<int:contact_id>/",
+        page_view(family_file.remove_contact),
+        name="family_remove_contact",
+    ),
+    path(
+        FAMILY + "enfant/<int:child_id>/photo/",
+        page_view(family_file.child_photo),
+        name="child_photo",
+    ),
+    path(
+        FAMILY + "enfant/<int:child_id>/photo/modifier/",
+        page_view(family_file.child_photo_change),
+        name="child_photo_change",
+    ),
+    path(
+        FAMILY + "demandes/<int:request_id>/retirer/",
+        page_view(family_file.withdraw_change),
+        name="withdraw_change",
+    ),
+    # The planning, bookings and absences, the calendar (views/planning.py).
+    path(FAMILY + "planning/", page_view(planning.planning), name="planning"),
+    path(FAMILY + "planning/jour/", page_view(planning.planning_day), name="planning_day"),
+    path(FAMILY + "reservations/", page_view(planning.period_request), name="period_request"),
+    path(
+        FAMILY + "calendrier/",
+        page_view(planning.calendar_settings),
+        name="calendar_settings",
+    ),
+    # Wagtail's page URLs take letters, digits, "-" and "_" only: the same feed ending in
+    # ".ics" (…/calendrier/<token>.ics, the address families are given) is a Django URL of
+    # wagtail_family_portal.urls. Calendar programs read the answer's Content-Type.
+    path("calendrier/<str:token>/", page_view(planning.calendar_feed), name="calendar_feed"),
+    # "Mes demandes" (views/requests.py).
+    path(FAMILY + "demandes/", page_view(requests.requests_list), name="requests_list"),
+    path(
+        FAMILY + "demandes/<int:request_id>/",
+        page_view(requests.request_detail),
+        name="request_detail",
+    ),
+]
