@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from django.contrib import messages
 from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import InvalidPage, Paginator
-from django.db.models import Exists, Max, Min, OuterRef, Q, Subquery
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.utils.text import capfirst
@@ -81,19 +80,6 @@ class RequestRow:
         return new_messages_label(self.unread) if self.unread else ""
 
 
-def _about_child(child_id: int):
-    """Requests about one child: its days, and the changes to its record, health information
-    and authorised contacts."""
-    lines = BookingLine.objects.filter(request=OuterRef("pk"), child_id=child_id)
-    contacts = AuthorisedContact.objects.filter(child_id=child_id).values("pk")
-    changes = FileChange.objects.filter(request=OuterRef("pk")).filter(
-        Q(target_type__in=[Target.CHILD, Target.HEALTH], target_id=child_id)
-        | Q(target_type=Target.CONTACT, operation=Change.ADD, target_id=child_id)
-        | (Q(target_type=Target.CONTACT, target_id__in=contacts) & ~Q(operation=Change.ADD))
-    )
-    return Exists(lines) | Exists(changes)
-
-
 @family_route
 def requests_list(pages: FamilyPages):
     """Every request of the family, newest first, filtered by child, type and state."""
@@ -106,15 +92,14 @@ def requests_list(pages: FamilyPages):
     form = RequestFilterForm(request.GET, children=children)
     if not form.is_valid():
         raise Http404
-    queryset = Request.objects.filter(family=pages.family).order_by("-created_at", "-pk")
     child_id = form.cleaned_data["enfant"]
     topic, state = form.cleaned_data["type"], form.cleaned_data["etat"]
-    if child_id:
-        queryset = queryset.filter(_about_child(child_id))
-    if topic:
-        queryset = queryset.filter(topic=topic)
-    if state:
-        queryset = queryset.filter(state=state)
+    queryset = request_reads.family_requests(
+        pages.family,
+        child_ids=[child_id] if child_id else None,
+        topics=[topic] if topic else None,
+        states=[state] if state else None,
+    )
     paginator = Paginator(queryset, REQUESTS_PER_PAGE)
     try:
         page = paginator.page(request.GET.get("page") or 1)
@@ -148,64 +133,39 @@ def requests_list(pages: FamilyPages):
 
 
 def _request_rows(pages, requests, children) -> list[RequestRow]:
-    """Each request with its child, activity, first and last day and unread messages: three
-    queries for the page, whatever its size."""
+    """Each request with its children, activity, first and last day and unread messages: three
+    queries for the page (``services.requests.summaries``: two), whatever its size."""
     if not requests:
         return []
     ids = [item.pk for item in requests]
     names = {child.pk: child.first_name for child in children}
-    days = {}
-    for summary in (
-        BookingLine.objects.filter(request_id__in=ids)
-        .order_by()
-        .values("request_id", "child_id", "activity__name", "activity__establishment__name")
-        .annotate(first_day=Min("date"), last_day=Max("date"))
-    ):
-        days.setdefault(summary["request_id"], summary)
-    changed = _changed_children(ids, names)
+    summaries = request_reads.summaries(ids)
     unread = request_reads.unread_counts(pages.request.user, ids)
     rows = []
     for item in requests:
+        summary = summaries[item.pk]
         row = RequestRow(
             item,
             pages.url("request_detail", item.pk),
-            children=changed.get(item.pk, []),
+            children=_child_names(summary.child_ids, names),
+            first_day=summary.first_day,
+            last_day=summary.last_day,
             unread=unread.get(item.pk, 0),
         )
-        summary = days.get(item.pk)
-        if summary:
-            row.children = [names.get(summary["child_id"], "")]
-            row.activity = summary["activity__name"]
-            row.establishment = summary["activity__establishment__name"]
-            row.first_day, row.last_day = summary["first_day"], summary["last_day"]
+        if summary.activities:
+            row.activity = summary.activities[0].name
+            row.establishment = summary.activities[0].establishment
         rows.append(row)
     return rows
 
 
-def _changed_children(request_ids, names: dict) -> dict[int, list[str]]:
-    """The children whose record, health information or contacts each change is about: one
-    query (a contact's child read in it)."""
-    contact_child = (
-        AuthorisedContact.objects.filter(pk=OuterRef("target_id")).order_by().values("child_id")
-    )
-    lines = (
-        FileChange.objects.filter(
-            request_id__in=request_ids,
-            target_type__in=[Target.CHILD, Target.HEALTH, Target.CONTACT],
-        )
-        .annotate(contact_child=Subquery(contact_child[:1]))
-        .order_by("pk")
-        .values_list("request_id", "target_type", "target_id", "operation", "contact_child")
-    )
-    found = defaultdict(list)
-    for request_id, target_type, target_id, operation, contact_child_id in lines:
-        if target_type == Target.CHILD and operation == Change.ADD:
-            continue  # a child to add: not one of the family's yet
-        if target_type == Target.CONTACT and operation != Change.ADD:
-            target_id = contact_child_id
-        name = names.get(target_id)
-        if name and name not in found[request_id]:
-            found[request_id].append(name)
+def _child_names(child_ids, names: dict) -> list[str]:
+    """The first names of the family's children among ``child_ids``, each once."""
+    found = []
+    for child_id in child_ids:
+        name = names.get(child_id)
+        if name and name not in found:
+            found.append(name)
     return found
 
 
