@@ -15,11 +15,9 @@ request or line that is not the family's, is a 404. Nothing here changes a reque
 """
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.contrib import messages
-from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import InvalidPage, Paginator
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
@@ -27,19 +25,10 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext, ngettext
 
 from ..http import request_site
-from ..models import (
-    AuthorisedContact,
-    BookingLine,
-    Child,
-    FamilyFileRules,
-    FileChange,
-    Guardian,
-    Request,
-)
-from ..services import bookings
+from ..models import BookingLine, FamilyFileRules, FileChange, Request
+from ..services import bookings, file_changes
 from ..services import requests as request_reads
-from .family_file import display_value, from_text
-from .family_forms import PHOTO_FIELD, model_for
+from .family_forms import PHOTO_FIELD
 from .family_pages import FamilyPages, checked_ids, family_route, only
 from .portal import new_messages_label
 from .request_forms import RequestFilterForm, WithdrawForm
@@ -299,8 +288,9 @@ def _file_change_detail(pages: FamilyPages, item: Request):
 
 
 class FileChangeRows:
-    """The lines of a change as the family file pages show them: the fields the site's rules
-    hide are left out, an IBAN is masked, choices and dates are written out.
+    """The lines of a change as the family file pages show them: what the family may see of
+    each (``file_changes.family_line``: the fields the site's rules hide left out, an IBAN
+    masked), written out for it (``file_changes.ValueDisplay``).
 
     Reads the records the lines name, and those their values point to (a school), one query
     per kind of record.
@@ -310,14 +300,22 @@ class FileChangeRows:
         self.pages = pages
         self.lines = lines
         self.rules = FamilyFileRules.rules_for(request_site(pages.request))
-        self.names = self._record_names()
-        self.related = self._related()
+        self.records = file_changes.line_records(
+            pages.family,
+            [(line.target_type, line.target_id) for line in lines if line.operation != Change.ADD],
+        )
+        self.display = file_changes.ValueDisplay(
+            file_changes.FAMILY, file_changes.asked_values(lines)
+        )
 
     def rows(self) -> list[ChangeRow]:
         rows = []
         for line in self.lines:
+            seen = file_changes.family_line(line, self.rules)
+            if seen is None:
+                continue
             if line.operation == Change.ADD:
-                rows += self.addition(line)
+                rows += self.addition(seen)
             elif line.operation == Change.REMOVE:
                 rows.append(
                     ChangeRow(
@@ -325,12 +323,9 @@ class FileChangeRows:
                         operation=capfirst(line.get_operation_display()),
                     )
                 )
-            elif line.field in self.visible(line.target_type):
-                rows.append(self.update(line))
+            else:
+                rows.append(self.update(seen))
         return rows
-
-    def visible(self, target_type: str) -> list[str]:
-        return self.rules.visible_fields(target_type)
 
     def record(self, line) -> str:
         kind = capfirst(line.get_target_type_display())
@@ -338,17 +333,17 @@ class FileChangeRows:
             return gettext("%(name)s family") % {"name": self.pages.family.name}
         if line.operation == Change.ADD:
             return kind
-        name = self.names.get((_record_model(line.target_type), line.target_id))
+        record = self.records.get((line.target_type, line.target_id))
+        name = file_changes.record_name(record) if record is not None else ""
         return f"{kind} – {name}" if name else kind
 
-    def update(self, line) -> ChangeRow:
-        model_field = _model_field(line.target_type, line.field)
+    def update(self, seen) -> ChangeRow:
+        line = seen.line
+        model_field = file_changes.field_of(line.target_type, line.field)
         if line.field == PHOTO_FIELD:
             value = gettext("A new photo")
-        elif model_field is None:
-            value = str(line.new_value or "")
         else:
-            value = display_value(model_field, from_text(model_field, line.new_value), self.related)
+            value = self.display.text(model_field, seen.new_value)
         return ChangeRow(
             record=self.record(line),
             operation=capfirst(line.get_operation_display()),
@@ -356,14 +351,15 @@ class FileChangeRows:
             value=value,
         )
 
-    def addition(self, line) -> list[ChangeRow]:
-        values = line.new_value if isinstance(line.new_value, dict) else {}
+    def addition(self, seen) -> list[ChangeRow]:
+        line = seen.line
+        values = seen.new_value if isinstance(seen.new_value, dict) else {}
         rows = []
-        for name in self.visible(line.target_type):
-            model_field = _model_field(line.target_type, name)
+        for name in self.rules.visible_fields(line.target_type):
+            model_field = file_changes.field_of(line.target_type, name)
             if model_field is None or name not in values:
                 continue
-            value = display_value(model_field, from_text(model_field, values[name]), self.related)
+            value = self.display.text(model_field, values[name])
             if value:
                 rows.append(
                     ChangeRow(
@@ -374,59 +370,3 @@ class FileChangeRows:
                     )
                 )
         return rows
-
-    def _record_names(self) -> dict:
-        """The names of the family's records the lines change, by (model, id)."""
-        wanted = defaultdict(set)
-        for line in self.lines:
-            model = _record_model(line.target_type)
-            if line.operation != Change.ADD and model is not None and line.target_id:
-                wanted[model].add(line.target_id)
-        family = self.pages.family
-        scoped = {
-            Guardian: Guardian.objects.filter(family=family),
-            Child: Child.objects.filter(family=family),
-            AuthorisedContact: AuthorisedContact.objects.filter(child__family=family),
-        }
-        return {
-            (model, record.pk): str(record)
-            for model, pks in wanted.items()
-            for record in scoped[model].filter(pk__in=pks)
-        }
-
-    def _related(self) -> dict:
-        """The records that values of relations (a school) point to, one query per model."""
-        wanted = defaultdict(set)
-        for line in self.lines:
-            if line.operation == Change.ADD and isinstance(line.new_value, dict):
-                values = line.new_value.items()
-            else:
-                values = [(line.field, line.new_value)]
-            for name, value in values:
-                model_field = _model_field(line.target_type, name)
-                if model_field is not None and model_field.is_relation and value:
-                    wanted[model_field.related_model].add(value)
-        related = {}
-        for model, pks in wanted.items():
-            for record in model._default_manager.filter(pk__in=pks):
-                related[(model, str(record.pk))] = record
-        return related
-
-
-def _record_model(target_type: str):
-    """The model whose name a line shows: a child for its health information."""
-    return {
-        Target.GUARDIAN: Guardian,
-        Target.CHILD: Child,
-        Target.HEALTH: Child,
-        Target.CONTACT: AuthorisedContact,
-    }.get(target_type)
-
-
-def _model_field(target_type: str, name: str):
-    if not name:
-        return None
-    try:
-        return model_for(target_type)._meta.get_field(name)
-    except FieldDoesNotExist:
-        return None
