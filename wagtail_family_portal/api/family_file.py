@@ -140,14 +140,6 @@ class ContactSerializer(FileRecordSerializer):
         fields = ["id", *catalogue_fields("contact"), "editable_fields"]
 
 
-def health_of(child: Child) -> ChildHealth:
-    """The child's health information; an unsaved one (the defaults) when none exists yet."""
-    try:
-        return child.health
-    except ChildHealth.DoesNotExist:
-        return ChildHealth(child=child)
-
-
 class HealthSerializer(FileRecordSerializer):
     """Health information, nested in its child: changes address it by the child's id."""
 
@@ -158,7 +150,7 @@ class HealthSerializer(FileRecordSerializer):
         fields = [*catalogue_fields("health"), "editable_fields"]
 
     def to_representation(self, child):
-        return super().to_representation(health_of(child))
+        return super().to_representation(child.health_or_defaults())
 
 
 class ChildSerializer(FileRecordSerializer):

@@ -313,6 +313,14 @@ class Child(ClusterableModel):
             self.colour = self._free_colour()
         super().save(*args, **kwargs)
 
+    def health_or_defaults(self) -> "ChildHealth":
+        """The child's health information; an unsaved one, with the defaults as its values,
+        when none was given yet (the pages, the API and the agents' screens show it alike)."""
+        try:
+            return self.health
+        except ChildHealth.DoesNotExist:
+            return ChildHealth(child=self)
+
     def _free_colour(self) -> str:
         """The first planning colour no sibling has (they repeat beyond seven children).
 

@@ -111,7 +111,7 @@ def line_records(family, keys: Iterable[tuple[str, int | None]]) -> dict:
         for child in children.select_related("health") if healths else children:
             found[Target.CHILD, child.pk] = child
             if child.pk in healths:
-                found[Target.HEALTH, child.pk] = _health_of(child)
+                found[Target.HEALTH, child.pk] = child.health_or_defaults()
     scoped = {
         Target.GUARDIAN: Guardian.objects.filter(family=family),
         Target.CONTACT: AuthorisedContact.objects.filter(child__family=family),
@@ -121,13 +121,6 @@ def line_records(family, keys: Iterable[tuple[str, int | None]]) -> dict:
             for record in scoped[target_type].filter(pk__in=ids):
                 found[target_type, record.pk] = record
     return found
-
-
-def _health_of(child: Child) -> ChildHealth:
-    try:
-        return child.health
-    except ChildHealth.DoesNotExist:
-        return ChildHealth(child=child)
 
 
 def record_name(record) -> str:

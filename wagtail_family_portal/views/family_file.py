@@ -20,7 +20,6 @@ from functools import cached_property, wraps
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -31,7 +30,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..file_fields import ADDRESS
 from ..http import request_site
-from ..models import AuthorisedContact, Child, ChildHealth, FamilyFileRules
+from ..models import AuthorisedContact, Child, FamilyFileRules
 from ..models.requests import FileChange, Request
 from ..services import dossier, file_changes
 from ..storage import photo_response, private_file_response
@@ -350,10 +349,7 @@ def _guardian_sections(files: FamilyFile, guardian) -> list[dict]:
 def child_file(files: FamilyFile, child_id):
     """One child: general information, consents, health information, contacts, photo."""
     child = _child(files, child_id, Child.objects.select_related("establishment", "health"))
-    try:
-        health = child.health
-    except ObjectDoesNotExist:
-        health = ChildHealth(child=child)
+    health = child.health_or_defaults()
     contacts = list(AuthorisedContact.objects.filter(child=child).order_by("pk"))
     can_change_contact = files.can_change("contact")
     photo_line = files.pending.get(("child", child.pk, PHOTO_FIELD))
