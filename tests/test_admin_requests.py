@@ -9,6 +9,8 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
@@ -306,6 +308,36 @@ def test_detail_shows_an_addition_as_its_values_and_a_removal_as_the_name(
     assert ("First name", "Paul") in added.added and ("Phone", "06 11 11 11 11") in added.added
     assert added.record == "New authorised contact of Léa Martin"
     assert (removed.old, removed.current) == ("Michel Durand", "Michel Durand")
+
+
+def test_the_detail_reads_the_records_values_name_once_whatever_their_number(
+    agent_client, family, parent, municipality
+):
+    """The schools a change names (asked, seen by the family, in the file now) are read in one
+    query, not one per value; the records the lines are about, one query per kind."""
+    first, second, third = (
+        factories.EstablishmentFactory(municipality=municipality, name=name)
+        for name in ("École A", "École B", "École C")
+    )
+    lea = factories.ChildFactory(family=family, first_name="Léa")
+    hugo = factories.ChildFactory(family=family, first_name="Hugo", establishment=first)
+    one_school = change(family, parent, "child", lea.pk, establishment=str(first.pk))
+    three_schools = change(family, parent, "child", hugo.pk, establishment=str(second.pk))
+    hugo.establishment = third  # changed by an agent since the family asked
+    hugo.save()
+    agent_client.get(url("inspect", one_school.pk))  # warm up caches (content types, site)
+
+    with CaptureQueriesContext(connection) as one:
+        small = agent_client.get(url("inspect", one_school.pk))
+    with CaptureQueriesContext(connection) as three:
+        large = agent_client.get(url("inspect", three_schools.pk))
+
+    [row] = large.context["rows"]
+    assert (row.current, row.old, row.new) == ("École C", "École A", "École B")
+    assert row.conflict
+    [row] = small.context["rows"]
+    assert (row.current, row.old, row.new) == ("—", "—", "École A")
+    assert len(three.captured_queries) == len(one.captured_queries)
 
 
 def test_a_value_changed_since_the_family_asked_is_highlighted(agent_client, claire, phone_change):

@@ -364,8 +364,9 @@ class FamilyRef:
     site_id: int | None  # the site of the family's town, if it has one
 
 
-# ``Family.objects.for_account`` (keep the two alike), for the one family the planning API asks:
-# a family of another account is not found, like an unknown id.
+# ``Family.objects.for_account`` in SQL, for the one family the planning API asks: a family of
+# another account is not found, like an unknown id. tests/test_scoping.py holds the two to the
+# same answer on every shape of data (inactive account, superuser, another town's family…).
 ACCOUNT_FAMILY_SQL = """
     SELECT f.id, f.municipality_id, m.site_id
     FROM {family} f

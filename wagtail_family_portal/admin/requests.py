@@ -13,7 +13,7 @@ health information, and cannot decide it.
 from dataclasses import dataclass, field
 
 from django.contrib.admin.utils import quote, unquote
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Exists, OuterRef
 from django.http import Http404
@@ -33,7 +33,7 @@ from wagtail.admin.views.bulk_action import BulkAction
 from wagtail.admin.views.generic.base import BaseObjectMixin
 
 from ..models import Child, ChildHealth, Family, FileChange, Request
-from ..services import dossier
+from ..services import dossier, file_changes
 from ..storage import private_file_response
 from .audit import log_health_viewed, may_view_health
 from .forms import AcceptDecisionForm, RefuseDecisionForm
@@ -81,44 +81,11 @@ def may_decide(user, request: Request) -> bool:
 # How a line of a request is shown
 
 
-def model_field(model, name: str):
-    try:
-        found = model._meta.get_field(name)
-    except FieldDoesNotExist:
-        return None
-    return found if getattr(found, "concrete", False) else None
-
-
 def text_value(record, model_field_) -> str | None:
     """A record's value as the lines store it (``Field.value_to_string``)."""
     if model_field_.value_from_object(record) is None:
         return None
     return model_field_.value_to_string(record)
-
-
-def display_value(model_field_, text) -> str:
-    """A stored value as an agent reads it: choice labels, yes/no, dates, the related record."""
-    if text in (None, ""):
-        return EMPTY
-    if model_field_ is None:
-        return str(text)
-    try:
-        if model_field_.is_relation:
-            pk = model_field_.target_field.to_python(text)
-            related = model_field_.related_model._default_manager.filter(pk=pk).first()
-            return str(related) if related is not None else str(text)
-        value = model_field_.to_python(text)
-    except (ValidationError, ValueError, TypeError):
-        return str(text)
-    if model_field_.choices:
-        return str(dict(model_field_.flatchoices).get(value, text))
-    if isinstance(model_field_, models.BooleanField):
-        return pgettext("family portal", "Yes") if value else pgettext("family portal", "No")
-    if isinstance(model_field_, models.DateTimeField):
-        return formats.date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
-    if isinstance(model_field_, models.DateField):
-        return formats.date_format(value, "SHORT_DATE_FORMAT")
-    return str(text)
 
 
 @dataclass
@@ -138,26 +105,44 @@ class ChangeRow:
 
 
 class ChangeTable:
-    """Builds the rows of a request's lines, loading each record once."""
+    """Builds the rows of a request's lines. The records the lines are about, and those their
+    values point to (a school), are read once for all the lines: one query per kind of record
+    and one per related model, whatever the number of lines and values."""
 
     def __init__(self, request: Request, *, show_health: bool, photo_url):
         self.request = request
         self.show_health = show_health
         self.photo_url = photo_url  # line -> URL of its pending photo
         self.records = {}
+        self.display = file_changes.ValueDisplay(file_changes.AGENT)
 
     def rows(self, lines) -> list[ChangeRow]:
+        shown = [line for line in lines if line.target_type != Target.HEALTH or self.show_health]
+        self.records = file_changes.line_records(self.request.family, map(_record_key, shown))
+        self.display = file_changes.ValueDisplay(file_changes.AGENT, self._values(shown))
         return [self.row(line) for line in lines]
+
+    def _values(self, lines) -> list:
+        """Every value the rows show: asked, seen by the family, and in the file now."""
+        values = file_changes.asked_values(lines)
+        for line in lines:
+            if line.operation != Operation.UPDATE:
+                continue
+            model_field_ = file_changes.field_of(line.target_type, line.field)
+            values.append((model_field_, line.old_value))
+            record = self.record(line.target_type, line.target_id)
+            if model_field_ is not None and record is not None:
+                values.append((model_field_, text_value(record, model_field_)))
+        return values
 
     def record(self, target_type: str, target_id):
         """The record as it is now in the family's file; ``None`` if it no longer exists."""
-        key = (target_type, target_id)
-        if key not in self.records:
-            try:
-                self.records[key] = dossier.load_record(self.request.family, target_type, target_id)
-            except dossier.DossierError:
-                self.records[key] = None
-        return self.records[key]
+        return self.records.get((target_type, target_id))
+
+    def text(self, model_field_, text) -> str:
+        """A stored value as an agent reads it: choice labels, yes/no, dates, the related
+        record (``file_changes.ValueDisplay``), a dash when empty."""
+        return self.display.text(model_field_, text) or EMPTY
 
     def row(self, line: FileChange) -> ChangeRow:
         if line.target_type == Target.HEALTH and not self.show_health:
@@ -173,24 +158,22 @@ class ChangeTable:
         kind = str(capfirst(line.get_target_type_display()))
         if record is None:
             return kind
-        name = str(record.child) if isinstance(record, ChildHealth) else str(record)
-        return f"{kind}: {name}"
+        return f"{kind}: {file_changes.record_name(record)}"
 
     def update(self, line, record) -> ChangeRow:
-        model = dossier.TARGETS[line.target_type].model
-        model_field_ = model_field(model, line.field)
+        model_field_ = file_changes.field_of(line.target_type, line.field)
         row = ChangeRow(
             record=self.record_name(line, record),
             label=str(capfirst(model_field_.verbose_name)) if model_field_ else line.field,
-            old=display_value(model_field_, line.old_value),
-            new=display_value(model_field_, line.new_value),
+            old=self.text(model_field_, line.old_value),
+            new=self.text(model_field_, line.new_value),
         )
         if record is None:
             row.current = gettext("This record no longer exists.")
             row.conflict = self.request.is_pending
         elif model_field_ is not None:
             current = text_value(record, model_field_)
-            row.current = display_value(model_field_, current)
+            row.current = self.text(model_field_, current)
             row.conflict = self.request.is_pending and (current or "") != (line.old_value or "")
         if line.field == PHOTO_FIELD and line.target_type == Target.CHILD:
             self.photos(row, line, record)
@@ -205,7 +188,6 @@ class ChangeTable:
             row.new_photo_url = self.photo_url(line)
 
     def addition(self, line) -> ChangeRow:
-        model = dossier.TARGETS[line.target_type].model
         record = gettext("New %(record)s") % {"record": line.get_target_type_display()}
         if line.target_type == Target.CONTACT:
             child = self.record(Target.CHILD, line.target_id)
@@ -213,9 +195,9 @@ class ChangeTable:
                 record = gettext("New authorised contact of %(child)s") % {"child": child}
         added = []
         for name, value in (line.new_value or {}).items():
-            model_field_ = model_field(model, name)
+            model_field_ = file_changes.field_of(line.target_type, name)
             label = str(capfirst(model_field_.verbose_name)) if model_field_ else name
-            added.append((label, display_value(model_field_, value)))
+            added.append((label, self.text(model_field_, value)))
         return ChangeRow(record=record, label=pgettext("family portal", "Addition"), added=added)
 
     def removal(self, line, record) -> ChangeRow:
@@ -228,6 +210,14 @@ class ChangeTable:
             new=gettext("Removed"),
             conflict=self.request.is_pending and record is None,
         )
+
+
+def _record_key(line: FileChange) -> tuple[str, int | None]:
+    """The record a line's row names: an added contact's child, the record of any other line
+    (an added child or guardian names none)."""
+    if line.operation == Operation.ADD:
+        return (Target.CHILD, line.target_id) if line.target_type == Target.CONTACT else ("", None)
+    return (line.target_type, line.target_id)
 
 
 def health_records(request: Request, lines) -> list:

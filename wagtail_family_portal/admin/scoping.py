@@ -1,47 +1,38 @@
-"""Municipality scoping: an agent sees and edits only the data of their own municipalities.
+"""The admin's side of municipality scoping: Wagtail's permission policies and the filters'
+choices, built on the one rule of ``wagtail_family_portal/scoping.py``.
 
-One rule, used everywhere in the admin (lists, edit/delete/inspect views, exports, form choices,
-filters) and by Wagtail itself through ``MunicipalityScopedPermissionPolicy``: a row is visible to
-a user if it belongs to a municipality returned by ``Municipality.objects.for_agent(user)``.
-
-The editors' per-site configuration (e-mail texts, the portal's site settings) follows the same
-rule through the site: a non-superuser edits it only for the sites of their municipalities
-(``sites_for_agent``, ``MunicipalitySitePermissionPolicy``).
+An agent sees and edits only the data of their own municipalities: lists, edit/delete/inspect
+views, exports, form choices and filters call ``for_agent``, and Wagtail itself checks
+instances through ``MunicipalityScopedPermissionPolicy``. ``for_agent``, ``is_scoped``,
+``sites_for_agent`` and ``MunicipalitySitePermissionPolicy`` are importable from here too.
 """
 
 from django.db import models
-from wagtail.models import Site
 from wagtail.permission_policies import ModelPermissionPolicy
-from wagtail.permission_policies.sites import SitePermissionPolicy
 
-from ..models.municipality import Municipality
+from ..scoping import (
+    MunicipalitySitePermissionPolicy,
+    for_agent,
+    is_scoped,
+    sites_for_agent,
+)
 
-
-def is_scoped(model: type[models.Model]) -> bool:
-    """Whether rows of ``model`` belong to a municipality (and so must be scoped)."""
-    return hasattr(model._default_manager.none(), "for_agent")
-
-
-def for_agent(queryset: models.QuerySet, user) -> models.QuerySet:
-    """Restrict ``queryset`` to the rows of the municipalities ``user`` is an agent of.
-
-    Superusers see everything; anonymous or inactive users see nothing. Raises ``TypeError`` for a
-    model that is not municipality data, so that a new screen cannot forget to declare its scope.
-    """
-    if user is None:
-        return queryset.none()
-    if not hasattr(queryset, "for_agent"):
-        raise TypeError(f"{queryset.model.__name__} has no municipality scope.")
-    return queryset.for_agent(user)
-
-
-def sites_for_agent(user) -> models.QuerySet:
-    """The sites of the municipalities ``user`` is an agent of (every site for superusers)."""
-    if user is None or not user.is_authenticated or not user.is_active:
-        return Site.objects.none()
-    if user.is_superuser:
-        return Site.objects.all()
-    return Site.objects.filter(family_portal_municipality__in=Municipality.objects.for_agent(user))
+__all__ = [
+    "AccountPermissionPolicy",
+    "BookingLinePermissionPolicy",
+    "ChildDayPermissionPolicy",
+    "ListAndDeletePermissionPolicy",
+    "ListOnlyPermissionPolicy",
+    "MunicipalityScopedPermissionPolicy",
+    "MunicipalitySitePermissionPolicy",
+    "RequestPermissionPolicy",
+    "ViewAndChangePermissionPolicy",
+    "for_agent",
+    "is_scoped",
+    "scoped_choices",
+    "site_choices",
+    "sites_for_agent",
+]
 
 
 def site_choices(request):
@@ -125,27 +116,3 @@ class ListOnlyPermissionPolicy(ListAndDeletePermissionPolicy):
     """For logs an agent reads but never writes (the subscriber code attempts)."""
 
     read_only_actions = {"add", "change", "delete"}
-
-
-class MunicipalitySitePermissionPolicy(SitePermissionPolicy):
-    """Wagtail's permissions of a site setting (global, or per site through the groups' site
-    permissions), limited to the sites of the user's municipalities.
-
-    Used by the portal's site settings (``get_permission_policy``), so that Wagtail's settings
-    views, their site switcher and the settings menu only offer those sites.
-    """
-
-    def user_has_any_permission(self, user, actions):
-        if not super().user_has_any_permission(user, actions):
-            return False
-        return user.is_superuser or sites_for_agent(user).exists()
-
-    def user_has_any_permission_for_instance(self, user, actions, instance):
-        if not super().user_has_any_permission_for_instance(user, actions, instance):
-            return False
-        site_id = instance.pk if isinstance(instance, Site) else instance.site_id
-        return user.is_superuser or sites_for_agent(user).filter(pk=site_id).exists()
-
-    def sites_user_has_any_permission_for(self, user, actions):
-        sites = super().sites_user_has_any_permission_for(user, actions)
-        return sites if user.is_superuser else sites.filter(pk__in=sites_for_agent(user))

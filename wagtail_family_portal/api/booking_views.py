@@ -23,6 +23,7 @@ from .. import clock, planning
 from ..http import request_site
 from ..models import Activity, Child, Request
 from ..services import bookings
+from ..services.requests import family_requests
 from .base import FamilyPortalAPIView, FamilyPortalGenericAPIView
 from .bookings import (
     MAX_PLANNING_DAYS,
@@ -35,7 +36,6 @@ from .bookings import (
     PlanningSerializer,
     RequestListQuerySerializer,
     RequestSummarySerializer,
-    family_requests,
     request_summaries,
     skipped_data,
 )

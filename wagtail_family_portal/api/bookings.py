@@ -11,7 +11,6 @@ import datetime as dt
 import re
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -20,9 +19,8 @@ from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.fields import empty
 
-from ..models import AuthorisedContact, Request
+from ..models import Request
 from ..models.bookings import BookingLine, DayState
-from ..models.requests import FileChange
 from ..services import bookings
 from ..services import requests as requests_service
 from ..validators import ACTIVITY_DAYS, validate_plausible_date
@@ -447,112 +445,13 @@ class RequestSummarySerializer(serializers.Serializer):
     get_topic_label = get_topic_label
 
 
-def family_requests(family, *, child_ids=None, states=None, kinds=None, topics=None):
-    """The family's requests, newest first, with the first and last day of their lines."""
-    requests = Request.objects.filter(family=family)
-    if states:
-        requests = requests.filter(state__in=states)
-    if kinds:
-        requests = requests.filter(kind__in=kinds)
-    if topics:
-        requests = requests.filter(topic__in=topics)
-    if child_ids:
-        requests = requests.filter(concerns_children(child_ids))
-    lines = BookingLine.objects.filter(request=OuterRef("pk"))
-    return requests.annotate(
-        first_date=Subquery(lines.order_by("date").values("date")[:1]),
-        last_date=Subquery(lines.order_by("-date").values("date")[:1]),
-    ).order_by("-created_at", "-pk")
-
-
-def concerns_children(child_ids) -> Q:
-    """Requests with a day of these children, or a change to their file (the child, its health
-    information, its authorised contacts)."""
-    changes = FileChange.objects.filter(request=OuterRef("pk"))
-    contacts = AuthorisedContact.objects.filter(child_id__in=child_ids).values("pk")
-    return (
-        Q(Exists(BookingLine.objects.filter(request=OuterRef("pk"), child_id__in=child_ids)))
-        | Q(
-            Exists(
-                changes.filter(
-                    target_type__in=[FileChange.Target.CHILD, FileChange.Target.HEALTH],
-                    target_id__in=child_ids,
-                )
-            )
-        )
-        | Q(
-            Exists(
-                changes.filter(
-                    target_type=FileChange.Target.CONTACT,
-                    operation=FileChange.Operation.ADD,
-                    target_id__in=child_ids,
-                )
-            )
-        )
-        | Q(
-            Exists(
-                changes.filter(
-                    target_type=FileChange.Target.CONTACT, target_id__in=contacts
-                ).exclude(operation=FileChange.Operation.ADD)
-            )
-        )
-    )
-
-
 def request_summaries(page, user) -> list[dict]:
-    """The list's items for ``page`` (requests annotated by ``family_requests``), with the
-    number of messages ``user`` has not read: three queries (the unread counts, the days, the
-    changes) whatever the number of requests and lines, a fourth when a change concerns
-    existing authorised contacts."""
+    """The list's items for ``page`` (requests of ``services.requests.family_requests``), with
+    the number of messages ``user`` has not read: three queries (the unread counts, the days,
+    the changes) whatever the number of requests and lines."""
     ids = [item.pk for item in page]
     unread = requests_service.unread_counts(user, ids) if ids else {}
-    children = {pk: [] for pk in ids}
-    activities = {pk: [] for pk in ids}
-    rows = (
-        BookingLine.objects.filter(request_id__in=ids)
-        .order_by()
-        .values_list(
-            "request_id",
-            "child_id",
-            "activity_id",
-            "activity__name",
-            "activity__establishment__name",
-        )
-        .distinct()
-    )
-    for request_id, child_id, activity_id, name, establishment in rows:
-        if child_id not in children[request_id]:
-            children[request_id].append(child_id)
-        if all(activity["id"] != activity_id for activity in activities[request_id]):
-            activities[request_id].append(
-                {"id": activity_id, "name": name, "establishment": establishment}
-            )
-    changes = list(
-        FileChange.objects.filter(request_id__in=ids)
-        .order_by("pk")
-        .values_list("request_id", "target_type", "target_id", "operation")
-    )
-    contact_ids = {
-        target_id
-        for _request_id, target_type, target_id, operation in changes
-        if target_type == FileChange.Target.CONTACT and operation != FileChange.Operation.ADD
-    }
-    contact_children = (
-        dict(AuthorisedContact.objects.filter(pk__in=contact_ids).values_list("pk", "child_id"))
-        if contact_ids
-        else {}
-    )
-    for request_id, target_type, target_id, operation in changes:
-        child_id = None
-        if target_type in (FileChange.Target.CHILD, FileChange.Target.HEALTH):
-            child_id = target_id
-        elif target_type == FileChange.Target.CONTACT:
-            if operation == FileChange.Operation.ADD:
-                child_id = target_id
-            else:
-                child_id = contact_children.get(target_id)
-        if child_id is not None and child_id not in children[request_id]:
-            children[request_id].append(child_id)
+    summaries = requests_service.summaries(ids)
     return [
         {
             "id": item.pk,
@@ -561,10 +460,13 @@ def request_summaries(page, user) -> list[dict]:
             "state": item.state,
             "summary": item.summary,
             "created_at": item.created_at,
-            "child_ids": sorted(children[item.pk]),
-            "activities": activities[item.pk],
-            "first_date": item.first_date,
-            "last_date": item.last_date,
+            "child_ids": sorted(summaries[item.pk].child_ids),
+            "activities": [
+                {"id": activity.id, "name": activity.name, "establishment": activity.establishment}
+                for activity in summaries[item.pk].activities
+            ],
+            "first_date": summaries[item.pk].first_day,
+            "last_date": summaries[item.pk].last_day,
             "unread_messages": unread.get(item.pk, 0),
         }
         for item in page

@@ -32,20 +32,14 @@ from ..models import (
     FamilyPortalSettings,
     Guardian,
 )
-from ..models.requests import FileChange, Request
-from ..services import dossier
-from ..validators import mask_iban
+from ..models.requests import FileChange
+from ..services import dossier, file_changes
 from .serializers import MunicipalitySummarySerializer
 
 Operation = FileChange.Operation
 TAX_FIELDS = ("family_quotient", "quotient_year", "caf_number")
-IBAN_FIELD = "iban"
-PHOTO_FIELD = "photo"
-
-
-def masked(iban):
-    """The IBAN with only its last 4 characters (``validators.mask_iban``); empty stays empty."""
-    return mask_iban(iban) if iban else iban
+IBAN_FIELD = file_changes.IBAN_FIELD
+PHOTO_FIELD = dossier.PHOTO_FIELD
 
 
 _BLOCK_END = re.compile(r"</(p|h[1-6]|li|blockquote)>|<(br|hr)\s*/?>", re.IGNORECASE)
@@ -109,7 +103,7 @@ class MaskedIBANField(serializers.CharField):
     """The IBAN with all but its last 4 characters replaced by ``*``."""
 
     def to_representation(self, value):
-        return masked(super().to_representation(value))
+        return file_changes.family_value(IBAN_FIELD, super().to_representation(value))
 
 
 @extend_schema_field({"type": "string", "format": "uri", "nullable": True})
@@ -146,14 +140,6 @@ class ContactSerializer(FileRecordSerializer):
         fields = ["id", *catalogue_fields("contact"), "editable_fields"]
 
 
-def health_of(child: Child) -> ChildHealth:
-    """The child's health information; an unsaved one (the defaults) when none exists yet."""
-    try:
-        return child.health
-    except ChildHealth.DoesNotExist:
-        return ChildHealth(child=child)
-
-
 class HealthSerializer(FileRecordSerializer):
     """Health information, nested in its child: changes address it by the child's id."""
 
@@ -164,7 +150,7 @@ class HealthSerializer(FileRecordSerializer):
         fields = [*catalogue_fields("health"), "editable_fields"]
 
     def to_representation(self, child):
-        return super().to_representation(health_of(child))
+        return super().to_representation(child.health_or_defaults())
 
 
 class ChildSerializer(FileRecordSerializer):
@@ -242,50 +228,25 @@ class PendingChangeSerializer(FileChangeLineSerializer):
     submitted_at = serializers.DateTimeField()
 
 
-def _visible_values(rules, target_type: str, values):
-    if not isinstance(values, dict):
-        return values
-    visible = set(rules.visible_fields(target_type))
-    return {
-        name: masked(value) if name == IBAN_FIELD else value
-        for name, value in values.items()
-        if name in visible
-    }
-
-
 def present_line(line: FileChange, rules) -> dict | None:
-    """A file-change line as the family sees it, or None when the rules now hide its field.
-
-    Private file names (a photo) are never shown, and an IBAN is masked.
-    """
-    old, new = line.old_value, line.new_value
-    if line.operation == Operation.UPDATE:
-        if line.field not in rules.visible_fields(line.target_type):
-            return None
-        if line.field == PHOTO_FIELD:
-            old = new = None
-        elif line.field == IBAN_FIELD:
-            old, new = masked(old), masked(new)
-    elif line.operation == Operation.ADD:
-        new = _visible_values(rules, line.target_type, new)
+    """A file-change line as the family sees it (``file_changes.family_line``: a photo's file
+    never named, an IBAN masked), or None when the rules now hide its field."""
+    seen = file_changes.family_line(line, rules)
+    if seen is None:
+        return None
     return {
         "target_type": line.target_type,
         "target_id": line.target_id,
         "operation": line.operation,
         "field": line.field,
-        "old_value": old,
-        "new_value": new,
+        "old_value": seen.old_value,
+        "new_value": seen.new_value,
     }
 
 
 def pending_changes(family: Family, rules) -> list[dict]:
     """Every line of the family's pending requests, oldest request first (two queries)."""
-    lines = list(dossier.pending_changes(family).values())
-    lines += FileChange.objects.filter(
-        request__family=family,
-        request__state=Request.State.PENDING,
-        operation__in=[Operation.ADD, Operation.REMOVE],
-    ).select_related("request")
+    lines = [*dossier.pending_changes(family).values(), *dossier.pending_records(family)]
     lines.sort(key=lambda line: (line.request.created_at, line.request_id, line.pk))
     result = []
     for line in lines:

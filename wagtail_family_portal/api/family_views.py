@@ -27,7 +27,7 @@ from .change_requests import (
     RequestSerializer,
     api_error,
 )
-from .exceptions import ConflictError
+from .exceptions import NOT_FOUND, ConflictError
 from .family_file import (
     ChildPhotoLinks,
     FamilyFileSerializer,
@@ -69,9 +69,12 @@ def family_site(family: Family, request):
 
 
 def account_family(request, family_id, queryset=None) -> Family:
+    """The account's family ``family_id`` (``Family.objects.account_family``), or 404."""
     families = queryset if queryset is not None else Family.objects.all()
-    families = families.for_account(request.user).select_related("municipality__site")
-    return get_object_or_404(families, pk=family_id)
+    family = families.select_related("municipality__site").account_family(request.user, family_id)
+    if family is None:
+        raise NotFound(NOT_FOUND)
+    return family
 
 
 def account_request(request, request_id) -> Request:

@@ -323,7 +323,7 @@ class MeView(FamilyPortalAPIView):
             request.user,
             context={
                 "profile": AccountProfile.objects.filter(user=request.user).first(),
-                "subscriptions": account_subscriptions(request.user),
+                "subscriptions": Subscription.objects.for_account(request.user).listed(),
                 "unread_messages": requests_service.unread_total(
                     request.user, Family.objects.for_account(request.user)
                 ),
@@ -376,14 +376,6 @@ class NotificationsView(FamilyPortalAPIView):
         return Response({"decision_emails": profile.decision_emails})
 
 
-def account_subscriptions(user):
-    return (
-        Subscription.objects.filter(user=user)
-        .select_related("family__municipality")
-        .order_by("family__name", "family__pk")
-    )
-
-
 class SubscriptionsView(FamilyPortalAPIView):
     """The account's subscriptions ("Mes abonnements"), and linking a family by its code."""
 
@@ -397,7 +389,7 @@ class SubscriptionsView(FamilyPortalAPIView):
         },
     )
     def get(self, request):
-        subscriptions_ = account_subscriptions(request.user)
+        subscriptions_ = Subscription.objects.for_account(request.user).listed()
         return Response(LinkedSubscriptionSerializer(subscriptions_, many=True).data)
 
     @extend_schema(

@@ -14,7 +14,7 @@ from django.utils.translation import pgettext_lazy
 
 from ..fields import PhoneField
 from .families import Family, Guardian
-from .municipality import Municipality, ScopedQuerySet, scoped_manager
+from .municipality import Municipality, ScopedQuerySet, scoped_manager, sees_every_municipality
 
 
 class AccountProfileQuerySet(ScopedQuerySet):
@@ -24,7 +24,7 @@ class AccountProfileQuerySet(ScopedQuerySet):
         An account belongs to no municipality by itself (a grandparent may hold families of two
         towns); each town's agents see it as soon as it concerns them.
         """
-        if user.is_authenticated and user.is_active and user.is_superuser:
+        if sees_every_municipality(user):
             return self.all()
         municipalities = Municipality.objects.for_agent(user)
         linked = AccountProfile.objects.filter(

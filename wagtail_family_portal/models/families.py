@@ -61,11 +61,24 @@ class FamilyQuerySet(ScopedQuerySet):
     def for_account(self, user):
         """Families the account is subscribed to: the only ones a family-side view may show.
 
-        ``planning.account_family`` is the same rule in SQL for the planning API: keep them alike.
+        The one family-side scoping rule. The planning API's fast path,
+        ``planning.account_family``, says it again in SQL: tests/test_scoping.py compares the
+        two on every shape of account and subscription, and fails when one changes alone.
         """
         if not user.is_authenticated:
             return self.none()
         return self.filter(subscriptions__user=user)
+
+    def on_portal(self, municipality):
+        """The families a town's portal shows: that town's when its site is tied to one
+        (``municipality``), all of them otherwise. An account linked to families of two towns
+        sees each on its own town's portal; the API, which belongs to no town, shows both."""
+        return self if municipality is None else self.filter(municipality=municipality)
+
+    def account_family(self, user, family_id, *, municipality=None):
+        """The account's family ``family_id`` (on ``municipality``'s portal, when given), or
+        None: where every family-side page and endpoint of one family starts."""
+        return self.for_account(user).on_portal(municipality).filter(pk=family_id).first()
 
 
 class Family(ClusterableModel, Address):
@@ -300,6 +313,14 @@ class Child(ClusterableModel):
             self.colour = self._free_colour()
         super().save(*args, **kwargs)
 
+    def health_or_defaults(self) -> "ChildHealth":
+        """The child's health information; an unsaved one, with the defaults as its values,
+        when none was given yet (the pages, the API and the agents' screens show it alike)."""
+        try:
+            return self.health
+        except ChildHealth.DoesNotExist:
+            return ChildHealth(child=self)
+
     def _free_colour(self) -> str:
         """The first planning colour no sibling has (they repeat beyond seven children).
 
@@ -391,6 +412,21 @@ class AuthorisedContact(models.Model):
         return f"{self.first_name} {self.last_name}"
 
 
+class SubscriptionQuerySet(ScopedQuerySet):
+    municipality_path = "family__municipality"
+
+    def for_account(self, user):
+        """The account's own links to family files: what ``Family.objects.for_account`` follows."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(user=user)
+
+    def listed(self):
+        """As "Mes abonnements" lists them (pages and API): by family name, with each family's
+        town, in one query."""
+        return self.select_related("family__municipality").order_by("family__name", "family__pk")
+
+
 class Subscription(models.Model):
     """The link between an account and a family file ("Mes abonnements")."""
 
@@ -413,7 +449,7 @@ class Subscription(models.Model):
         related_name="+",
     )
 
-    objects = scoped_manager("family__municipality")
+    objects = SubscriptionQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("subscription")

@@ -8,13 +8,19 @@ from django.utils.translation import pgettext_lazy
 from ..fields import PhoneField
 
 
+def sees_every_municipality(user) -> bool:
+    """Whether ``user`` sees the data of every municipality, and the rows tied to none yet: an
+    active superuser, the one exception to the agent-side scoping rule."""
+    return user.is_authenticated and user.is_active and user.is_superuser
+
+
 class MunicipalityQuerySet(models.QuerySet):
     def for_agent(self, user):
         """Municipalities whose data ``user`` may see in the admin (all of them for superusers)."""
+        if sees_every_municipality(user):
+            return self
         if not user.is_authenticated or not user.is_active:
             return self.none()
-        if user.is_superuser:
-            return self
         return self.filter(agents=user)
 
     def for_site(self, site):
@@ -33,7 +39,7 @@ class ScopedQuerySet(models.QuerySet):
     def for_agent(self, user):
         """Rows of the municipalities ``user`` is an agent of (every row for superusers, including
         rows tied to no municipality yet, such as a code tried on a site tied to none)."""
-        if user.is_authenticated and user.is_active and user.is_superuser:
+        if sees_every_municipality(user):
             return self.all()
         return self.filter(
             **{f"{self.municipality_path}__in": Municipality.objects.for_agent(user)}

@@ -6,6 +6,7 @@ from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField
 
+from ..scoping import MunicipalitySitePermissionPolicy
 from ..validators import validate_digest_times, validate_hex_colour
 
 LEGEND_STATES = (
@@ -31,8 +32,6 @@ class MunicipalitySiteSetting(BaseSiteSetting):
 
     @classmethod
     def get_permission_policy(cls):
-        from ..admin.scoping import MunicipalitySitePermissionPolicy
-
         return MunicipalitySitePermissionPolicy(cls)
 
 

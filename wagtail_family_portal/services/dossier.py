@@ -559,3 +559,11 @@ def pending_changes(family: Family) -> dict[tuple[str, int | None, str], FileCha
     """The pending value of each field of the file, for the pages to highlight, in one query."""
     lines = _pending_lines(family).filter(operation=Operation.UPDATE).select_related("request")
     return {(line.target_type, line.target_id, line.field): line for line in lines}
+
+
+def pending_records(family: Family) -> list[FileChange]:
+    """The records the family asked to add or remove and that still wait, with their requests,
+    in the order they were asked (one query): the pages and the API show them apart from the
+    fields of ``pending_changes``."""
+    lines = _pending_lines(family).filter(operation__in=[Operation.ADD, Operation.REMOVE])
+    return list(lines.select_related("request").order_by("pk"))

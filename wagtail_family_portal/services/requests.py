@@ -1,24 +1,146 @@
-"""Reading requests ("Mes demandes"): history, messages and what each account has read.
+"""Reading requests ("Mes demandes"): the family's list, what each request concerns, its
+history, messages and what each account has read. Pages and API both read requests here.
 
 A *message* is what the municipality wrote to the family: a ``RequestEvent`` with text, by an
 agent (a decision's answer or a message on its own). Each account has its own read mark per
 request (``RequestRead.last_event_id``): opening the request marks everything up to its latest
 event as read for that account only; the other accounts of the family still see "N nouveau(x)
 message(s)".
+
+A request *concerns* a child when it has a day of that child, or changes the child's record,
+its health information or its authorised contacts (an added contact names its child as
+``target_id``; a changed or removed one is found through the contact).
 """
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Max
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import ngettext
 
-from ..models import Request, RequestEvent
+from ..models import AuthorisedContact, Request, RequestEvent
 from ..models.bookings import BookingLine
-from ..models.requests import RequestRead
+from ..models.requests import FileChange, RequestRead
 
 LineState = BookingLine.State
+Target = FileChange.Target
+Change = FileChange.Operation
+# The targets of a file change that are about one child.
+CHILD_TARGETS = (Target.CHILD, Target.HEALTH, Target.CONTACT)
+
+
+# The family's list
+
+
+def family_requests(family, *, child_ids=None, states=None, kinds=None, topics=None):
+    """The family's requests, newest first: those concerning one of ``child_ids``, in one of
+    ``states``, ``kinds`` and ``topics`` (each filter left out when empty)."""
+    requests = Request.objects.filter(family=family)
+    if states:
+        requests = requests.filter(state__in=states)
+    if kinds:
+        requests = requests.filter(kind__in=kinds)
+    if topics:
+        requests = requests.filter(topic__in=topics)
+    if child_ids:
+        requests = requests.filter(concerning_children(child_ids))
+    return requests.order_by("-created_at", "-pk")
+
+
+def concerning_children(child_ids) -> Q:
+    """A filter of requests: those concerning one of ``child_ids`` (a day of the child, or a
+    change to its record, its health information or its authorised contacts)."""
+    lines = BookingLine.objects.filter(request=OuterRef("pk"), child_id__in=child_ids)
+    contacts = AuthorisedContact.objects.filter(child_id__in=child_ids).values("pk")
+    changes = FileChange.objects.filter(request=OuterRef("pk")).filter(
+        Q(target_type__in=[Target.CHILD, Target.HEALTH], target_id__in=child_ids)
+        | Q(target_type=Target.CONTACT, operation=Change.ADD, target_id__in=child_ids)
+        | (Q(target_type=Target.CONTACT, target_id__in=contacts) & ~Q(operation=Change.ADD))
+    )
+    return Q(Exists(lines)) | Q(Exists(changes))
+
+
+@dataclass(frozen=True)
+class ActivitySummary:
+    id: int
+    name: str
+    establishment: str
+
+
+@dataclass
+class RequestSummary:
+    """What the list shows of a request's lines: the children it concerns (its days' children,
+    then those its changes are about), its activities, its first and last day (days only)."""
+
+    child_ids: list = field(default_factory=list)
+    activities: list = field(default_factory=list)
+    first_day: dt.date | None = None
+    last_day: dt.date | None = None
+
+
+def summaries(request_ids) -> dict[int, RequestSummary]:
+    """The ``RequestSummary`` of each request: two queries (the days, the changes) whatever the
+    number of requests and lines."""
+    found = {pk: RequestSummary() for pk in request_ids}
+    if not found:
+        return found
+    days = (
+        BookingLine.objects.filter(request_id__in=found)
+        .values(
+            "request_id",
+            "child_id",
+            "activity_id",
+            "activity__name",
+            "activity__establishment__name",
+        )
+        .annotate(first_day=Min("date"), last_day=Max("date"))
+        .order_by("request_id", "first_day", "child_id", "activity_id")
+    )
+    for row in days:
+        summary = found[row["request_id"]]
+        if row["child_id"] not in summary.child_ids:
+            summary.child_ids.append(row["child_id"])
+        activity = ActivitySummary(
+            row["activity_id"], row["activity__name"], row["activity__establishment__name"]
+        )
+        if activity not in summary.activities:
+            summary.activities.append(activity)
+        first, last = row["first_day"], row["last_day"]
+        summary.first_day = min(summary.first_day or first, first)
+        summary.last_day = max(summary.last_day or last, last)
+    for request_id, child_ids in changed_children(found).items():
+        summary = found[request_id]
+        summary.child_ids += [pk for pk in child_ids if pk not in summary.child_ids]
+    return found
+
+
+def changed_children(request_ids) -> dict[int, list[int]]:
+    """The children whose record, health information or authorised contacts each file change
+    is about, in the order of its lines: one query (a contact's child read in it). A child to
+    add is no child of the family yet; a contact that no longer exists names no child."""
+    contact_child = (
+        AuthorisedContact.objects.filter(pk=OuterRef("target_id")).order_by().values("child_id")
+    )
+    lines = (
+        FileChange.objects.filter(request_id__in=list(request_ids), target_type__in=CHILD_TARGETS)
+        .annotate(contact_child=Subquery(contact_child[:1]))
+        .order_by("pk")
+        .values_list("request_id", "target_type", "target_id", "operation", "contact_child")
+    )
+    found = defaultdict(list)
+    for request_id, target_type, target_id, operation, contact_child_id in lines:
+        if target_type == Target.CHILD and operation == Change.ADD:
+            continue
+        if target_type == Target.CONTACT and operation != Change.ADD:
+            target_id = contact_child_id
+        if target_id is not None and target_id not in found[request_id]:
+            found[request_id].append(target_id)
+    return dict(found)
+
+
+# Messages and read marks
 
 
 def unread_counts(user, request_ids) -> dict[int, int]:
@@ -59,6 +181,9 @@ def mark_read(request, user, *, up_to: int | None = None) -> None:
     )
     if not created and read.last_event_id < last:
         RequestRead.objects.filter(pk=read.pk).update(last_event_id=last, read_at=timezone.now())
+
+
+# History
 
 
 @dataclass

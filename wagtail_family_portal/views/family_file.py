@@ -16,30 +16,25 @@ site's field rules (``FamilyFileRules.rules_for``).
 import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from decimal import Decimal
 from functools import cached_property, wraps
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist, ValidationError
-from django.db import models
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
-from django.utils.formats import date_format, number_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from ..file_fields import ADDRESS
 from ..http import request_site
-from ..models import AuthorisedContact, Child, ChildHealth, FamilyFileRules
+from ..models import AuthorisedContact, Child, FamilyFileRules
 from ..models.requests import FileChange, Request
-from ..services import dossier
+from ..services import dossier, file_changes
 from ..storage import photo_response, private_file_response
-from ..validators import HEX_COLOUR_RE, mask_iban
+from ..validators import HEX_COLOUR_RE
 from .family_forms import (
     NOT_IN_FORMS,
     PHOTO_FIELD,
@@ -61,43 +56,6 @@ SENT = _("Your change has been sent to the service; it appears as waiting for va
 
 State = Request.State
 Operation = FileChange.Operation
-
-
-# Values as the pages show them
-
-
-def from_text(model_field, text):
-    """A stored change's value (``Field.value_to_string``) back as a Python value."""
-    if text is None or model_field.is_relation:
-        return text
-    try:
-        return model_field.to_python(text)
-    except ValidationError:
-        return text
-
-
-def display_value(model_field, value, related=None) -> str:
-    """``value`` of ``model_field`` as a family reads it (an IBAN always masked)."""
-    if value is None or value == "":
-        return ""
-    if model_field.name == "iban":
-        return mask_iban(str(value))
-    if isinstance(value, models.Model):
-        return str(value)
-    if model_field.is_relation:
-        found = (related or {}).get((model_field.related_model, str(value)))
-        return str(found) if found is not None else ""
-    if isinstance(model_field, models.BooleanField):
-        return str(
-            pgettext_lazy("family portal", "Yes") if value else pgettext_lazy("family portal", "No")
-        )
-    if model_field.choices:
-        return capfirst(str(dict(model_field.flatchoices).get(value, value)))
-    if isinstance(value, dt.date):
-        return date_format(value, "SHORT_DATE_FORMAT")
-    if isinstance(value, Decimal):
-        return number_format(value)
-    return str(value)
 
 
 @dataclass
@@ -154,17 +112,8 @@ class FamilyFile:
     @cached_property
     def _other_pending(self) -> tuple[dict, dict]:
         """Waiting additions by (target type, parent id), removals by (target type, id)."""
-        lines = (
-            FileChange.objects.filter(
-                request__family=self.family,
-                request__state=State.PENDING,
-                operation__in=[Operation.ADD, Operation.REMOVE],
-            )
-            .select_related("request")
-            .order_by("pk")
-        )
         additions, removals = defaultdict(list), {}
-        for line in lines:
+        for line in dossier.pending_records(self.family):
             if line.operation == Operation.ADD:
                 additions[(line.target_type, line.target_id)].append(line)
             else:
@@ -176,18 +125,14 @@ class FamilyFile:
         return Counter(line.request_id for line in self.pending.values())
 
     @cached_property
-    def _related(self) -> dict:
-        """The records that waiting values of relations (a school) point to, one query each."""
-        wanted = defaultdict(set)
-        for (target_type, _id, name), line in self.pending.items():
-            model_field = _model_field(target_type, name)
-            if model_field is not None and model_field.is_relation and line.new_value:
-                wanted[model_field.related_model].add(line.new_value)
-        related = {}
-        for model, pks in wanted.items():
-            for record in model._default_manager.filter(pk__in=pks):
-                related[(model, str(record.pk))] = record
-        return related
+    def display(self) -> file_changes.ValueDisplay:
+        """Values written out for the family; the records that waiting values of relations (a
+        school) point to are read at once, one query per model."""
+        waiting = [
+            (file_changes.field_of(target_type, name), line.new_value)
+            for (target_type, _id, name), line in self.pending.items()
+        ]
+        return file_changes.ValueDisplay(file_changes.FAMILY, waiting)
 
     def withdraw_url(self, request_id) -> str:
         return self.url("withdraw_change", request_id)
@@ -209,14 +154,12 @@ class FamilyFile:
             row = FieldRow(
                 name=name,
                 label=capfirst(model_field.verbose_name),
-                value=display_value(model_field, current, self._related),
+                value=self.display.value(model_field, current),
             )
             line = self.pending.get((target_type, key_id, name))
             if line is not None:
                 row.pending = True
-                row.pending_value = display_value(
-                    model_field, from_text(model_field, line.new_value), self._related
-                )
+                row.pending_value = self.display.text(model_field, line.new_value)
                 row.withdraw_url = self.withdraw_url(line.request_id)
                 row.withdraw_label = _("Withdraw the change of %(field)s") % {
                     "field": model_field.verbose_name
@@ -246,11 +189,7 @@ class FamilyFile:
                 FieldRow(
                     name=name,
                     label=capfirst(model._meta.get_field(name).verbose_name),
-                    value=display_value(
-                        model._meta.get_field(name),
-                        from_text(model._meta.get_field(name), values[name]),
-                        self._related,
-                    ),
+                    value=self.display.text(model._meta.get_field(name), values[name]),
                 )
                 for name in self.visible(target_type)
                 if name in values
@@ -298,13 +237,6 @@ class FamilyFile:
         if target_type == "contact":
             return self.url("child_file", record.child_id) + f"#wfp-contact-{record.pk}"
         return self.url("child_file", record.pk) + "#wfp-child-general"
-
-
-def _model_field(target_type: str, name: str):
-    try:
-        return model_for(target_type)._meta.get_field(name)
-    except FieldDoesNotExist:
-        return None
 
 
 def _family_route(view):
@@ -417,10 +349,7 @@ def _guardian_sections(files: FamilyFile, guardian) -> list[dict]:
 def child_file(files: FamilyFile, child_id):
     """One child: general information, consents, health information, contacts, photo."""
     child = _child(files, child_id, Child.objects.select_related("establishment", "health"))
-    try:
-        health = child.health
-    except ObjectDoesNotExist:
-        health = ChildHealth(child=child)
+    health = child.health_or_defaults()
     contacts = list(AuthorisedContact.objects.filter(child=child).order_by("pk"))
     can_change_contact = files.can_change("contact")
     photo_line = files.pending.get(("child", child.pk, PHOTO_FIELD))

@@ -92,10 +92,9 @@ class FamilyPages:
 
 def account_family(request, context, family_id) -> Family:
     """The account's family ``family_id``, on this site's town when the site has one, or 404."""
-    families = Family.objects.for_account(request.user)
-    if context["municipality"] is not None:
-        families = families.filter(municipality=context["municipality"])
-    family = families.select_related("municipality").filter(pk=family_id).first()
+    family = Family.objects.select_related("municipality").account_family(
+        request.user, family_id, municipality=context["municipality"]
+    )
     if family is None:
         raise Http404
     return family

@@ -141,9 +141,7 @@ def families_for_dashboard(user, municipality=None):
     children = Child.objects.select_related("establishment").prefetch_related(
         Prefetch("enrolments", queryset=enrolments, to_attr="current_enrolments")
     )
-    families = Family.objects.for_account(user)
-    if municipality is not None:
-        families = families.filter(municipality=municipality)
+    families = Family.objects.for_account(user).on_portal(municipality)
     return families.select_related("municipality").prefetch_related(
         Prefetch("guardians", queryset=Guardian.objects.order_by("pk")),
         Prefetch("children", queryset=children),

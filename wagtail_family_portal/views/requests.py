@@ -15,32 +15,20 @@ request or line that is not the family's, is a 404. Nothing here changes a reque
 """
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.contrib import messages
-from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import InvalidPage, Paginator
-from django.db.models import Exists, Max, Min, OuterRef, Q, Subquery
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.utils.text import capfirst
 from django.utils.translation import gettext, ngettext
 
 from ..http import request_site
-from ..models import (
-    AuthorisedContact,
-    BookingLine,
-    Child,
-    FamilyFileRules,
-    FileChange,
-    Guardian,
-    Request,
-)
-from ..services import bookings
+from ..models import BookingLine, FamilyFileRules, FileChange, Request
+from ..services import bookings, file_changes
 from ..services import requests as request_reads
-from .family_file import display_value, from_text
-from .family_forms import PHOTO_FIELD, model_for
+from .family_forms import PHOTO_FIELD
 from .family_pages import FamilyPages, checked_ids, family_route, only
 from .portal import new_messages_label
 from .request_forms import RequestFilterForm, WithdrawForm
@@ -81,19 +69,6 @@ class RequestRow:
         return new_messages_label(self.unread) if self.unread else ""
 
 
-def _about_child(child_id: int):
-    """Requests about one child: its days, and the changes to its record, health information
-    and authorised contacts."""
-    lines = BookingLine.objects.filter(request=OuterRef("pk"), child_id=child_id)
-    contacts = AuthorisedContact.objects.filter(child_id=child_id).values("pk")
-    changes = FileChange.objects.filter(request=OuterRef("pk")).filter(
-        Q(target_type__in=[Target.CHILD, Target.HEALTH], target_id=child_id)
-        | Q(target_type=Target.CONTACT, operation=Change.ADD, target_id=child_id)
-        | (Q(target_type=Target.CONTACT, target_id__in=contacts) & ~Q(operation=Change.ADD))
-    )
-    return Exists(lines) | Exists(changes)
-
-
 @family_route
 def requests_list(pages: FamilyPages):
     """Every request of the family, newest first, filtered by child, type and state."""
@@ -106,15 +81,14 @@ def requests_list(pages: FamilyPages):
     form = RequestFilterForm(request.GET, children=children)
     if not form.is_valid():
         raise Http404
-    queryset = Request.objects.filter(family=pages.family).order_by("-created_at", "-pk")
     child_id = form.cleaned_data["enfant"]
     topic, state = form.cleaned_data["type"], form.cleaned_data["etat"]
-    if child_id:
-        queryset = queryset.filter(_about_child(child_id))
-    if topic:
-        queryset = queryset.filter(topic=topic)
-    if state:
-        queryset = queryset.filter(state=state)
+    queryset = request_reads.family_requests(
+        pages.family,
+        child_ids=[child_id] if child_id else None,
+        topics=[topic] if topic else None,
+        states=[state] if state else None,
+    )
     paginator = Paginator(queryset, REQUESTS_PER_PAGE)
     try:
         page = paginator.page(request.GET.get("page") or 1)
@@ -148,64 +122,39 @@ def requests_list(pages: FamilyPages):
 
 
 def _request_rows(pages, requests, children) -> list[RequestRow]:
-    """Each request with its child, activity, first and last day and unread messages: three
-    queries for the page, whatever its size."""
+    """Each request with its children, activity, first and last day and unread messages: three
+    queries for the page (``services.requests.summaries``: two), whatever its size."""
     if not requests:
         return []
     ids = [item.pk for item in requests]
     names = {child.pk: child.first_name for child in children}
-    days = {}
-    for summary in (
-        BookingLine.objects.filter(request_id__in=ids)
-        .order_by()
-        .values("request_id", "child_id", "activity__name", "activity__establishment__name")
-        .annotate(first_day=Min("date"), last_day=Max("date"))
-    ):
-        days.setdefault(summary["request_id"], summary)
-    changed = _changed_children(ids, names)
+    summaries = request_reads.summaries(ids)
     unread = request_reads.unread_counts(pages.request.user, ids)
     rows = []
     for item in requests:
+        summary = summaries[item.pk]
         row = RequestRow(
             item,
             pages.url("request_detail", item.pk),
-            children=changed.get(item.pk, []),
+            children=_child_names(summary.child_ids, names),
+            first_day=summary.first_day,
+            last_day=summary.last_day,
             unread=unread.get(item.pk, 0),
         )
-        summary = days.get(item.pk)
-        if summary:
-            row.children = [names.get(summary["child_id"], "")]
-            row.activity = summary["activity__name"]
-            row.establishment = summary["activity__establishment__name"]
-            row.first_day, row.last_day = summary["first_day"], summary["last_day"]
+        if summary.activities:
+            row.activity = summary.activities[0].name
+            row.establishment = summary.activities[0].establishment
         rows.append(row)
     return rows
 
 
-def _changed_children(request_ids, names: dict) -> dict[int, list[str]]:
-    """The children whose record, health information or contacts each change is about: one
-    query (a contact's child read in it)."""
-    contact_child = (
-        AuthorisedContact.objects.filter(pk=OuterRef("target_id")).order_by().values("child_id")
-    )
-    lines = (
-        FileChange.objects.filter(
-            request_id__in=request_ids,
-            target_type__in=[Target.CHILD, Target.HEALTH, Target.CONTACT],
-        )
-        .annotate(contact_child=Subquery(contact_child[:1]))
-        .order_by("pk")
-        .values_list("request_id", "target_type", "target_id", "operation", "contact_child")
-    )
-    found = defaultdict(list)
-    for request_id, target_type, target_id, operation, contact_child_id in lines:
-        if target_type == Target.CHILD and operation == Change.ADD:
-            continue  # a child to add: not one of the family's yet
-        if target_type == Target.CONTACT and operation != Change.ADD:
-            target_id = contact_child_id
-        name = names.get(target_id)
-        if name and name not in found[request_id]:
-            found[request_id].append(name)
+def _child_names(child_ids, names: dict) -> list[str]:
+    """The first names of the family's children among ``child_ids``, each once."""
+    found = []
+    for child_id in child_ids:
+        name = names.get(child_id)
+        if name and name not in found:
+            found.append(name)
     return found
 
 
@@ -339,8 +288,9 @@ def _file_change_detail(pages: FamilyPages, item: Request):
 
 
 class FileChangeRows:
-    """The lines of a change as the family file pages show them: the fields the site's rules
-    hide are left out, an IBAN is masked, choices and dates are written out.
+    """The lines of a change as the family file pages show them: what the family may see of
+    each (``file_changes.family_line``: the fields the site's rules hide left out, an IBAN
+    masked), written out for it (``file_changes.ValueDisplay``).
 
     Reads the records the lines name, and those their values point to (a school), one query
     per kind of record.
@@ -350,14 +300,22 @@ class FileChangeRows:
         self.pages = pages
         self.lines = lines
         self.rules = FamilyFileRules.rules_for(request_site(pages.request))
-        self.names = self._record_names()
-        self.related = self._related()
+        self.records = file_changes.line_records(
+            pages.family,
+            [(line.target_type, line.target_id) for line in lines if line.operation != Change.ADD],
+        )
+        self.display = file_changes.ValueDisplay(
+            file_changes.FAMILY, file_changes.asked_values(lines)
+        )
 
     def rows(self) -> list[ChangeRow]:
         rows = []
         for line in self.lines:
+            seen = file_changes.family_line(line, self.rules)
+            if seen is None:
+                continue
             if line.operation == Change.ADD:
-                rows += self.addition(line)
+                rows += self.addition(seen)
             elif line.operation == Change.REMOVE:
                 rows.append(
                     ChangeRow(
@@ -365,12 +323,9 @@ class FileChangeRows:
                         operation=capfirst(line.get_operation_display()),
                     )
                 )
-            elif line.field in self.visible(line.target_type):
-                rows.append(self.update(line))
+            else:
+                rows.append(self.update(seen))
         return rows
-
-    def visible(self, target_type: str) -> list[str]:
-        return self.rules.visible_fields(target_type)
 
     def record(self, line) -> str:
         kind = capfirst(line.get_target_type_display())
@@ -378,17 +333,17 @@ class FileChangeRows:
             return gettext("%(name)s family") % {"name": self.pages.family.name}
         if line.operation == Change.ADD:
             return kind
-        name = self.names.get((_record_model(line.target_type), line.target_id))
+        record = self.records.get((line.target_type, line.target_id))
+        name = file_changes.record_name(record) if record is not None else ""
         return f"{kind} – {name}" if name else kind
 
-    def update(self, line) -> ChangeRow:
-        model_field = _model_field(line.target_type, line.field)
+    def update(self, seen) -> ChangeRow:
+        line = seen.line
+        model_field = file_changes.field_of(line.target_type, line.field)
         if line.field == PHOTO_FIELD:
             value = gettext("A new photo")
-        elif model_field is None:
-            value = str(line.new_value or "")
         else:
-            value = display_value(model_field, from_text(model_field, line.new_value), self.related)
+            value = self.display.text(model_field, seen.new_value)
         return ChangeRow(
             record=self.record(line),
             operation=capfirst(line.get_operation_display()),
@@ -396,14 +351,15 @@ class FileChangeRows:
             value=value,
         )
 
-    def addition(self, line) -> list[ChangeRow]:
-        values = line.new_value if isinstance(line.new_value, dict) else {}
+    def addition(self, seen) -> list[ChangeRow]:
+        line = seen.line
+        values = seen.new_value if isinstance(seen.new_value, dict) else {}
         rows = []
-        for name in self.visible(line.target_type):
-            model_field = _model_field(line.target_type, name)
+        for name in self.rules.visible_fields(line.target_type):
+            model_field = file_changes.field_of(line.target_type, name)
             if model_field is None or name not in values:
                 continue
-            value = display_value(model_field, from_text(model_field, values[name]), self.related)
+            value = self.display.text(model_field, values[name])
             if value:
                 rows.append(
                     ChangeRow(
@@ -414,59 +370,3 @@ class FileChangeRows:
                     )
                 )
         return rows
-
-    def _record_names(self) -> dict:
-        """The names of the family's records the lines change, by (model, id)."""
-        wanted = defaultdict(set)
-        for line in self.lines:
-            model = _record_model(line.target_type)
-            if line.operation != Change.ADD and model is not None and line.target_id:
-                wanted[model].add(line.target_id)
-        family = self.pages.family
-        scoped = {
-            Guardian: Guardian.objects.filter(family=family),
-            Child: Child.objects.filter(family=family),
-            AuthorisedContact: AuthorisedContact.objects.filter(child__family=family),
-        }
-        return {
-            (model, record.pk): str(record)
-            for model, pks in wanted.items()
-            for record in scoped[model].filter(pk__in=pks)
-        }
-
-    def _related(self) -> dict:
-        """The records that values of relations (a school) point to, one query per model."""
-        wanted = defaultdict(set)
-        for line in self.lines:
-            if line.operation == Change.ADD and isinstance(line.new_value, dict):
-                values = line.new_value.items()
-            else:
-                values = [(line.field, line.new_value)]
-            for name, value in values:
-                model_field = _model_field(line.target_type, name)
-                if model_field is not None and model_field.is_relation and value:
-                    wanted[model_field.related_model].add(value)
-        related = {}
-        for model, pks in wanted.items():
-            for record in model._default_manager.filter(pk__in=pks):
-                related[(model, str(record.pk))] = record
-        return related
-
-
-def _record_model(target_type: str):
-    """The model whose name a line shows: a child for its health information."""
-    return {
-        Target.GUARDIAN: Guardian,
-        Target.CHILD: Child,
-        Target.HEALTH: Child,
-        Target.CONTACT: AuthorisedContact,
-    }.get(target_type)
-
-
-def _model_field(target_type: str, name: str):
-    if not name:
-        return None
-    try:
-        return model_for(target_type)._meta.get_field(name)
-    except FieldDoesNotExist:
-        return None

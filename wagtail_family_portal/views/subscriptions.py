@@ -55,11 +55,7 @@ def subscription_list(request, page):
     """The family files linked to the account, whatever their town, and the way to add one."""
     if not request.user.is_authenticated:
         return _login_redirect(request, page)
-    linked = (
-        Subscription.objects.filter(user=request.user)
-        .select_related("family__municipality")
-        .order_by("family__name", "family__pk")
-    )
+    linked = Subscription.objects.for_account(request.user).listed()
     return _render(request, page, "list.html", {"subscriptions": linked})
 
 
