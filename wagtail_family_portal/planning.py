@@ -523,7 +523,8 @@ def _load_child_days(family_id, start, end) -> dict:
 
 
 def _load_places_held(activities, start, end) -> dict[tuple[int, dt.date], int]:
-    """Places held per (activity, date), every family included, for activities with a capacity."""
+    """Places held per (activity, date), every family included, for activities with a capacity:
+    ``services.bookings.capacity.places_taken`` in SQL, from the same ``HOLDS_PLACE``."""
     limited = [activity.pk for activity in activities if activity.capacity is not None]
     if not limited:
         return {}
@@ -607,10 +608,8 @@ class _Planner:
         else:
             return (), None, None, False
         deadline = self._last_moment(activity.id, action, day)
-        full = (
-            action == BOOK
-            and activity.capacity is not None
-            and self.held.get((activity.id, day), 0) >= activity.capacity
+        full = action == BOOK and not bookings.has_room(
+            activity, self.held.get((activity.id, day), 0)
         )
         reason = bookings.refusal(
             state,

@@ -4,7 +4,7 @@ Pages, API and admin call these functions; none of them changes a booking by its
 per domain word:
 
 - ``rules.py`` — can this day be asked: ``refusal``, the deadlines in working days, periods;
-- ``capacity.py`` — locking an activity's days, the places taken;
+- ``capacity.py`` — locking an activity's days, the places taken, ``has_room``;
 - ``requests.py`` — a family's requests: ``preview_days``, ``request_days``, ``withdraw_lines``;
 - ``decisions.py`` — agents' decisions: ``decide_lines``, ``capacity_changed``;
 - ``waiting_list.py`` — the queue and ``promote``;
@@ -14,6 +14,7 @@ The names callers use are imported here: ``from ..services import bookings`` the
 ``bookings.request_days(...)``.
 """
 
+from .capacity import has_room, places_taken
 from .decisions import Decision, capacity_changed, decide_lines
 from .requests import Outcome, preview_days, request_days, withdraw_lines
 from .rules import (
@@ -43,8 +44,10 @@ __all__ = [
     "Skipped",
     "capacity_changed",
     "dates_in_period",
+    "has_room",
     "day_state",
     "decide_lines",
+    "places_taken",
     "preview_days",
     "promote",
     "refusal",

@@ -1,4 +1,4 @@
-"""The places of an activity on a date: locking the day, counting the places taken.
+"""The places of an activity on a date: locking the day, counting the places taken, room left.
 
 Capacity is never exceeded, whatever the concurrency: before counting the places of an activity
 on a date, the transaction locks that ``ActivityDay`` row (``select_for_update``, which
@@ -6,7 +6,10 @@ PostgreSQL honours; SQLite serialises writers anyway), always in date order so t
 transactions cannot wait on each other. Freeing a place needs no lock beyond the same row, and
 promotes the waiting list at once (``waiting_list.py``).
 
-A place is held by a child's day in one of the states of ``HOLDS_PLACE`` (models/bookings.py).
+A place is held by a child's day in one of the states of ``HOLDS_PLACE`` (models/bookings.py);
+a day is full when ``has_room`` says no. The planning counts the same places in SQL, from the
+same ``HOLDS_PLACE`` (``planning._load_places_held``; tests/test_bookings_capacity.py checks that
+the two counts agree on every state of a day).
 """
 
 import datetime as dt
@@ -40,3 +43,12 @@ def places_taken(activity: Activity, dates) -> dict[dt.date, int]:
         .annotate(taken=Count("pk"))
     )
     return {row["date"]: row["taken"] for row in rows}
+
+
+def has_room(activity: Activity, taken: int) -> bool:
+    """Whether one more child fits on a day of ``activity`` where ``taken`` places are held.
+
+    An activity without a capacity has no limit; a day without room is what families and agents
+    call full.
+    """
+    return activity.capacity is None or taken < activity.capacity

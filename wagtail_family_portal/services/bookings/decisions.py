@@ -97,7 +97,7 @@ def decide(lines, *, agent, accept, message, by_agent, activity, notify=True) ->
         placed, queued = [], []
         for line in bookings:
             held = taken.get(line.date, 0)
-            if activity.capacity is None or held < activity.capacity:
+            if capacity.has_room(activity, held):
                 taken[line.date] = held + 1
                 placed.append(line)
             elif activity.waiting_list:

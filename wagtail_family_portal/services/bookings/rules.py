@@ -155,7 +155,7 @@ class Calendar:
             operation,
             last_moment=deadline.last_moment(day, self.is_working_day),
             now=now,
-            full=activity.capacity is not None and self.taken.get(day, 0) >= activity.capacity,
+            full=not capacity.has_room(activity, self.taken.get(day, 0)),
             waiting_list=activity.waiting_list,
             bypass_deadline=bypass_deadline,
         )

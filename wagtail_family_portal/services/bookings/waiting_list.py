@@ -34,8 +34,7 @@ def promote_locked(activity: Activity, dates) -> list[BookingLine]:
     )
     promoted = []
     for row in queue:
-        free = activity.capacity is None or taken.get(row.date, 0) < activity.capacity
-        if not free or row.line is None:
+        if not capacity.has_room(activity, taken.get(row.date, 0)) or row.line is None:
             continue
         taken[row.date] = taken.get(row.date, 0) + 1
         promoted.append(row.line)
