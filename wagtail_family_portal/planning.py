@@ -23,6 +23,7 @@ from .models.families import CHILD_COLOURS, Child, Family, Subscription
 from .models.municipality import Municipality
 from .models.settings import FamilyPortalSettings
 from .services import bookings
+from .services.bookings.waiting_list import ahead_in_queue_sql
 from .validators import HEX_COLOUR_RE
 
 ONE_DAY = dt.timedelta(days=1)
@@ -495,24 +496,20 @@ def _load_closures(municipality_id, activities, start, end) -> list[_LoadedClosu
 
 
 # The days of the family's children, with the request of the line that set each one and, for a
-# day on a waiting list, its rank: 1 + the days queued before it on the same activity and date
-# (by time of queueing, the days without one last, then by id), every family included.
+# day on a waiting list, its rank: 1 + the days ahead of it in the queue of the same activity and
+# date (the order of ``services.bookings.waiting_list``), every family included.
 CHILD_DAYS_SQL = """
     SELECT d.child_id, d.activity_id, d.date, d.state, d.line_id, l.request_id,
            CASE WHEN d.state = %s THEN 1 + (
-               SELECT COUNT(*) FROM {childday} w
+               SELECT COUNT(*) FROM {{childday}} w
                WHERE w.activity_id = d.activity_id AND w.date = d.date AND w.state = %s
-                 AND (w.queued_at < d.queued_at
-                      OR (w.queued_at IS NOT NULL AND d.queued_at IS NULL)
-                      OR ((w.queued_at = d.queued_at
-                           OR (w.queued_at IS NULL AND d.queued_at IS NULL))
-                          AND w.id < d.id))
+                 AND {ahead}
            ) END
-    FROM {childday} d
-    LEFT JOIN {bookingline} l ON l.id = d.line_id
-    WHERE d.child_id IN (SELECT id FROM {child} WHERE family_id = %s)
+    FROM {{childday}} d
+    LEFT JOIN {{bookingline}} l ON l.id = d.line_id
+    WHERE d.child_id IN (SELECT id FROM {{child}} WHERE family_id = %s)
       AND d.date >= %s AND d.date <= %s
-"""
+""".format(ahead=ahead_in_queue_sql("w", "d"))
 
 
 def _load_child_days(family_id, start, end) -> dict:

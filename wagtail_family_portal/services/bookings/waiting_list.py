@@ -3,9 +3,13 @@
 A booking that finds its day full on an activity with a waiting list queues (``decisions.py``);
 the child's day is then ``waiting_list`` with the time it joined the queue (``queued_at``). When
 a place is freed — an accepted absence, more capacity — the first in line gets it at once.
+
+The queue has one order, ``QUEUE_KEYS``: the promotion and the attendance sheet read it as
+``QUEUE_ORDER`` (``queue``), the planning's ranks as SQL (``ahead_in_queue_sql``).
 """
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from ...models import Activity
@@ -13,6 +17,43 @@ from ...models.bookings import BookingLine, ChildDay, DayState
 from . import capacity, transitions
 
 LineState = BookingLine.State
+
+# The order of the queue of one activity on one date: first queued, first served; a day without
+# a time of queueing (the services always write one) after those with one; then the day written
+# first. Each key is (column, whether it may be NULL).
+QUEUE_KEYS = (("queued_at", True), ("id", False))
+QUEUE_ORDER = tuple(
+    F(column).asc(nulls_last=True) if nullable else F(column).asc()
+    for column, nullable in QUEUE_KEYS
+)
+
+
+def queue(activity: Activity, dates):
+    """The days on the waiting list of ``activity`` on ``dates``: date by date, in queue order."""
+    return ChildDay.objects.filter(
+        activity=activity, date__in=dates, state=DayState.WAITING_LIST
+    ).order_by("date", *QUEUE_ORDER)
+
+
+def ahead_in_queue_sql(ahead: str, behind: str) -> str:
+    """The SQL condition "the row aliased ``ahead`` comes before the row aliased ``behind``" in
+    the order of ``QUEUE_KEYS``, both rows on the same activity and date: the planning counts
+    the days ahead of each of a family's days to give its rank, in the query that reads them."""
+
+    def before(keys) -> str:
+        (column, nullable), rest = keys[0], keys[1:]
+        first, second = f"{ahead}.{column}", f"{behind}.{column}"
+        clauses = [f"{first} < {second}"]
+        if nullable:
+            clauses.append(f"({first} IS NOT NULL AND {second} IS NULL)")
+        if rest:
+            same = f"{first} = {second}"
+            if nullable:
+                same = f"({same} OR ({first} IS NULL AND {second} IS NULL))"
+            clauses.append(f"({same} AND {before(rest)})")
+        return "(" + " OR ".join(clauses) + ")"
+
+    return before(QUEUE_KEYS)
 
 
 def promote(activity: Activity, dates) -> list[BookingLine]:
@@ -27,13 +68,8 @@ def promote_locked(activity: Activity, dates) -> list[BookingLine]:
     if activity.capacity is None and not activity.waiting_list:
         return []
     taken = capacity.places_taken(activity, dates)
-    queue = (
-        ChildDay.objects.filter(activity=activity, date__in=dates, state=DayState.WAITING_LIST)
-        .select_related("line")
-        .order_by("date", "queued_at", "pk")
-    )
     promoted = []
-    for row in queue:
+    for row in queue(activity, dates).select_related("line"):
         if not capacity.has_room(activity, taken.get(row.date, 0)) or row.line is None:
             continue
         taken[row.date] = taken.get(row.date, 0) + 1
