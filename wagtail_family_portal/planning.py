@@ -476,17 +476,9 @@ CLOSURES_SQL = """
 
 def _load_closures(municipality_id, activities, start, end) -> list[_LoadedClosure]:
     """The municipality's closures over the range, and far enough before it to count deadlines in
-    working days; with their activities in the same query (one row per closure and activity)."""
-    lookback = max(
-        (
-            max(a.booking_deadline_days, a.absence_deadline_days)
-            for a in activities
-            if a.deadline_working_days
-        ),
-        default=0,
-    )
-    # N working days span at most 7/5·N calendar days, plus the closures in between.
-    since = start - dt.timedelta(days=2 * lookback + 31) if lookback else start
+    working days (``services.bookings.working_day_window``, as the requests read them); with
+    their activities in the same query (one row per closure and activity)."""
+    since = start - bookings.working_day_window(activities)
     closures = {}
     for pk, first, last, label, activity_id in _fetch(CLOSURES_SQL, [municipality_id, end, since]):
         closure = closures.setdefault(pk, _LoadedClosure(first, last, label))

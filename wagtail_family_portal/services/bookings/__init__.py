@@ -27,6 +27,7 @@ from .rules import (
     dates_in_period,
     refusal,
     working_day_checker,
+    working_day_window,
 )
 from .transitions import DAY_STATES, NOTIFIED_STATES, day_state
 from .waiting_list import promote
@@ -54,4 +55,5 @@ __all__ = [
     "request_days",
     "withdraw_lines",
     "working_day_checker",
+    "working_day_window",
 ]

@@ -2,8 +2,9 @@
 
 One rule, ``refusal``, says why a booking or an absence cannot be asked on a day in a given
 state; the requests (``requests.py``) and what the planning offers (``planning.py``) both ask
-it. ``load_calendar`` reads everything needed to judge the days of one child and one activity
-at once, and ``judge`` applies the rule to each day.
+it, and both read the closures over the same ``working_day_window`` to count deadlines in
+working days. ``load_calendar`` reads everything needed to judge the days of one child and one
+activity at once, and ``judge`` applies the rule to each day.
 """
 
 import datetime as dt
@@ -20,6 +21,8 @@ Operation = BookingLine.Operation
 
 # A request covers at most a school year (and a little more for a year that starts late).
 MAX_PERIOD_DAYS = 366
+# The shortest working-day window (``working_day_window``).
+MIN_WINDOW_DAYS = 90
 
 REASONS = {
     "not_enrolled": _("The child is not enrolled in this activity that day."),
@@ -70,6 +73,29 @@ def working_day_checker(days_off) -> Callable[[dt.date], bool]:
     included)."""
     days_off = frozenset(days_off)
     return lambda day: day.weekday() < 5 and day not in days_off
+
+
+def working_day_window(activities) -> dt.timedelta:
+    """How long before the first day judged the closures must be read, so that the deadlines of
+    ``activities`` counted in working days see every day off they pass over.
+
+    N working days span at most 7/5·N calendar days, plus the days off between them: 2N days and
+    a month cover the usual holidays. Never less than ``MIN_WINDOW_DAYS``: a short deadline just
+    after the summer holidays counts back across them (read whole, as they reach into the
+    window) and must see the days off just before them too. Deadlines in calendar days, or of no
+    day, need no closure before the days judged.
+    """
+    longest = max(
+        (
+            max(activity.booking_deadline_days, activity.absence_deadline_days)
+            for activity in activities
+            if activity.deadline_working_days
+        ),
+        default=0,
+    )
+    if not longest:
+        return dt.timedelta(0)
+    return dt.timedelta(days=max(2 * longest + 31, MIN_WINDOW_DAYS))
 
 
 def refusal(
@@ -170,7 +196,7 @@ def load_calendar(child: Child, activity: Activity, first: dt.date, last: dt.dat
     # Working days are counted back from each date: load the closures before the range too.
     closures = (
         Closure.objects.filter(municipality_id=activity.establishment.municipality_id)
-        .overlapping(first - dt.timedelta(days=90), last)
+        .overlapping(first - working_day_window([activity]), last)
         .prefetch_related("activities")
     )
     closed, holidays = set(), set()
