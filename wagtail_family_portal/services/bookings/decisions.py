@@ -87,8 +87,7 @@ def decide(lines, *, agent, accept, message, by_agent, activity, notify=True) ->
     absences = [line for line in lines if line.operation == Operation.ABSENCE]
     if not accept:
         transitions.finish(lines, LineState.REFUSED, agent, message, now, by_agent, notify)
-        transitions.set_days([line for line in bookings], DayState.REFUSED)
-        transitions.set_days([line for line in absences], DayState.BOOKED, keep_line=True)
+        transitions.set_days(lines)
         decision.refused += lines
         return decision
     if bookings:
@@ -105,10 +104,10 @@ def decide(lines, *, agent, accept, message, by_agent, activity, notify=True) ->
             else:
                 decision.failed.append((line, str(REASONS["full"])))
         transitions.finish(placed, LineState.ACCEPTED, agent, message, now, by_agent, notify)
-        transitions.set_days(placed, DayState.BOOKED)
+        transitions.set_days(placed)
         waiting = [line for line in queued if line.state != LineState.WAITING_LIST]
         transitions.finish(waiting, LineState.WAITING_LIST, None, "", now, by_agent, notify)
-        transitions.set_days(waiting, DayState.WAITING_LIST, queued_at=now)
+        transitions.set_days(waiting, queued_at=now)
         decision.accepted += placed
         decision.waiting += queued
         unplaced = [line for line, _reason in decision.failed if line.state == LineState.PENDING]
@@ -118,11 +117,11 @@ def decide(lines, *, agent, accept, message, by_agent, activity, notify=True) ->
             transitions.finish(
                 unplaced, LineState.REFUSED, agent, str(REASONS["full"]), now, by_agent, notify
             )
-            transitions.set_days(unplaced, DayState.REFUSED)
+            transitions.set_days(unplaced)
     if absences:
         capacity.lock_days(activity, [line.date for line in absences])
         transitions.finish(absences, LineState.ACCEPTED, agent, message, now, by_agent, notify)
-        transitions.set_days(absences, DayState.ABSENT)
+        transitions.set_days(absences)
         decision.accepted += absences
         waiting_list.promote_locked(activity, [line.date for line in absences])
     return decision

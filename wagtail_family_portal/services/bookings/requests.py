@@ -17,7 +17,7 @@ from django.utils.translation import ngettext
 
 from ... import clock
 from ...models import Activity, Child, Family, Request, RequestEvent
-from ...models.bookings import BookingLine, DayState
+from ...models.bookings import BookingLine
 from .. import notifications
 from . import capacity, decisions, rules, transitions
 from .rules import BookingError, Skipped
@@ -156,7 +156,7 @@ def request_days(
                     notify=by_agent,
                 )
             else:
-                transitions.set_days(lines, _pending_state(operation))
+                transitions.set_days(lines)
             transitions.refresh_requests([request.pk], user=user if by_agent else None)
             if send_receipt and not by_agent:
                 notifications.request_received(request)
@@ -171,12 +171,6 @@ def request_days(
         ) from None
     request.refresh_from_db()
     return Outcome(request, lines, skipped)
-
-
-def _pending_state(operation: str) -> str:
-    if operation == Operation.BOOKING:
-        return DayState.BOOKING_REQUESTED
-    return DayState.ABSENCE_REQUESTED
 
 
 def _summary(operation, activity, child, count) -> str:
@@ -213,10 +207,7 @@ def withdraw_lines(lines, *, user) -> list[BookingLine]:
                 code="not_pending",
             )
         transitions.finish(locked, LineState.WITHDRAWN, user, "", timezone.now(), False)
-        bookings = [line for line in locked if line.operation == Operation.BOOKING]
-        absences = [line for line in locked if line.operation == Operation.ABSENCE]
-        transitions.clear_days(bookings)
-        transitions.set_days(absences, DayState.BOOKED, keep_line=True)
+        transitions.set_days(locked)
         transitions.refresh_requests(
             {line.request_id for line in locked}, user=user, actor=RequestEvent.Actor.FAMILY
         )

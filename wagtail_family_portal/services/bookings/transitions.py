@@ -3,9 +3,9 @@ state of the child's day, and the state of the request.
 
 Every change of ``requests.py``, ``decisions.py`` and ``waiting_list.py`` goes through these
 functions, in the caller's transaction: ``finish`` gives lines their new state (with one history
-entry each, and the decision in the outbox of the family's digest), ``set_days`` and
-``clear_days`` the state of the children's days, ``refresh_requests`` the state of their
-requests. ``DAY_STATES`` is the one table of the state a line gives its day.
+entry each, and the decision in the outbox of the family's digest), ``set_days`` gives their
+children's days the state ``DAY_STATES`` says — the one table of the state a line gives its
+day —, ``refresh_requests`` the state of their requests.
 """
 
 from collections import defaultdict
@@ -86,8 +86,20 @@ def record(lines, from_state, *, user, by_agent) -> None:
     )
 
 
-def set_days(lines, state, *, queued_at=None, keep_line=False) -> None:
-    """Set the state of the children's days of ``lines`` (one row per child, activity, date)."""
+def set_days(lines, *, queued_at=None) -> None:
+    """Give the children's days of ``lines`` (one row per child, activity, date) the state that
+    each line's state gives them (``DAY_STATES``); a day put on the waiting list queues from
+    ``queued_at``.
+
+    A day back to "enrolled" (a withdrawn booking) has no row: the planning computes it. An
+    absence is only asked on a booked day, so an absence that leaves its day booked (refused,
+    withdrawn) leaves it to the booking line that booked it.
+    """
+    states = {line.pk: DAY_STATES[line.operation, line.state] for line in lines}
+    enrolled = [pk for pk, state in states.items() if state == DayState.ENROLLED]
+    if enrolled:
+        ChildDay.objects.filter(line__in=enrolled).delete()
+    lines = [line for line in lines if states[line.pk] != DayState.ENROLLED]
     if not lines:
         return
     keys = {(line.child_id, line.activity_id, line.date): line for line in lines}
@@ -107,18 +119,12 @@ def set_days(lines, state, *, queued_at=None, keep_line=False) -> None:
             created.append(row)
         else:
             updated.append(row)
-        row.state = state
+        row.state = state = states[line.pk]
         row.queued_at = queued_at if state == DayState.WAITING_LIST else None
-        if not keep_line:
+        if not (line.operation == Operation.ABSENCE and state == DayState.BOOKED):
             row.line = line
     ChildDay.objects.bulk_create(created)
     ChildDay.objects.bulk_update(updated, ["state", "queued_at", "line", "updated_at"])
-
-
-def clear_days(lines) -> None:
-    """The days of withdrawn bookings go back to "enrolled" (no row)."""
-    if lines:
-        ChildDay.objects.filter(line__in=[line.pk for line in lines]).delete()
 
 
 def refresh_requests(request_ids, *, user=None, actor=None, message: str = "") -> None:

@@ -79,10 +79,9 @@ def promote_locked(activity: Activity, dates) -> list[BookingLine]:
     now = timezone.now()
     if activity.booking_mode == Activity.BookingMode.AUTOMATIC:
         transitions.finish(promoted, LineState.ACCEPTED, None, "", now, False, notify=True)
-        transitions.set_days(promoted, DayState.BOOKED)
     else:
         # Proposed to the agents: the line waits for a decision again, its place kept.
         transitions.finish(promoted, LineState.PENDING, None, "", now, False)
-        transitions.set_days(promoted, DayState.BOOKING_REQUESTED)
+    transitions.set_days(promoted)
     transitions.refresh_requests({line.request_id for line in promoted})
     return promoted
