@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 from wagtail_family_portal.models import BookingLine, ChildDay, Request
 from wagtail_family_portal.models.activities import Activity
 from wagtail_family_portal.services import bookings, dossier
+from wagtail_family_portal.services.bookings import capacity
 
 from . import factories
 
@@ -1088,14 +1089,14 @@ def full_thursday(school, stranger_family):
 def fill_while_processing(monkeypatch, activity):
     """Jade's booking commits just before this request locks the activity's days: the moment
     a concurrent request could take the last place (a real race: tests/test_concurrency.py)."""
-    lock = bookings._lock_days
+    lock = capacity.lock_days
 
     def filled_then_lock(locked_activity, dates):
         if not ChildDay.objects.filter(activity=activity, date=THU).exists():
             activity.fill()
         return lock(locked_activity, dates)
 
-    monkeypatch.setattr(bookings, "_lock_days", filled_then_lock)
+    monkeypatch.setattr(capacity, "lock_days", filled_then_lock)
 
 
 def answer_without_ids(response) -> dict:

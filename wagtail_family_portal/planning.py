@@ -23,6 +23,7 @@ from .models.families import CHILD_COLOURS, Child, Family, Subscription
 from .models.municipality import Municipality
 from .models.settings import FamilyPortalSettings
 from .services import bookings
+from .services.bookings.waiting_list import ahead_in_queue_sql
 from .validators import HEX_COLOUR_RE
 
 ONE_DAY = dt.timedelta(days=1)
@@ -476,17 +477,9 @@ CLOSURES_SQL = """
 
 def _load_closures(municipality_id, activities, start, end) -> list[_LoadedClosure]:
     """The municipality's closures over the range, and far enough before it to count deadlines in
-    working days; with their activities in the same query (one row per closure and activity)."""
-    lookback = max(
-        (
-            max(a.booking_deadline_days, a.absence_deadline_days)
-            for a in activities
-            if a.deadline_working_days
-        ),
-        default=0,
-    )
-    # N working days span at most 7/5·N calendar days, plus the closures in between.
-    since = start - dt.timedelta(days=2 * lookback + 31) if lookback else start
+    working days (``services.bookings.working_day_window``, as the requests read them); with
+    their activities in the same query (one row per closure and activity)."""
+    since = start - bookings.working_day_window(activities)
     closures = {}
     for pk, first, last, label, activity_id in _fetch(CLOSURES_SQL, [municipality_id, end, since]):
         closure = closures.setdefault(pk, _LoadedClosure(first, last, label))
@@ -496,24 +489,20 @@ def _load_closures(municipality_id, activities, start, end) -> list[_LoadedClosu
 
 
 # The days of the family's children, with the request of the line that set each one and, for a
-# day on a waiting list, its rank: 1 + the days queued before it on the same activity and date
-# (by time of queueing, the days without one last, then by id), every family included.
+# day on a waiting list, its rank: 1 + the days ahead of it in the queue of the same activity and
+# date (the order of ``services.bookings.waiting_list``), every family included.
 CHILD_DAYS_SQL = """
     SELECT d.child_id, d.activity_id, d.date, d.state, d.line_id, l.request_id,
            CASE WHEN d.state = %s THEN 1 + (
-               SELECT COUNT(*) FROM {childday} w
+               SELECT COUNT(*) FROM {{childday}} w
                WHERE w.activity_id = d.activity_id AND w.date = d.date AND w.state = %s
-                 AND (w.queued_at < d.queued_at
-                      OR (w.queued_at IS NOT NULL AND d.queued_at IS NULL)
-                      OR ((w.queued_at = d.queued_at
-                           OR (w.queued_at IS NULL AND d.queued_at IS NULL))
-                          AND w.id < d.id))
+                 AND {ahead}
            ) END
-    FROM {childday} d
-    LEFT JOIN {bookingline} l ON l.id = d.line_id
-    WHERE d.child_id IN (SELECT id FROM {child} WHERE family_id = %s)
+    FROM {{childday}} d
+    LEFT JOIN {{bookingline}} l ON l.id = d.line_id
+    WHERE d.child_id IN (SELECT id FROM {{child}} WHERE family_id = %s)
       AND d.date >= %s AND d.date <= %s
-"""
+""".format(ahead=ahead_in_queue_sql("w", "d"))
 
 
 def _load_child_days(family_id, start, end) -> dict:
@@ -524,7 +513,8 @@ def _load_child_days(family_id, start, end) -> dict:
 
 
 def _load_places_held(activities, start, end) -> dict[tuple[int, dt.date], int]:
-    """Places held per (activity, date), every family included, for activities with a capacity."""
+    """Places held per (activity, date), every family included, for activities with a capacity:
+    ``services.bookings.capacity.places_taken`` in SQL, from the same ``HOLDS_PLACE``."""
     limited = [activity.pk for activity in activities if activity.capacity is not None]
     if not limited:
         return {}
@@ -608,10 +598,8 @@ class _Planner:
         else:
             return (), None, None, False
         deadline = self._last_moment(activity.id, action, day)
-        full = (
-            action == BOOK
-            and activity.capacity is not None
-            and self.held.get((activity.id, day), 0) >= activity.capacity
+        full = action == BOOK and not bookings.has_room(
+            activity, self.held.get((activity.id, day), 0)
         )
         reason = bookings.refusal(
             state,

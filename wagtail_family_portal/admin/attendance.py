@@ -26,9 +26,10 @@ from wagtail.admin import messages
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from .. import clock
-from ..models import Activity, AuthorisedContact, Child, ChildDay, ChildHealth, DayState
+from ..models import Activity, AuthorisedContact, Child, ChildDay, ChildHealth
 from ..models.bookings import HOLDS_PLACE
 from ..services import attendance
+from ..services.bookings.waiting_list import queue
 from .audit import log_health_viewed, may_view_health
 from .policies import PermissionCheckedMixin
 from .scoping import for_agent
@@ -195,13 +196,7 @@ class AttendanceSheetView(AttendanceView):
         return list(for_agent(queryset, self.request.user))
 
     def waiting_list(self) -> list[ChildDay]:
-        queryset = (
-            ChildDay.objects.filter(
-                activity=self.activity, date=self.day, state=DayState.WAITING_LIST
-            )
-            .select_related("child__family")
-            .order_by("queued_at", "pk")
-        )
+        queryset = queue(self.activity, [self.day]).select_related("child__family")
         return list(for_agent(queryset, self.request.user))
 
     def rows(self, form: PresenceForm | None) -> list[SheetRow]:

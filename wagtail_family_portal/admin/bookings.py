@@ -32,7 +32,7 @@ from wagtail.admin.widgets.button import HeaderButton
 
 from ..fields import WEEKDAY_CHOICES
 from ..models import Activity, BookingLine, Child, ChildDay, Enrolment, Family, Request
-from ..models.bookings import HOLDS_PLACE, line_state_label
+from ..models.bookings import line_state_label
 from ..services import bookings
 from .forms import AcceptDecisionForm, RefuseDecisionForm
 from .policies import PermissionCheckedMixin, policy_for
@@ -261,9 +261,7 @@ class BookingLineDetailView(ScopedInspectView):
 
     def places_text(self) -> str:
         line = self.object
-        taken = ChildDay.objects.filter(
-            activity=line.activity, date=line.date, state__in=HOLDS_PLACE
-        ).count()
+        taken = bookings.places_taken(line.activity, [line.date]).get(line.date, 0)
         if line.activity.capacity is None:
             return gettext("%(taken)d taken (no limit)") % {"taken": taken}
         return gettext("%(taken)d taken of %(capacity)d") % {
