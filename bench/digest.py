@@ -186,7 +186,7 @@ def report(results: dict, args) -> None:
         ["  of which SQL", split["collect_sql_s"], ""],
         ["deliver: e-mails rendered, handed to locmem, marked sent", split["deliver_s"], ""],
         ["  notices_of: its query, the notices' objects", split["notices_of_s"], ""],
-        ["  rendering (_DigestWriter.email)", split["render_s"], split["renders"]],
+        ["  rendering (DigestWriter.email)", split["render_s"], split["renders"]],
         ["  backend (RenderedEmail.send → locmem)", split["send_s"], split["sends"]],
         ['  QuerySet.update, ORM + SQL: claims, "sent" marks', split["update_s"], split["updates"]],
         ['    of which SQL of the "sent" marks', split["sent_sql_s"], split["sent_updates"]],
@@ -512,22 +512,16 @@ def instrumented_run(store, args, *, traced: bool) -> dict:
     from django.db.models.query import QuerySet
 
     from wagtail_family_portal.emails import rendering
+    from wagtail_family_portal.emails.digest import DigestWriter
     from wagtail_family_portal.services import notifications
+    from wagtail_family_portal.services.notifications import digests
 
     probe = Probe(traced)
     patches = [
-        (notifications, "_collect_batch", probe.batch("collect", notifications._collect_batch)),
-        (notifications, "_deliver_batch", probe.batch("deliver", notifications._deliver_batch)),
-        (
-            notifications._DigestWriter,
-            "notices_of",
-            probe.timer("notices_of", notifications._DigestWriter.notices_of),
-        ),
-        (
-            notifications._DigestWriter,
-            "email",
-            probe.timer("render", notifications._DigestWriter.email),
-        ),
+        (digests, "_collect_batch", probe.batch("collect", digests._collect_batch)),
+        (digests, "_deliver_batch", probe.batch("deliver", digests._deliver_batch)),
+        (digests, "_notices_of", probe.timer("notices_of", digests._notices_of)),
+        (DigestWriter, "email", probe.timer("render", DigestWriter.email)),
         (rendering.RenderedEmail, "send", probe.timer("send", rendering.RenderedEmail.send)),
         (QuerySet, "update", probe.timer("update", QuerySet.update)),
     ]

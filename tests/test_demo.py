@@ -359,7 +359,7 @@ def test_another_port_moves_the_site_and_the_printed_addresses(loaded):
 
 def test_the_receipt_links_point_to_the_demo_address(loaded):
     from wagtail_family_portal.models import Request
-    from wagtail_family_portal.services.receipts import receipt_email
+    from wagtail_family_portal.services.notifications import receipt_email
 
     waiting = Request.objects.get(family__name="Martin", kind="booking", state="pending")
 

@@ -16,6 +16,7 @@ from wagtail_family_portal.models.activities import Activity
 from wagtail_family_portal.models.notifications import DecisionNotice, DigestDelivery
 from wagtail_family_portal.services import bookings, dossier, notifications
 from wagtail_family_portal.services import requests as requests_service
+from wagtail_family_portal.services.notifications import digests
 
 from . import factories
 
@@ -471,7 +472,7 @@ def test_a_run_killed_half_way_and_run_again_mails_every_decision_once(
 
 
 def test_a_run_killed_while_gathering_leaves_no_decision_behind(five_families, site, monkeypatch):
-    real = notifications._collect_batch
+    real = digests._collect_batch
     calls = []
 
     def dies_on_the_second_batch(*args, **kwargs):
@@ -480,12 +481,12 @@ def test_a_run_killed_while_gathering_leaves_no_decision_behind(five_families, s
             raise SystemExit("killed")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(notifications, "_collect_batch", dies_on_the_second_batch)
+    monkeypatch.setattr(digests, "_collect_batch", dies_on_the_second_batch)
     slot = paris(2026, 12, 3, 13, 0)
     with pytest.raises(SystemExit):
         notifications.run_digests(site, now=slot, batch_size=2)
     assert DecisionNotice.objects.filter(slot=slot).count() == 2
-    monkeypatch.setattr(notifications, "_collect_batch", real)
+    monkeypatch.setattr(digests, "_collect_batch", real)
 
     notifications.run_digests(site, now=slot + dt.timedelta(minutes=1), batch_size=2)
 

@@ -95,7 +95,7 @@ def send_password_reset_email(user_id, site_id, portal_url, reset_url, language=
 
 def send_receipt_email(request_id, language=None):
     """The receipt of a request ("Accusé d'enregistrement électronique") to its author."""
-    from .services.receipts import receipt_email
+    from .services.notifications import receipt_email
 
     with translation.override(language):
         email = receipt_email(request_id)

@@ -230,7 +230,7 @@ def sync_purge_schedule(now=None):
     again changes nothing. Answers a ``notifications.ScheduleSync`` naming the schedule."""
     from django_q.models import Schedule
 
-    from .notifications import ScheduleSync, next_at, portal_time_zone
+    from .notifications import ScheduleSync, next_at
 
     result = ScheduleSync()
     wanted = {"func": PURGE_TASK, "schedule_type": Schedule.DAILY, "repeats": -1}
@@ -239,7 +239,7 @@ def sync_purge_schedule(now=None):
         if schedule is None:
             Schedule.objects.create(
                 name=PURGE_SCHEDULE,
-                next_run=next_at(PURGE_TIME, now or timezone.now(), portal_time_zone()),
+                next_run=next_at(PURGE_TIME, now or timezone.now(), conf.time_zone()),
                 **wanted,
             )
             result.created.append(PURGE_SCHEDULE)
@@ -248,7 +248,7 @@ def sync_purge_schedule(now=None):
         ):
             for name, value in wanted.items():
                 setattr(schedule, name, value)
-            schedule.next_run = next_at(PURGE_TIME, now or timezone.now(), portal_time_zone())
+            schedule.next_run = next_at(PURGE_TIME, now or timezone.now(), conf.time_zone())
             schedule.save()
             result.updated.append(PURGE_SCHEDULE)
         else:

@@ -3,7 +3,8 @@ and the nightly purge of the subscriber-code attempts."""
 
 from django.core.management.base import BaseCommand
 
-from ...services.notifications import portal_time_zone, sync_schedules
+from ... import conf
+from ...services.notifications import sync_schedules
 from ...services.subscriptions import sync_purge_schedule
 
 
@@ -40,11 +41,11 @@ class Command(BaseCommand):
         ):
             for name in names:
                 self.stdout.write(self.style.SUCCESS(f"Purge of old attempts: {label}: {name}"))
-        if str(Conf.TIME_ZONE) != str(portal_time_zone()):
+        if str(Conf.TIME_ZONE) != str(conf.time_zone()):
             self.stdout.write(
                 self.style.WARNING(
                     f"The django-q2 cluster counts days in {Conf.TIME_ZONE}, the digests' times "
-                    f"are in {portal_time_zone()}: each run sets the next one again, but a run "
+                    f"are in {conf.time_zone()}: each run sets the next one again, but a run "
                     "may come an hour early or late on the day the clocks change."
                 )
             )

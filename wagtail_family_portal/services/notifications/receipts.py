@@ -1,23 +1,36 @@
 """The receipt of a request ("Accusé d'enregistrement électronique"), built from the database.
 
 One e-mail per request, to the account that submitted it: what was asked, when, and whether it
-waits for the service or (an automatic activity) is already decided.
+waits for the service or (an automatic activity) is already decided. ``request_received()``
+queues it once the request is saved; the worker (``tasks.send_receipt_email``) builds it with
+``receipt_email()``.
 """
 
-from django.utils import formats
+from django.db import transaction
+from django.utils import formats, translation
 from django.utils.translation import gettext, ngettext
 
-from ..emails import kinds
-from ..emails.rendering import (
+from ... import clock
+from ...emails import kinds
+from ...emails.rendering import (
     EmailRenderer,
     Table,
     account_values,
     days_headers,
     email_address,
 )
-from ..models import FamilyPortalPage, Request
-from ..models.bookings import BookingLine
-from .notifications import portal_time_zone
+from ...models import FamilyPortalPage, Request
+from ...models.bookings import BookingLine
+
+
+def request_received(request) -> None:
+    """Queue the receipt e-mail of ``request`` once the transaction that saved it commits."""
+    from django_q.tasks import async_task
+
+    args = (request.pk, translation.get_language())
+    transaction.on_commit(
+        lambda: async_task("wagtail_family_portal.tasks.send_receipt_email", *args)
+    )
 
 
 def _summary(request, lines, activity, date, time) -> str:
@@ -120,7 +133,7 @@ def receipt_email(request_id):
         return None
     site = request.family.municipality.site
     lines = list(request.booking_lines.select_related("child", "activity").order_by("date", "pk"))
-    moment = request.created_at.astimezone(portal_time_zone())
+    moment = clock.to_local(request.created_at)
     date = formats.date_format(moment.date(), "d/m/Y")
     time = moment.strftime("%H:%M")
     activity = lines[0].activity.name if lines else ""
