@@ -1043,6 +1043,22 @@ def test_the_feed_holds_the_booked_days_only(
     )
 
 
+def test_the_feed_keeps_the_towns_hours_when_the_host_runs_on_another_time_zone(
+    client, settings, portal_page, family, lea, canteen, parent, agent
+):
+    # The host's TIME_ZONE is not the town's: the canteen still starts at 11:45 in Paris.
+    settings.TIME_ZONE = "UTC"
+    booked(family, lea, canteen, [MON], parent, agent)
+    token = family.regenerate_calendar_token()
+
+    calendar = icalendar.Calendar.from_ical(client.get(feed_path(token)).content)
+
+    (event,) = calendar.walk("VEVENT")
+    start = event.decoded("dtstart")
+    assert (start.time(), str(start.tzinfo)) == (dt.time(11, 45), "Europe/Paris")
+    assert str(calendar["x-wr-timezone"]) == "Europe/Paris"
+
+
 def test_the_feed_also_answers_at_an_address_ending_in_ics(
     client, portal_page, family, lea, canteen, parent, agent
 ):

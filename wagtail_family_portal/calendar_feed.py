@@ -12,14 +12,13 @@ as the planning shows them closed.
 """
 
 import datetime as dt
-import zoneinfo
 from collections import defaultdict
 
 import icalendar
-from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from . import conf
 from .models import ChildDay, Closure, DayState
 
 CONTENT_TYPE = "text/calendar; charset=utf-8"
@@ -94,14 +93,15 @@ def event_uid(row) -> str:
 
 def family_calendar(family, *, today: dt.date) -> bytes:
     """The feed of ``family`` around ``today``, as the bytes of an iCalendar file."""
-    zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    # The activities' hours are the town's (conf.time_zone), whatever the host's TIME_ZONE.
+    zone = conf.time_zone()
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
     calendar.add("x-wr-calname", gettext("%(town)s – planning") % {"town": family.municipality})
-    calendar.add("x-wr-timezone", settings.TIME_ZONE)
+    calendar.add("x-wr-timezone", zone.key)
     calendar.add("refresh-interval", dt.timedelta(hours=1), parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", "PT1H")
     start = today - dt.timedelta(days=PAST_DAYS)

@@ -23,10 +23,11 @@ from decimal import Decimal
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
-from django.utils import formats, timezone
+from django.utils import formats
 from django.utils.text import capfirst
 from django.utils.translation import pgettext
 
+from .. import clock
 from ..models import AuthorisedContact, Child, ChildHealth, Guardian
 from ..models.requests import FileChange
 from ..validators import mask_iban
@@ -198,7 +199,7 @@ class ValueDisplay:
             label = str(dict(model_field.flatchoices).get(value, value))
             return capfirst(label) if self.audience.capitalised else label
         if isinstance(value, dt.datetime):
-            local = timezone.localtime(value) if timezone.is_aware(value) else value
+            local = clock.to_local(value)
             return formats.date_format(local, "SHORT_DATETIME_FORMAT")
         if isinstance(value, dt.date):
             return formats.date_format(value, "SHORT_DATE_FORMAT")
