@@ -46,7 +46,7 @@ class PlanningChildSerializer(serializers.Serializer):
 class PlanningActivitySerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
-    short_code = serializers.CharField()
+    short_code = serializers.CharField(allow_blank=True)  # blank when the activity has none
     establishment = serializers.CharField()
     start_time = serializers.CharField(help_text=_("HH:MM"))
     end_time = serializers.CharField(help_text=_("HH:MM"))
