@@ -40,9 +40,6 @@ LineState = BookingLine.State
 
 DATES_OR_PERIOD = _("Send either dates, or start, end and weekdays.")
 
-# The lines a family may still withdraw.
-WAITING = (LineState.PENDING, LineState.WAITING_LIST)
-
 
 # Body
 

@@ -27,6 +27,8 @@ INVALID_DATE = _("“%(value)s” is not a date written as YYYY-MM-DD.")
 NO_DAY = _("Choose at least one day.")
 AT_MOST_A_YEAR = _("A request covers at most one school year.")
 CHOOSE_WEEKDAYS = _("Choose at least one weekday (0 = Monday to 6).")
+# How the schema describes an IdListField of the query string: IDS_HELP.format(name).
+IDS_HELP = "Ids, repeated (?{0}=1&{0}=2) or separated by commas (?{0}=1,2)."
 
 
 def check_in_range(day: dt.date) -> dt.date:

@@ -16,8 +16,8 @@ from ..openapi import extend_schema
 from ..responses import ERROR_401, ERROR_429
 from ..scoping import AccountScopedMixin
 from ..serializers.common import ErrorSerializer
+from ..serializers.fields import IDS_HELP
 from ..serializers.planning import MAX_PLANNING_DAYS, PlanningQuerySerializer, PlanningSerializer
-from .requests import IDS_HELP
 
 
 def planning_range(data, today: dt.date) -> tuple[dt.date, dt.date]:

@@ -18,7 +18,7 @@ from rest_framework import status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
-from ...models import FamilyFileRules, Request
+from ...models import BookingLine, FamilyFileRules, Request
 from ...services import bookings, dossier
 from ...services import requests as requests_service
 from ..base import FamilyPortalAPIView, FamilyPortalGenericAPIView
@@ -33,7 +33,6 @@ from ..responses import (
 )
 from ..scoping import AccountScopedMixin
 from ..serializers.bookings import (
-    WAITING,
     BookingRequestSerializer,
     ConfirmSkippedSerializer,
     CreatedBookingRequestSerializer,
@@ -42,6 +41,7 @@ from ..serializers.bookings import (
     skipped_data,
 )
 from ..serializers.common import ErrorSerializer
+from ..serializers.fields import IDS_HELP
 from ..serializers.file_changes import RequestSerializer
 from ..serializers.requests import (
     RequestListQuerySerializer,
@@ -50,7 +50,6 @@ from ..serializers.requests import (
     request_summaries,
 )
 
-IDS_HELP = "Ids, repeated (?{0}=1&{0}=2) or separated by commas (?{0}=1,2)."
 ANY_REQUEST = PolymorphicProxySerializer(
     component_name="AnyRequest",
     serializers={
@@ -63,6 +62,8 @@ ANY_REQUEST = PolymorphicProxySerializer(
 NOTHING_WAITING = _("Nothing in this request is still waiting: it cannot be withdrawn.")
 UNKNOWN_LINES = _("These days are not days of this request.")
 WITHDRAWN_WHOLE = _("A change to the family file is withdrawn as a whole: send no lines.")
+# The lines of a request a family withdraws when it names none.
+WAITING = (BookingLine.State.PENDING, BookingLine.State.WAITING_LIST)
 
 
 class RequestAnswerMixin(AccountScopedMixin):
