@@ -22,9 +22,6 @@ from .exceptions import exception_handler
 from .openapi import FamilyPortalAutoSchema
 from .parsers import JSONParser, check_query_dict
 
-# The largest id a database's integer column holds: an id sent above it is invalid input.
-MAX_ID = 2**63 - 1
-
 # DRF's defaults, whatever the host's REST_FRAMEWORK says (a non-empty dict: an empty one would
 # make APISettings read REST_FRAMEWORK after all).
 API_SETTINGS = APISettings(user_settings={"URL_FORMAT_OVERRIDE": "format"})

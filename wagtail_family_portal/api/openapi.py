@@ -26,7 +26,8 @@ from rest_framework.permissions import IsAuthenticated
 
 from ..models.bookings import BookingLine, DayState
 from ..models.requests import FileChange, Request
-from .serializers import ACTIVATION_ERROR_CODES, ErrorSerializer
+from .serializers.accounts import ACTIVATION_ERROR_CODES
+from .serializers.common import ErrorSerializer
 
 # Enum components, by name: the value and label of each choice.
 NAMED_ENUMS: dict[str, list[tuple[str, str]]] = {

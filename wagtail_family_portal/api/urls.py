@@ -4,7 +4,8 @@ import re
 
 from django.urls import path, re_path, register_converter
 
-from . import booking_views, docs, family_views, views
+from . import docs
+from .views import accounts, auth, family_file, planning, requests, unknown
 
 
 class IdConverter:
@@ -26,42 +27,42 @@ app_name = "wagtail_family_portal_api"
 ASSET_NAMES = "|".join(re.escape(name) for name in docs.SWAGGER_UI_ASSETS)
 
 urlpatterns = [
-    path("auth/token/", views.TokenView.as_view(), name="auth-token"),
-    path("auth/signup/", views.SignUpView.as_view(), name="auth-signup"),
-    path("auth/activate/", views.ActivateView.as_view(), name="auth-activate"),
+    path("auth/token/", auth.TokenView.as_view(), name="auth-token"),
+    path("auth/signup/", auth.SignUpView.as_view(), name="auth-signup"),
+    path("auth/activate/", auth.ActivateView.as_view(), name="auth-activate"),
     path(
         "auth/activate/resend/",
-        views.ResendActivationView.as_view(),
+        auth.ResendActivationView.as_view(),
         name="auth-activate-resend",
     ),
-    path("me/", views.MeView.as_view(), name="me"),
-    path("me/notifications/", views.NotificationsView.as_view(), name="me-notifications"),
-    path("subscriptions/", views.SubscriptionsView.as_view(), name="subscriptions"),
-    path("families/<wfp_id:family_id>/", family_views.FamilyFileView.as_view(), name="family"),
+    path("me/", accounts.MeView.as_view(), name="me"),
+    path("me/notifications/", accounts.NotificationsView.as_view(), name="me-notifications"),
+    path("subscriptions/", accounts.SubscriptionsView.as_view(), name="subscriptions"),
+    path("families/<wfp_id:family_id>/", family_file.FamilyFileView.as_view(), name="family"),
     path(
         "families/<wfp_id:family_id>/changes/",
-        family_views.FamilyChangesView.as_view(),
+        family_file.FamilyChangesView.as_view(),
         name="family-changes",
     ),
     path(
         "families/<wfp_id:family_id>/children/<wfp_id:child_id>/photo/",
-        family_views.ChildPhotoView.as_view(),
+        family_file.ChildPhotoView.as_view(),
         name="family-child-photo",
     ),
     path(
         "families/<wfp_id:family_id>/planning/",
-        booking_views.PlanningView.as_view(),
+        planning.PlanningView.as_view(),
         name="family-planning",
     ),
     path(
         "families/<wfp_id:family_id>/requests/",
-        booking_views.FamilyRequestsView.as_view(),
+        requests.FamilyRequestsView.as_view(),
         name="family-requests",
     ),
-    path("requests/<wfp_id:id>/", family_views.RequestDetailView.as_view(), name="request"),
+    path("requests/<wfp_id:id>/", requests.RequestDetailView.as_view(), name="request"),
     path(
         "requests/<wfp_id:id>/withdraw/",
-        family_views.RequestWithdrawView.as_view(),
+        requests.RequestWithdrawView.as_view(),
         name="request-withdraw",
     ),
     # The schema and its docs are public and do not depend on the host's settings.
@@ -73,5 +74,5 @@ urlpatterns = [
         name="docs-asset",
     ),
     # Last: any other address answers the API's JSON 404.
-    re_path(r"^", views.UnknownAddressView.as_view(), name="unknown"),
+    re_path(r"^", unknown.UnknownAddressView.as_view(), name="unknown"),
 ]

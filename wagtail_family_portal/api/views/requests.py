@@ -1,11 +1,10 @@
-"""API views of the planning and of booking and absence requests.
+"""API views of "Mes demandes": a family's requests and a new booking or absence request, one
+request with its history, and withdrawing it (or some of its days).
 
-Thin: the planning is ``planning.build_planning``'s, every rule and change is
-``services.bookings``'; these views read the query or body, scope ids to the account's
-families (another family's id answers 404, like an unknown one) and shape the answer.
+Thin: every rule and change is ``services.bookings``' or ``services.dossier``'; these views read
+the query or body, scope ids to the account's families (api/scoping.py: another family's id
+answers 404, like an unknown one) and shape the answer.
 """
-
-import datetime as dt
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import (
@@ -19,147 +18,74 @@ from rest_framework import status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
-from .. import clock, planning
-from ..http import request_site
-from ..models import Activity, Child, Request
-from ..services import bookings
-from ..services.requests import family_requests
-from .base import FamilyPortalAPIView, FamilyPortalGenericAPIView
-from .bookings import (
-    MAX_PLANNING_DAYS,
+from ...models import BookingLine, FamilyFileRules, Request
+from ...services import bookings, dossier
+from ...services import requests as requests_service
+from ..base import FamilyPortalAPIView, FamilyPortalGenericAPIView
+from ..exceptions import ConflictError
+from ..openapi import extend_schema
+from ..responses import (
+    ERROR_401,
+    ERROR_404,
+    ERROR_429,
+    booking_error_response,
+    dossier_error,
+)
+from ..scoping import AccountScopedMixin
+from ..serializers.bookings import (
     BookingRequestSerializer,
     ConfirmSkippedSerializer,
     CreatedBookingRequestSerializer,
     DaysRequestBodySerializer,
     NothingToRequestSerializer,
-    PlanningQuerySerializer,
-    PlanningSerializer,
-    RequestListQuerySerializer,
-    RequestSummarySerializer,
-    request_summaries,
     skipped_data,
 )
-from .exceptions import NOT_FOUND
-from .family_views import account_family, account_request
-from .openapi import extend_schema
-from .serializers import ErrorSerializer
-from .views import ERROR_401, ERROR_429
+from ..serializers.common import ErrorSerializer
+from ..serializers.fields import IDS_HELP
+from ..serializers.file_changes import RequestSerializer
+from ..serializers.requests import (
+    RequestListQuerySerializer,
+    RequestSummarySerializer,
+    WithdrawBodySerializer,
+    request_summaries,
+)
 
-UNKNOWN = _("Unknown child or activity.")
-IDS_HELP = "Ids, repeated (?{0}=1&{0}=2) or separated by commas (?{0}=1,2)."
-
-
-def check_children(family, ids) -> None:
-    """404 unless every id is a child of ``family``."""
-    if ids and Child.objects.filter(family_id=family.pk, pk__in=ids).count() != len(ids):
-        raise NotFound(UNKNOWN)
-
-
-def check_activities(family, ids) -> None:
-    """404 unless every id is an activity of the family's municipality."""
-    if not ids:
-        return
-    activities = Activity.objects.filter(
-        pk__in=ids, establishment__municipality_id=family.municipality_id
-    )
-    if activities.count() != len(ids):
-        raise NotFound(UNKNOWN)
-
-
-def planning_range(data, today: dt.date) -> tuple[dt.date, dt.date]:
-    """The dates asked, a week long when one end is missing: the current one without either."""
-    start, end = data.get("start"), data.get("end")
-    week = dt.timedelta(days=6)
-    if start is None and end is None:
-        return planning.week_range(today)
-    if end is None:
-        return start, start + week
-    if start is None:
-        return end - week, end
-    return start, end
+ANY_REQUEST = PolymorphicProxySerializer(
+    component_name="AnyRequest",
+    serializers={
+        Request.Kind.FILE_CHANGE.value: RequestSerializer,
+        Request.Kind.BOOKING.value: BookingRequestSerializer,
+        Request.Kind.ABSENCE.value: BookingRequestSerializer,
+    },
+    resource_type_field_name="kind",
+)
+NOTHING_WAITING = _("Nothing in this request is still waiting: it cannot be withdrawn.")
+UNKNOWN_LINES = _("These days are not days of this request.")
+WITHDRAWN_WHOLE = _("A change to the family file is withdrawn as a whole: send no lines.")
+# The lines of a request a family withdraws when it names none.
+WAITING = (BookingLine.State.PENDING, BookingLine.State.WAITING_LIST)
 
 
-def request_site_id(request) -> int | None:
-    site = request_site(request)
-    return site.pk if site else None
+class RequestAnswerMixin(AccountScopedMixin):
+    """Answers with one request of the account's families, as the account sees it."""
+
+    def request_answer(self, family_request: Request, status_code=status.HTTP_200_OK) -> Response:
+        """The request as the account sees it: its messages not read yet are ``new``."""
+        user = self.request.user
+        context = {"unread": requests_service.unread_event_ids(family_request, user)}
+        if family_request.kind != Request.Kind.FILE_CHANGE:
+            return Response(
+                BookingRequestSerializer(family_request, context=context).data, status=status_code
+            )
+        context["rules"] = FamilyFileRules.rules_for(self.family_site(family_request.family))
+        return Response(RequestSerializer(family_request, context=context).data, status=status_code)
+
+    def created(self, family_request: Request) -> Response:
+        """201 with the new request, read again with its lines and history."""
+        return self.request_answer(self.account_request(family_request.pk), status.HTTP_201_CREATED)
 
 
-class PlanningView(FamilyPortalAPIView):
-    """The family's planning: one cell per child, activity and day the child is enrolled."""
-
-    @extend_schema(
-        operation_id="family_planning_retrieve",
-        tags=["planning"],
-        parameters=[
-            OpenApiParameter(
-                "start",
-                OpenApiTypes.DATE,
-                description="First day (YYYY-MM-DD). Default: Monday of the current week, or "
-                "6 days before end.",
-            ),
-            OpenApiParameter(
-                "end",
-                OpenApiTypes.DATE,
-                description=f"Last day, included; at most {MAX_PLANNING_DAYS} days after "
-                "start. Default: 6 days after start (Sunday of the current week).",
-            ),
-            OpenApiParameter(
-                "child",
-                {"type": "array", "items": {"type": "integer"}},
-                explode=True,
-                description="Only these children. " + IDS_HELP.format("child"),
-            ),
-            OpenApiParameter(
-                "activity",
-                {"type": "array", "items": {"type": "integer"}},
-                explode=True,
-                description="Only these activities. " + IDS_HELP.format("activity"),
-            ),
-        ],
-        responses={
-            200: PlanningSerializer,
-            400: OpenApiResponse(
-                ErrorSerializer,
-                description="{start|end|child|activity: [message]}: not a date, end before "
-                f"start, more than {MAX_PLANNING_DAYS} days, ids that are not numbers.",
-            ),
-            401: ERROR_401,
-            404: OpenApiResponse(
-                ErrorSerializer,
-                description="The family, or a child or activity of the filters, is unknown or "
-                "another family's.",
-            ),
-            429: ERROR_429,
-        },
-    )
-    def get(self, request, family_id):
-        # The planning is what families open most: its family and legend are read by plain SQL
-        # (planning.account_family and site_legend) rather than account_family's ORM query.
-        family = planning.account_family(request.user, family_id)
-        if family is None:
-            raise NotFound(NOT_FOUND)
-        query = PlanningQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        data = query.validated_data
-        now = clock.local_now()
-        start, end = planning_range(data, now.date())
-        child_ids = data.get("child") or None
-        activity_ids = data.get("activity") or None
-        check_children(family, child_ids)
-        check_activities(family, activity_ids)
-        result = planning.build_planning(
-            family,
-            start,
-            end,
-            children=child_ids,
-            activities=activity_ids,
-            now=now,
-            legend=planning.site_legend(family.site_id or request_site_id(request)),
-        )
-        return Response(result.to_json())
-
-
-class FamilyRequestsView(FamilyPortalGenericAPIView):
+class FamilyRequestsView(AccountScopedMixin, FamilyPortalGenericAPIView):
     """The family's requests (GET), and a new booking or absence request (POST)."""
 
     @extend_schema(
@@ -213,12 +139,12 @@ class FamilyRequestsView(FamilyPortalGenericAPIView):
         },
     )
     def get(self, request, family_id):
-        family = account_family(request, family_id)
+        family = self.account_family(family_id)
         query = RequestListQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         data = query.validated_data
-        check_children(family, data.get("child"))
-        requests = family_requests(
+        self.check_children(family, data.get("child"))
+        requests = requests_service.family_requests(
             family,
             child_ids=data.get("child"),
             states=data.get("state"),
@@ -316,7 +242,7 @@ class FamilyRequestsView(FamilyPortalGenericAPIView):
         ],
     )
     def post(self, request, family_id):
-        family = account_family(request, family_id)
+        family = self.account_family(family_id)
         body = DaysRequestBodySerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
@@ -332,20 +258,95 @@ class FamilyRequestsView(FamilyPortalGenericAPIView):
             )
         except bookings.BookingError as error:
             return booking_error_response(error)
-        answer = BookingRequestSerializer(account_request(request, outcome.request.pk)).data
+        answer = BookingRequestSerializer(self.account_request(outcome.request.pk)).data
         answer["skipped"] = skipped_data(outcome.skipped)
         return Response(answer, status=status.HTTP_201_CREATED)
 
 
-def booking_error_response(error: bookings.BookingError) -> Response:
-    """The API's answer to an error of the bookings service."""
-    if error.code == "not_found":
-        raise NotFound(error.message)
-    if error.code == "invalid":
-        raise ValidationError({"detail": error.message})
-    data = {"detail": str(error.message), "code": error.code}
-    if error.code == "confirm_skipped":
-        data["dates"] = [day.isoformat() for day in error.dates]
-    if error.code in ("confirm_skipped", "nothing_to_request"):
-        data["skipped"] = skipped_data(error.skipped)
-    return Response(data, status=status.HTTP_409_CONFLICT)
+class RequestDetailView(RequestAnswerMixin, FamilyPortalAPIView):
+    """One request of the account's families: its lines, its history and the municipality's
+    messages. Reading it marks its messages read for this account (not for the family's other
+    accounts): they are ``new`` in this answer, no longer in the next one."""
+
+    @extend_schema(
+        operation_id="request_retrieve",
+        tags=["requests"],
+        description="Marks the request's messages read for this account: new is true in this "
+        "answer for the messages not read before, and unread_messages of the list drops to 0.",
+        responses={200: ANY_REQUEST, 401: ERROR_401, 404: ERROR_404, 429: ERROR_429},
+    )
+    def get(self, request, id):
+        family_request = self.account_request(id)
+        answer = self.request_answer(family_request)
+        # Up to what this answer shows: a message written meanwhile stays new.
+        shown = [event.pk for event in family_request.events.all()]
+        requests_service.mark_read(family_request, request.user, up_to=max(shown, default=None))
+        return answer
+
+
+class RequestWithdrawView(RequestAnswerMixin, FamilyPortalAPIView):
+    """Withdraw a request still waiting for an agent, or some of its days."""
+
+    @extend_schema(
+        operation_id="request_withdraw_create",
+        tags=["requests"],
+        request=WithdrawBodySerializer,
+        responses={
+            200: ANY_REQUEST,
+            400: OpenApiResponse(
+                ErrorSerializer,
+                description="{lines: [message]}: ids that are not numbers, or lines sent for a "
+                "change to the family file (withdrawn as a whole).",
+            ),
+            401: ERROR_401,
+            404: OpenApiResponse(
+                ErrorSerializer,
+                description="The request is unknown or another family's, or a line of "
+                "lines is not one of its days.",
+            ),
+            409: OpenApiResponse(
+                ErrorSerializer,
+                description="The request (or a line of lines) is no longer waiting for an agent.",
+            ),
+            429: ERROR_429,
+        },
+        examples=[
+            OpenApiExample("Every day still waiting", request_only=True, value={}),
+            OpenApiExample("Some days", request_only=True, value={"lines": [501, 502]}),
+        ],
+    )
+    def post(self, request, id):
+        family_request = self.account_request(id)
+        body = WithdrawBodySerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        line_ids = body.validated_data.get("lines")
+        if family_request.kind == Request.Kind.FILE_CHANGE:
+            if line_ids:
+                raise ValidationError({"lines": [WITHDRAWN_WHOLE]})
+            try:
+                dossier.withdraw(family_request, user=request.user)
+            except dossier.DossierError as error:
+                raise dossier_error(error) from None
+        else:
+            withdraw_days(request, family_request, line_ids)
+        return self.request_answer(self.account_request(id))
+
+
+def withdraw_days(request, family_request: Request, line_ids) -> None:
+    """Withdraw the lines ``line_ids`` of a booking or absence request, or all those waiting."""
+    lines = list(family_request.booking_lines.all())
+    if line_ids:
+        by_id = {line.pk: line for line in lines}
+        if any(pk not in by_id for pk in line_ids):
+            raise NotFound(UNKNOWN_LINES)
+        chosen = [by_id[pk] for pk in line_ids]
+    else:
+        chosen = [line for line in lines if line.state in WAITING]
+        if not chosen:
+            raise ConflictError(NOTHING_WAITING)
+    try:
+        bookings.withdraw_lines(chosen, user=request.user)
+    except bookings.BookingError as error:
+        if error.code == "not_found":
+            raise NotFound(error.message) from None
+        raise ConflictError(error.message) from None

@@ -1,19 +1,16 @@
-"""Bodies of the change requests a family sends, the requests it gets back, and the dossier
-service's errors in the API's error format."""
+"""Bodies of the changes to the family file a family sends (a change, an addition, a removal, a
+photo), and the change request it gets back."""
 
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import ValidationError
 
-from ..models.requests import FileChange, Request, RequestEvent
-from ..services.dossier import DossierError
-from .base import MAX_ID
-from .bookings import ACTORS
-from .exceptions import ConflictError
+from ...models.requests import FileChange, Request, RequestEvent
 from .family_file import FileChangeLineSerializer, present_line
-from .messages import (
+from .fields import MAX_ID, REQUIRED
+from .requests import (
+    ACTORS,
     REQUEST_FIELDS,
     MessageSerializer,
     get_topic_label,
@@ -26,7 +23,6 @@ Target = FileChange.Target
 Operation = FileChange.Operation
 
 NOT_A_VALUE = _("Give a text, a number, true, false or null.")
-REQUIRED = pgettext_lazy("family portal", "This field is required.")
 
 
 def as_text(value):
@@ -151,15 +147,3 @@ class RequestSerializer(serializers.ModelSerializer):
     def get_messages(self, request) -> list[dict]:
         unread = self.context.get("unread", frozenset())
         return MessageSerializer(request_messages(request, unread), many=True).data
-
-
-def api_error(error: DossierError) -> Exception:
-    """The API exception for an error of the dossier service."""
-    if error.code == "not_found":
-        return NotFound(error.message)
-    if error.code in ("already_pending", "not_pending", "conflict"):
-        return ConflictError(error.message)
-    if error.code == "invalid" and error.errors:
-        return ValidationError(error.errors)
-    # unchanged, not_allowed, or an invalid request without a field to blame.
-    return ValidationError({"detail": error.message})

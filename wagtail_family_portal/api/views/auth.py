@@ -1,68 +1,36 @@
-"""API views: thin, they check input, call the domain and serialise the answer.
+"""The ``auth/`` endpoints: log in for a token, sign up, activate an account, send a new link.
 
-Errors that follow a write the request must keep (a subscriber code attempt, a failed login
-counted by django-axes) are *returned* rather than raised: DRF's exception handler rolls back
-the request's transaction when the host sets ``ATOMIC_REQUESTS``, and the brute-force counters
-would go with it.
+Open to anonymous clients and rate limited per IP address. Errors that follow a write the
+request must keep (a failed login counted by django-axes, a subscriber code attempt) are
+returned rather than raised (api/responses.py).
 """
 
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
-from django.urls import Resolver404, resolve
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse
 from rest_framework import status
-from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
-from .. import lockout
-from ..http import (
-    absolute_portal_url,
-    client_ip,
-    municipality_for_request,
-    portal_page_for_request,
-    request_site,
-)
-from ..models import AccountProfile, Family, Subscription
-from ..models.accounts import SubscriptionAttempt
-from ..services import accounts, subscriptions
-from ..services import requests as requests_service
-from ..throttling import AuthRateThrottle
-from .base import FamilyPortalAPIView
-from .exceptions import UNKNOWN_ADDRESS, InvalidCredentials
-from .openapi import extend_schema
-from .serializers import (
-    AccountSerializer,
+from ... import lockout
+from ...http import absolute_portal_url, client_ip, portal_page_for_request, request_site
+from ...models.accounts import SubscriptionAttempt
+from ...services import accounts
+from ...throttling import AuthRateThrottle
+from ..base import FamilyPortalAPIView
+from ..exceptions import InvalidCredentials
+from ..openapi import extend_schema
+from ..responses import ERROR_429, error_response
+from ..serializers.accounts import (
     ActivationErrorSerializer,
     ActivationRequestSerializer,
-    DetailSerializer,
     EmailRequestSerializer,
-    ErrorSerializer,
-    LinkedSubscriptionSerializer,
-    NotificationPreferencesSerializer,
     SignUpRequestSerializer,
-    SubscribeRequestSerializer,
     TokenRequestSerializer,
     TokenSerializer,
 )
-
-ERROR_400 = OpenApiResponse(
-    ErrorSerializer, description="A field is missing or invalid: {field: [messages]}."
-)
-ERROR_401 = OpenApiResponse(ErrorSerializer, description="Not logged in.")
-ERROR_429 = OpenApiResponse(
-    ErrorSerializer, description="Too many attempts; the Retry-After header says when to retry."
-)
-PREFERENCE_ANSWERS = {
-    200: NotificationPreferencesSerializer,
-    400: OpenApiResponse(
-        ErrorSerializer,
-        description="{decision_emails: [message]}: missing (PUT), or neither digest nor none.",
-    ),
-    401: ERROR_401,
-    429: ERROR_429,
-}
+from ..serializers.common import DetailSerializer, ErrorSerializer
 
 SIGNUP_ACCEPTED = _(
     "Thank you. Unless this address already has an account, an e-mail with a link to activate "
@@ -72,7 +40,6 @@ ACTIVATION_RESENT = _(
     "If this address has an account waiting for activation, a new activation link is on its "
     "way: check your inbox (and your spam folder)."
 )
-MISSING_SLASH = _("The addresses of the family portal's API end with a slash (/).")
 ACCOUNT_ACTIVATED = _("Your account is activated: you can log in.")
 NO_PORTAL_PAGE = _(
     "Accounts cannot be created on this site yet: it has no family portal page, so activation "
@@ -82,17 +49,6 @@ NOT_ACTIVATED = _(
     "This account is not activated yet. Open the link in the e-mail we sent you, or ask for a "
     "new one."
 )
-
-
-def error_response(status_code: int, data: dict, retry_after: int | None = None) -> Response:
-    response = Response(data, status=status_code)
-    if retry_after:
-        response["Retry-After"] = str(int(retry_after))
-    return response
-
-
-def too_many_attempts(error: subscriptions.TooManyAttempts) -> Response:
-    return error_response(429, {"detail": error.message}, retry_after=error.retry_after)
 
 
 def portal_links(request):
@@ -307,157 +263,3 @@ class ResendActivationView(AuthEndpoint):
             email=serializer.validated_data["email"], site=site, portal_url=portal_url
         )
         return Response({"detail": ACTIVATION_RESENT}, status=status.HTTP_202_ACCEPTED)
-
-
-class MeView(FamilyPortalAPIView):
-    """The logged-in account, its subscriptions (the family files it may see) and its number of
-    unread messages."""
-
-    @extend_schema(
-        operation_id="me_retrieve",
-        tags=["account"],
-        responses={200: AccountSerializer, 401: ERROR_401, 429: ERROR_429},
-    )
-    def get(self, request):
-        serializer = AccountSerializer(
-            request.user,
-            context={
-                "profile": AccountProfile.objects.filter(user=request.user).first(),
-                "subscriptions": Subscription.objects.for_account(request.user).listed(),
-                "unread_messages": requests_service.unread_total(
-                    request.user, Family.objects.for_account(request.user)
-                ),
-            },
-        )
-        return Response(serializer.data)
-
-
-class NotificationsView(FamilyPortalAPIView):
-    """The account's e-mail preferences: the decisions in a digest, or no e-mail about them."""
-
-    @extend_schema(
-        operation_id="me_notifications_retrieve",
-        tags=["account"],
-        responses={200: NotificationPreferencesSerializer, 401: ERROR_401, 429: ERROR_429},
-    )
-    def get(self, request):
-        profile = AccountProfile.objects.filter(user=request.user).only("decision_emails").first()
-        value = profile.decision_emails if profile else AccountProfile.DecisionEmails.DIGEST
-        return Response({"decision_emails": value})
-
-    @extend_schema(
-        operation_id="me_notifications_update",
-        tags=["account"],
-        request=NotificationPreferencesSerializer,
-        responses=PREFERENCE_ANSWERS,
-        examples=[
-            OpenApiExample("No e-mail about decisions", value={"decision_emails": "none"}),
-        ],
-    )
-    def put(self, request):
-        return self.save(request, partial=False)
-
-    @extend_schema(
-        operation_id="me_notifications_partial_update",
-        tags=["account"],
-        request=NotificationPreferencesSerializer,
-        responses=PREFERENCE_ANSWERS,
-    )
-    def patch(self, request):
-        return self.save(request, partial=True)
-
-    def save(self, request, *, partial):
-        serializer = NotificationPreferencesSerializer(data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        value = serializer.validated_data.get("decision_emails")
-        if value is None:  # PATCH {}: nothing to change
-            return self.get(request)
-        profile = accounts.set_decision_emails(request.user, value)
-        return Response({"decision_emails": profile.decision_emails})
-
-
-class SubscriptionsView(FamilyPortalAPIView):
-    """The account's subscriptions ("Mes abonnements"), and linking a family by its code."""
-
-    @extend_schema(
-        operation_id="subscriptions_list",
-        tags=["account"],
-        responses={
-            200: LinkedSubscriptionSerializer(many=True),
-            401: ERROR_401,
-            429: ERROR_429,
-        },
-    )
-    def get(self, request):
-        subscriptions_ = Subscription.objects.for_account(request.user).listed()
-        return Response(LinkedSubscriptionSerializer(subscriptions_, many=True).data)
-
-    @extend_schema(
-        operation_id="subscriptions_create",
-        tags=["account"],
-        request=SubscribeRequestSerializer,
-        responses={
-            201: LinkedSubscriptionSerializer,
-            400: OpenApiResponse(
-                ErrorSerializer,
-                description=(
-                    "{subscriber_code: [message]}: missing, or not recognised on this site (the "
-                    "same words for an unknown code and for a code of another municipality)."
-                ),
-            ),
-            401: ERROR_401,
-            409: OpenApiResponse(
-                ErrorSerializer, description="The account is already linked to this family."
-            ),
-            429: OpenApiResponse(
-                ErrorSerializer,
-                description=(
-                    "Too many wrong codes in the last hour (5 per account, 20 per IP address): "
-                    "every code is refused, right or wrong, until the Retry-After header's "
-                    "seconds have passed."
-                ),
-            ),
-        },
-    )
-    def post(self, request):
-        serializer = SubscribeRequestSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        try:
-            subscription = subscriptions.subscribe(
-                code=serializer.validated_data["subscriber_code"],
-                user=request.user,
-                municipality=municipality_for_request(request),
-                ip_address=client_ip(request),
-                channel=SubscriptionAttempt.Channel.API,
-            )
-        except subscriptions.TooManyAttempts as error:
-            return too_many_attempts(error)
-        except subscriptions.SubscriptionError as error:
-            if error.code == "already_linked":
-                return error_response(409, {"detail": error.message})
-            return error_response(400, {"subscriber_code": [error.message]})
-        return Response(
-            LinkedSubscriptionSerializer(subscription).data, status=status.HTTP_201_CREATED
-        )
-
-
-class UnknownAddressView(FamilyPortalAPIView):
-    """Every address under the API's base path that no endpoint answers (``families/abc/``
-    included): a JSON 404 for any method, logged in or not, rather than Django's HTML page."""
-
-    authentication_classes = []
-    permission_classes = [AllowAny]
-
-    def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
-        if not request.path.endswith("/") and is_api_endpoint(request.path + "/"):
-            raise NotFound(MISSING_SLASH)
-        raise NotFound(UNKNOWN_ADDRESS)
-
-
-def is_api_endpoint(path: str) -> bool:
-    try:
-        match = resolve(path)
-    except Resolver404:
-        return False
-    return getattr(match.func, "view_class", None) is not UnknownAddressView

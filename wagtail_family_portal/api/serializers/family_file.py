@@ -21,8 +21,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ..file_fields import TARGETS as RULE_TARGETS
-from ..models import (
+from ...file_fields import TARGETS as RULE_TARGETS
+from ...models import (
     AuthorisedContact,
     Child,
     ChildHealth,
@@ -32,9 +32,9 @@ from ..models import (
     FamilyPortalSettings,
     Guardian,
 )
-from ..models.requests import FileChange
-from ..services import dossier, file_changes
-from .serializers import MunicipalitySummarySerializer
+from ...models.requests import FileChange
+from ...services import dossier, file_changes
+from .common import MunicipalitySummarySerializer
 
 Operation = FileChange.Operation
 TAX_FIELDS = ("family_quotient", "quotient_year", "caf_number")

@@ -1,4 +1,5 @@
-"""Request and response bodies of the API."""
+"""Bodies of the account endpoints: log in, sign up, activation, the account, its e-mail
+preferences and its subscriptions."""
 
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
@@ -6,7 +7,8 @@ from django.utils.translation import pgettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ..models import AccountProfile, Guardian, Municipality, Subscription
+from ...models import AccountProfile, Guardian, Subscription
+from .common import MunicipalitySummarySerializer
 
 # The machine codes of an activation link that cannot be used (services.accounts.AccountError).
 ACTIVATION_ERROR_CODES = ["expired", "invalid", "already_active"]
@@ -15,18 +17,6 @@ DECISION_EMAILS_CHOICE = _(
     "Choose “digest” (a summary of the decisions at set times of the day) or “none” (no e-mail "
     "about decisions)."
 )
-
-
-class ErrorSerializer(serializers.Serializer):
-    """The body of an error that concerns the whole request (documentation only)."""
-
-    detail = serializers.CharField()
-
-
-class DetailSerializer(serializers.Serializer):
-    """A message for the person, in the request's language (documentation only)."""
-
-    detail = serializers.CharField()
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -102,12 +92,6 @@ class ActivationErrorSerializer(serializers.Serializer):
 
 class EmailRequestSerializer(serializers.Serializer):
     email = serializers.EmailField(label=_("e-mail address"), max_length=254)
-
-
-class MunicipalitySummarySerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Municipality
-        fields = ["id", "name"]
 
 
 class SubscriptionSerializer(serializers.ModelSerializer):
