@@ -74,8 +74,17 @@ def imported(current: str, path: Path, modules: dict[str, Path]) -> set[str]:
 
 
 def import_graph() -> dict[str, set[str]]:
+    """Each module and the modules whose import it runs: the ones it names and, since
+    importing ``a.b.c`` runs ``a/__init__.py`` and ``a/b/__init__.py`` first, their packages."""
     modules = package_modules()
-    return {name: imported(name, path, modules) for name, path in modules.items()}
+    graph = {}
+    for name, path in modules.items():
+        targets = imported(name, path, modules)
+        for target in list(targets):
+            parts = target.split(".")
+            targets.update(".".join(parts[:end]) for end in range(2, len(parts)))
+        graph[name] = targets
+    return graph
 
 
 def without_parents(graph: dict[str, set[str]]) -> dict[str, set[str]]:

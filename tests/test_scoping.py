@@ -9,16 +9,22 @@ alone and check that the comparison notices.
 
 Agent side: ``scoping.for_agent`` and ``scoping.sites_for_agent`` follow
 ``Municipality.objects.for_agent``; the admin and the site settings import them from the
-neutral ``wagtail_family_portal/scoping.py``.
+``wagtail_family_portal/models/scoping.py``.
 """
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from wagtail.models import Page, Site
 
-from wagtail_family_portal import planning, scoping
+from wagtail_family_portal import planning
 from wagtail_family_portal.admin import scoping as admin_scoping
-from wagtail_family_portal.models import Family, FamilyPortalSettings, Municipality, Subscription
+from wagtail_family_portal.models import (
+    Family,
+    FamilyPortalSettings,
+    Municipality,
+    Subscription,
+    scoping,
+)
 from wagtail_family_portal.models.families import FamilyQuerySet
 
 from . import factories

@@ -1,5 +1,5 @@
 """The admin's side of municipality scoping: Wagtail's permission policies and the filters'
-choices, built on the one rule of ``wagtail_family_portal/scoping.py``.
+choices, built on the one rule of ``wagtail_family_portal/models/scoping.py``.
 
 An agent sees and edits only the data of their own municipalities: lists, edit/delete/inspect
 views, exports, form choices and filters call ``for_agent``, and Wagtail itself checks
@@ -10,7 +10,7 @@ instances through ``MunicipalityScopedPermissionPolicy``. ``for_agent``, ``is_sc
 from django.db import models
 from wagtail.permission_policies import ModelPermissionPolicy
 
-from ..scoping import (
+from ..models.scoping import (
     MunicipalitySitePermissionPolicy,
     for_agent,
     is_scoped,

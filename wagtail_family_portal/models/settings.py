@@ -6,8 +6,8 @@ from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField
 
-from ..scoping import MunicipalitySitePermissionPolicy
 from ..validators import validate_digest_times, validate_hex_colour
+from .scoping import MunicipalitySitePermissionPolicy
 
 LEGEND_STATES = (
     "booking_requested",

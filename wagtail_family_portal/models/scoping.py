@@ -10,15 +10,16 @@ rule through the site: a non-superuser edits it only for the sites of their muni
 (``sites_for_agent``, ``MunicipalitySitePermissionPolicy``, which the site settings of
 ``models/`` name as their permission policy).
 
-This module sits beside the layers rather than in ``admin/``, so that ``models/`` can name the
-policy without importing the admin (the family side's rule is ``Family.objects.for_account``).
+This module is part of ``models/`` rather than of ``admin/``, so that the site settings can
+name the policy without importing the admin, and without a circle through the models' package
+(the family side's rule is ``Family.objects.for_account``).
 """
 
 from django.db import models
 from wagtail.models import Site
 from wagtail.permission_policies.sites import SitePermissionPolicy
 
-from .models.municipality import Municipality
+from .municipality import Municipality
 
 
 def is_scoped(model: type[models.Model]) -> bool:
