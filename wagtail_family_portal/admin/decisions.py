@@ -255,7 +255,7 @@ def request_history(events) -> list[HistoryRow]:
     return [
         HistoryRow(
             at=event.created_at,
-            by=user_name(event.user) or EMPTY,
+            by=EMPTY if event.is_automatic else user_name(event.user),
             action=capfirst(event.get_action_display()),
             message=event.message,
         )
@@ -273,7 +273,7 @@ def line_history(line, events) -> list[HistoryRow]:
     return [
         HistoryRow(
             at=event.created_at,
-            by=user_name(event.user) or gettext("automatic"),
+            by=gettext("automatic") if event.is_automatic else user_name(event.user),
             by_note=gettext("by an agent for the family") if event.by_agent_for_family else "",
             action=(
                 f"{label(event.from_state)} → {label(event.to_state)}"
