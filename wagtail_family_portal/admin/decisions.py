@@ -59,10 +59,6 @@ class DecisionViewSetMixin:
         ]
 
 
-def form_class(decision: str, refuse_form_class):
-    return AcceptDecisionForm if decision == ACCEPT else refuse_form_class
-
-
 class DecisionDetailMixin:
     """The detail of an item agents decide, with its "Accept" and "Refuse" forms
     (``decisions/decision_forms.html``) when ``can_decide()``."""
@@ -111,12 +107,15 @@ class DecideViewMixin:
         shown again when it could not be decided, ``None`` when it was."""
         raise NotImplementedError
 
+    def decision_form_class(self):
+        return AcceptDecisionForm if self.decision == ACCEPT else self.refuse_form_class
+
     def post(self, request, *args, **kwargs):
         denied = self.denied_message()
         if denied:
             messages.error(request, denied)
             return self.render_detail(status=403)
-        form = form_class(self.decision, self.refuse_form_class)(request.POST, prefix=self.decision)
+        form = self.decision_form_class()(request.POST, prefix=self.decision)
         if not form.is_valid():
             messages.error(request, self.invalid_message)
             return self.render_detail(form, status=400)
