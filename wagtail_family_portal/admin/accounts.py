@@ -15,21 +15,40 @@ are listed too, as activated; superusers see them all, agents those linked to th
 from django.contrib.admin.utils import quote
 from django.db.models import Count, Exists, OuterRef, Prefetch
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext, ngettext, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin import messages
-from wagtail.admin.ui.tables import TitleColumn
+from wagtail.admin.panels import FieldPanel
+from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
 from wagtail.admin.views.generic.base import BaseOperationView
 from wagtail.admin.widgets.button import Button
 from wagtail.models import Site
 
-from ..models import AccountProfile, Family, FamilyPortalPage, Municipality, Subscription
+from ..models import (
+    AccountProfile,
+    Family,
+    FamilyPortalPage,
+    Municipality,
+    Subscription,
+    SubscriptionAttempt,
+)
 from ..services import accounts as account_services
+from . import filters
+from .base import (
+    MunicipalityScopedViewSet,
+    ReadOnlyViewSetMixin,
+    ScopedIndexView,
+    ScopedInspectView,
+)
 from .policies import PermissionCheckedMixin
-from .scoping import for_agent
-from .views import ScopedIndexView, ScopedInspectView
+from .scoping import (
+    AccountPermissionPolicy,
+    ListAndDeletePermissionPolicy,
+    ListOnlyPermissionPolicy,
+    for_agent,
+)
 
 EMPTY = "—"
 HIDDEN_CODE = "••••••"
@@ -274,3 +293,115 @@ def attempt_code(attempt) -> str:
     if attempt.family_id is None or attempt.family_in_scope:
         return attempt.code
     return HIDDEN_CODE
+
+
+# The screens
+
+
+class SubscriptionViewSet(MunicipalityScopedViewSet):
+    """List only: accounts link themselves with the subscriber code; an agent may unlink one."""
+
+    model = Subscription
+    name = "family_portal_subscriptions"
+    url_prefix = "family-portal/subscriptions"
+    icon = "link"
+    menu_label = _("Subscriptions")
+    permission_policy_class = ListAndDeletePermissionPolicy
+    select_related = ["user", "family__municipality", "created_by"]
+    list_display = [
+        "__str__",
+        Column("email", label=_("e-mail"), accessor="user.email"),
+        "family",
+        Column("municipality", label=_("municipality"), accessor="family.municipality"),
+        DateColumn("created_at", label=_("linked at")),
+    ]
+    filterset_class = filters.SubscriptionFilterSet
+    search_fields = ["user__email", "family__name", "family__subscriber_code"]
+    list_export = ["user.email", "family", "family.subscriber_code", "created_at", "created_by"]
+    export_headings = {
+        "user.email": _("e-mail"),
+        "family.subscriber_code": _("subscriber code"),
+    }
+    export_filename = "subscriptions"
+    inspect_view_fields = ["user", "family", "created_at", "created_by"]
+    panels = [FieldPanel("user", read_only=True), FieldPanel("family", read_only=True)]
+
+
+class AccountProfileViewSet(ReadOnlyViewSetMixin, MunicipalityScopedViewSet):
+    """Family accounts: list and detail, and "Resend the activation e-mail" (``change``)."""
+
+    model = AccountProfile
+    name = "family_portal_accounts"
+    url_prefix = "family-portal/accounts"
+    icon = "user"
+    menu_label = _("Family accounts")
+    actions = ("view", "change")
+    index_view_class = AccountIndexView
+    inspect_view_class = AccountInspectView
+    permission_policy_class = AccountPermissionPolicy
+    select_related = ["user", "municipality"]
+    list_display = [
+        "user",  # replaced by the e-mail address, see AccountIndexView
+        Column(
+            "name",
+            label=pgettext_lazy("family portal", "name"),
+            accessor=lambda profile: profile.user.get_full_name(),
+            sort_key="user__last_name",
+        ),
+        Column("phone", label=_("phone")),
+        Column(
+            "created_at",
+            label=_("signed up on"),
+            accessor=lambda profile: timezone.localtime(profile.created_at).date(),
+            sort_key="created_at",
+        ),
+        Column("status", label=pgettext_lazy("family portal", "status"), accessor=status_label),
+        Column("families", label=_("linked families"), accessor=linked_families_label),
+    ]
+    filterset_class = filters.AccountProfileFilterSet
+    search_fields = ["user__email", "user__last_name", "user__first_name"]
+
+    def get_common_view_kwargs(self, **kwargs):
+        return super().get_common_view_kwargs(
+            resend_activation_url_name=self.get_url_name("resend_activation"), **kwargs
+        )
+
+    @property
+    def resend_activation_view(self):
+        return self.construct_view(
+            ResendActivationView, success_url_name=self.get_url_name("inspect")
+        )
+
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path(
+                "resend-activation/<int:pk>/",
+                self.resend_activation_view,
+                name="resend_activation",
+            ),
+        ]
+
+
+class SubscriptionAttemptViewSet(ReadOnlyViewSetMixin, MunicipalityScopedViewSet):
+    """Every subscriber code tried on the agent's portals, for support and to spot abuse."""
+
+    model = SubscriptionAttempt
+    name = "family_portal_attempts"
+    url_prefix = "family-portal/subscriber-code-attempts"
+    icon = "key"
+    menu_label = _("Subscriber code attempts")
+    inspect_view_enabled = False
+    index_view_class = SubscriptionAttemptIndexView
+    permission_policy_class = ListOnlyPermissionPolicy
+    select_related = ["user", "family"]
+    list_display = [
+        Column("created_at", label=pgettext_lazy("family portal", "date"), sort_key="created_at"),
+        Column("account", label=_("account or e-mail"), accessor=attempt_account),
+        Column("ip_address", label=pgettext_lazy("family portal", "IP address")),
+        Column("code", label=_("code entered"), accessor=attempt_code),
+        Column("outcome", label=_("outcome"), accessor="get_outcome_display"),
+        Column("family", label=_("family"), accessor=attempt_family),
+        Column("channel", label=_("channel"), accessor="get_channel_display"),
+    ]
+    filterset_class = filters.SubscriptionAttemptFilterSet

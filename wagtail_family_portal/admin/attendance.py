@@ -16,14 +16,17 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import reverse
+from django.urls import path, re_path, reverse
 from django.utils import formats
 from django.utils.functional import cached_property
 from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
+from wagtail import hooks
 from wagtail.admin import messages
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.admin.viewsets.base import ViewSet
 
 from .. import clock
 from ..models import Activity, AuthorisedContact, Child, ChildDay, ChildHealth
@@ -31,8 +34,9 @@ from ..models.bookings import HOLDS_PLACE
 from ..services import attendance
 from ..services.bookings.waiting_list import queue
 from .audit import log_health_viewed, may_view_health
-from .policies import PermissionCheckedMixin
-from .scoping import for_agent
+from .base import permissions_to_register
+from .policies import PermissionCheckedMixin, policy_for
+from .scoping import ChildDayPermissionPolicy, for_agent
 from .widgets import DateInput
 
 Presence = ChildDay.Presence
@@ -283,3 +287,42 @@ class AttendanceSheetView(AttendanceView):
         response = self.render_to_response(self.get_context_data(form=form))
         response.status_code = status
         return response
+
+
+# The screen
+
+
+class AttendanceViewSet(ViewSet):
+    """The daily attendance sheets: ``view_childday`` reads them, ``change_childday`` marks
+    presence."""
+
+    model = ChildDay
+    permission_policy_class = ChildDayPermissionPolicy
+    actions = ("view", "change")
+    name = "family_portal_attendance"
+    url_prefix = "family-portal/attendance"
+    icon = "clipboard-list"
+    menu_label = _("Attendance sheets")
+
+    def get_urlpatterns(self):
+        index_url_name = self.get_url_name("index")
+        sheet = self.construct_view(AttendanceSheetView, index_url_name=index_url_name)
+        return [
+            path("", self.construct_view(AttendanceIndexView), name="index"),
+            re_path(r"^(?P<activity_id>\d+)/(?P<day>\d{4}-\d{2}-\d{2})/$", sheet, name="sheet"),
+        ]
+
+    @cached_property
+    def menu_item_class(self):
+        def is_shown(item, request):
+            policy = policy_for(self.model)
+            return policy.user_has_permission(request.user, "view")
+
+        return type("AttendanceMenuItem", (MenuItem,), {"is_shown": is_shown})
+
+    def on_register(self):
+        super().on_register()
+        hooks.register("register_permissions", self.get_permissions_to_register)
+
+    def get_permissions_to_register(self):
+        return permissions_to_register(self.model, self.actions)

@@ -18,7 +18,7 @@ from wagtail.log_actions import log
 
 from ..models import Child, ChildHealth
 from ..permissions import HEALTH_PERMISSION
-from .views import ScopedEditView, ScopedIndexView, ScopedInspectView
+from .base import ScopedEditView, ScopedIndexView, ScopedInspectView
 
 HEALTH_VIEWED = "wagtail_family_portal.health_viewed"
 

@@ -1,5 +1,6 @@
 """Agents' processing of bookings and absences: the queue of days asked, one day's detail with
-its history, decisions one by one or in bulk, and booking or cancelling days for a family.
+its history, a request of days as a whole, and the decisions one by one or in bulk; booking or
+cancelling days for a family is in ``agent_bookings``.
 
 Every line is fetched through ``for_agent`` (another municipality's line is a 404) and every
 decision goes through ``services.bookings``, which checks the capacity on accept: a day found
@@ -8,50 +9,60 @@ full goes to the waiting list (when the activity has one) or stays pending with 
 
 from collections import defaultdict
 
-from django import forms
 from django.contrib.admin.utils import quote
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
-from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect
-from django.template.response import TemplateResponse
-from django.urls import reverse
-from django.utils import formats
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
 from django.utils.functional import cached_property
 from django.utils.text import capfirst
 from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import TemplateView
 from wagtail.admin import messages
 from wagtail.admin.admin_url_finder import AdminURLFinder
 from wagtail.admin.ui.tables import BulkActionsCheckboxColumn, Column, TitleColumn
-from wagtail.admin.utils import get_valid_next_url_from_request
-from wagtail.admin.views.bulk_action import BulkAction
-from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.widgets.button import HeaderButton
 
-from ..fields import WEEKDAY_CHOICES
-from ..models import Activity, BookingLine, Child, ChildDay, Enrolment, Family, Request
-from ..models.bookings import line_state_label
+from ..models import BookingLine, ChildDay, Request
 from ..services import bookings
+from . import filters
+from .agent_bookings import BOOK_FAMILY_URL_NAME, BOOK_URL_NAME, AgentBookingView
+from .base import (
+    FamilyLinksMixin,
+    LinkColumn,
+    MunicipalityScopedViewSet,
+    PendingCountMenuItem,
+    QueueItemMixin,
+    ReadOnlyViewSetMixin,
+    ScopedIndexView,
+    ScopedInspectView,
+    SubmittedColumn,
+    day_label,
+    detail_fields,
+    local_datetime,
+    user_name,
+)
+from .decisions import (
+    ACCEPT,
+    REFUSE,
+    DecideViewMixin,
+    DecisionBulkAction,
+    DecisionDetailMixin,
+    DecisionViewSetMixin,
+    counts_text,
+    line_history,
+    request_history,
+)
 from .forms import AcceptDecisionForm, RefuseDecisionForm
-from .policies import PermissionCheckedMixin, policy_for
-from .requests import LinkColumn, SubmittedColumn, local_datetime, user_name
-from .scoping import for_agent
-from .views import ScopedIndexView, ScopedInspectView
-from .widgets import DateInput
+from .policies import policy_for
+from .scoping import BookingLinePermissionPolicy, for_agent
 
-EMPTY = "—"
 LineState = BookingLine.State
-Operation = BookingLine.Operation
 TO_DECIDE = (LineState.PENDING, LineState.WAITING_LIST)
-FAMILY_URL_NAME = "family_portal_families:edit"
 LINE_URL_NAME = "family_portal_bookings:inspect"
 REQUEST_URL_NAME = "family_portal_bookings:request"
-BOOK_URL_NAME = "family_portal_bookings:book"
-BOOK_FAMILY_URL_NAME = "family_portal_bookings:book_family"
 ATTENDANCE_URL_NAME = "family_portal_attendance:index"
 SHEET_URL_NAME = "family_portal_attendance:sheet"
+QUEUE_TITLE = _("Bookings to process")
 
 
 def booking_lines(user) -> models.QuerySet:
@@ -72,43 +83,12 @@ def may_read_attendance(user) -> bool:
     return policy_for(ChildDay).user_has_permission(user, "view")
 
 
-def day_label(day) -> str:
-    """ "Thu 12/03/2026": agents read the weekday before the date."""
-    return f"{formats.date_format(day, 'D')} {formats.date_format(day, 'SHORT_DATE_FORMAT')}"
-
-
 def line_label(line: BookingLine) -> str:
     return f"{line.child} — {line.activity.name} — {day_label(line.date)}"
 
 
 def sheet_url(activity_id, day) -> str:
     return reverse(SHEET_URL_NAME, args=[activity_id, day.isoformat()])
-
-
-# What a decision did
-
-
-def counts_text(*, accepted=0, waiting=0, refused=0) -> str:
-    """ "2 days accepted, 1 day on the waiting list, 1 day refused" (the non-zero parts)."""
-    parts = []
-    if accepted:
-        parts.append(
-            ngettext("%(count)d day accepted", "%(count)d days accepted", accepted)
-            % {"count": accepted}
-        )
-    if waiting:
-        parts.append(
-            ngettext(
-                "%(count)d day on the waiting list", "%(count)d days on the waiting list", waiting
-            )
-            % {"count": waiting}
-        )
-    if refused:
-        parts.append(
-            ngettext("%(count)d day refused", "%(count)d days refused", refused)
-            % {"count": refused}
-        )
-    return ", ".join(parts)
 
 
 def report_decision(request, decision: bookings.Decision) -> None:
@@ -134,12 +114,12 @@ def report_decision(request, decision: bookings.Decision) -> None:
 # The queue
 
 
-class BookingLineIndexView(ScopedIndexView):
+class BookingLineIndexView(FamilyLinksMixin, ScopedIndexView):
     """Days to decide, by date then submission; checkboxes for the bulk decisions."""
 
     template_name = "wagtail_family_portal/admin/bookings/index.html"
     default_ordering = "date"
-    page_title = _("Bookings to process")
+    page_title = QUEUE_TITLE
 
     def get_base_queryset(self):
         return (
@@ -195,15 +175,8 @@ class BookingLineIndexView(ScopedIndexView):
             SubmittedColumn("created_at", label=_("submitted at"), sort_key="created_at"),
         ]
 
-    @cached_property
-    def may_edit_families(self) -> bool:
-        # The lines listed are of the user's families: no check per row is needed.
-        return policy_for(Family).user_has_permission(self.request.user, "change")
-
-    def get_family_url(self, line: BookingLine) -> str | None:
-        if self.may_edit_families:
-            return reverse(FAMILY_URL_NAME, args=[quote(line.request.family_id)])
-        return None
+    def family_id(self, line: BookingLine) -> int:
+        return line.request.family_id
 
     @cached_property
     def header_buttons(self):
@@ -230,14 +203,14 @@ class RefuseForm(RefuseDecisionForm):
     refusal_help = _("Say why the day is refused; the family reads it with the decision.")
 
 
-class BookingLineDetailView(ScopedInspectView):
+class BookingLineDetailView(DecisionDetailMixin, QueueItemMixin, ScopedInspectView):
     """One day asked: what, for whom, the places left, its history, and "Accept" / "Refuse"."""
 
     template_name = "wagtail_family_portal/admin/bookings/detail.html"
     any_permission_required = ["view", "change"]
     page_title = _("Day to process")
-    accept_url_name = None
-    refuse_url_name = None
+    queue_title = QUEUE_TITLE
+    refuse_form_class = RefuseForm
 
     def get_object(self, queryset=None):
         queryset = booking_lines(self.request.user).select_related(
@@ -251,13 +224,6 @@ class BookingLineDetailView(ScopedInspectView):
 
     def get_page_subtitle(self):
         return line_label(self.object)
-
-    def get_breadcrumbs_items(self):
-        return [
-            *self.breadcrumbs_items,
-            {"url": reverse(self.index_url_name), "label": BookingLineIndexView.page_title},
-            {"url": "", "label": self.get_page_title(), "sublabel": self.get_page_subtitle()},
-        ]
 
     def places_text(self) -> str:
         line = self.object
@@ -290,37 +256,50 @@ class BookingLineDetailView(ScopedInspectView):
                 (_("decided by"), user_name(line.decided_by)),
                 (_("message to the family"), line.message),
             ]
-        return [{"label": capfirst(label), "value": value or EMPTY} for label, value in rows]
+        return detail_fields(rows)
+
+    def can_decide(self) -> bool:
+        return self.object.state in TO_DECIDE and may_decide(self.request.user)
 
     def get_context_data(self, accept_form=None, refuse_form=None, **kwargs):
         context = super().get_context_data(**kwargs)
         line, user = self.object, self.request.user
-        can_decide = line.state in TO_DECIDE and may_decide(user)
-        events = list(line.events.select_related("user"))
-        for event in events:
-            # The history reads in the words of the queue and of the family's pages.
-            event.from_label = (
-                line_state_label(line.operation, event.from_state) if event.from_state else ""
-            )
-            event.to_label = line_state_label(line.operation, event.to_state)
+        decision_context = self.decision_context(accept_form, refuse_form)
         context.update(
-            events=events,
-            can_decide=can_decide,
+            # The history reads in the words of the queue and of the family's pages.
+            history=line_history(line, line.events.select_related("user")),
             sheet_url=sheet_url(line.activity_id, line.date) if may_read_attendance(user) else "",
             book_url=(
                 reverse(BOOK_FAMILY_URL_NAME, args=[line.request.family_id])
                 if may_decide(user)
                 else ""
             ),
+            **decision_context,
         )
-        if can_decide:
-            context.update(
-                accept_form=accept_form or AcceptDecisionForm(prefix="accept"),
-                refuse_form=refuse_form or RefuseForm(prefix="refuse"),
-                accept_url=reverse(self.accept_url_name, args=[quote(line.pk)]),
-                refuse_url=reverse(self.refuse_url_name, args=[quote(line.pk)]),
-            )
         return context
+
+
+class DecideLineView(DecideViewMixin, BookingLineDetailView):
+    """POST only: accept or refuse one day; an error shows the detail again."""
+
+    invalid_message = _("The day was not decided: correct the message.")
+
+    def apply(self, form) -> int | None:
+        try:
+            decision = bookings.decide_lines(
+                [self.object],
+                agent=self.request.user,
+                accept=self.decision == ACCEPT,
+                **form.cleaned_data,
+            )
+        except bookings.BookingError as error:
+            form.add_error("message", error.message)
+            return 400
+        report_decision(self.request, decision)
+        if decision.failed:
+            self.object = self.get_object()  # as it is now, e.g. decided by a colleague
+            return 409
+        return None
 
 
 # One request of days
@@ -332,7 +311,7 @@ def booking_requests(user) -> models.QuerySet:
     return for_agent(Request.objects.filter(kind__in=kinds), user)
 
 
-class BookingRequestView(ScopedInspectView):
+class BookingRequestView(QueueItemMixin, ScopedInspectView):
     """A booking or absence request as a whole: who asked, its days (each leading to its own
     detail, where it is decided) and its history. Wagtail's links to such a request lead here
     (``RequestAdminURLFinder``)."""
@@ -340,6 +319,7 @@ class BookingRequestView(ScopedInspectView):
     template_name = "wagtail_family_portal/admin/bookings/request.html"
     any_permission_required = ["view", "change"]
     page_title = _("Booking request")  # the request's own topic, see get_page_title
+    queue_title = QUEUE_TITLE
 
     def get_object(self, queryset=None):
         queryset = booking_requests(self.request.user).select_related(
@@ -353,13 +333,6 @@ class BookingRequestView(ScopedInspectView):
     def get_page_subtitle(self):
         return self.object.summary
 
-    def get_breadcrumbs_items(self):
-        return [
-            *self.breadcrumbs_items,
-            {"url": reverse(self.index_url_name), "label": BookingLineIndexView.page_title},
-            {"url": "", "label": self.get_page_title(), "sublabel": self.get_page_subtitle()},
-        ]
-
     def get_fields_context(self):
         request = self.object
         rows = [
@@ -369,7 +342,7 @@ class BookingRequestView(ScopedInspectView):
             (_("submitted by"), user_name(request.created_by)),
             (_("state"), request.get_state_display()),
         ]
-        return [{"label": capfirst(label), "value": value or EMPTY} for label, value in rows]
+        return detail_fields(rows)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -385,109 +358,47 @@ class BookingRequestView(ScopedInspectView):
                 }
                 for line in lines
             ],
-            events=self.object.events.select_related("user"),
+            history=request_history(self.object.events.select_related("user")),
             family_url=AdminURLFinder(self.request.user).get_edit_url(self.object.family),
         )
         return context
 
 
-class DecideLineView(BookingLineDetailView):
-    """POST only: accept or refuse one day; an error shows the detail again."""
-
-    http_method_names = ["post"]
-    permission_required = "change"
-    any_permission_required = None
-    decision = None  # "accept" or "refuse"
-    index_url_name = None
-
-    def post(self, request, *args, **kwargs):
-        accept = self.decision == "accept"
-        form = (AcceptDecisionForm if accept else RefuseForm)(request.POST, prefix=self.decision)
-        if not form.is_valid():
-            messages.error(request, _("The day was not decided: correct the message."))
-            return self.render_detail(form, status=400)
-        try:
-            decision = bookings.decide_lines(
-                [self.object], agent=request.user, accept=accept, **form.cleaned_data
-            )
-        except bookings.BookingError as error:
-            form.add_error("message", error.message)
-            return self.render_detail(form, status=400)
-        report_decision(request, decision)
-        if decision.failed:
-            self.object = self.get_object()  # as it is now, e.g. decided by a colleague
-            return self.render_detail(form, status=409)
-        return redirect(get_valid_next_url_from_request(request) or reverse(self.index_url_name))
-
-    def render_detail(self, form, *, status):
-        response = self.render_to_response(self.get_context_data(**{f"{self.decision}_form": form}))
-        response.status_code = status
-        return response
-
-
 # Decisions in bulk
 
 
-class LineDecisionBulkAction(BulkAction):
+class LineDecisionBulkAction(DecisionBulkAction):
     """Decide several days with one message to the families; the service decides each day on
     its own within the capacity, so that a full day does not stop the others."""
 
     models = [BookingLine]
-    template_name = "wagtail_family_portal/admin/bookings/confirm_bulk_decision.html"
-    decision = None
-    confirm_label = None
+    header_icon = "calendar"
+    queue_title = QUEUE_TITLE
 
-    def dispatch(self, request, *args, **kwargs):
-        if not may_decide(request.user):
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
+    def may_decide(self, user) -> bool:
+        return may_decide(user)
 
-    @cached_property
-    def _objects(self):
-        """The selected lines in the user's scope; one unknown to the user is a 404."""
-        ids = {value for value in self.request.GET.getlist("id") if value.isdigit()}
-        if not ids:
-            raise Http404
-        lines = list(
+    def selected(self, ids):
+        return (
             booking_lines(self.request.user)
             .filter(pk__in=ids)
             .select_related("child", "activity", "request__family")
             .order_by("date", "created_at", "pk")
         )
-        if len(lines) != len(ids):
-            raise Http404
-        return lines, {"items_with_no_access": []}
-
-    def get_actionable_objects(self):
-        return self._objects
 
     def object_context(self, line):
         return {
             "item": line,
             "label": line_label(line),
-            "family": line.request.family,
+            "details": [line.state_label, line.request.family.name],
             "url": reverse(LINE_URL_NAME, args=[quote(line.pk)]),
         }
 
-    def get_context_data(self, **kwargs):
-        return {
-            **super().get_context_data(**kwargs),
-            "decision": self.decision,
-            "confirm_label": self.confirm_label,
-            "decision_button_class": "serious" if self.decision == "refuse" else "",
-            "header_icon": "calendar",
-        }
-
-    def form_valid(self, form):
-        lines, _without_access = self.get_actionable_objects()
+    def decide(self, lines, without_access, message):
         decision = bookings.decide_lines(
-            lines,
-            agent=self.request.user,
-            accept=self.decision == "accept",
-            message=form.cleaned_data["message"],
+            lines, agent=self.request.user, accept=self.decision == ACCEPT, message=message
         )
         report_decision(self.request, decision)
-        return redirect(self.next_url)
 
 
 class AcceptLinesBulkAction(LineDecisionBulkAction):
@@ -496,8 +407,17 @@ class AcceptLinesBulkAction(LineDecisionBulkAction):
     aria_label = _("Accept the selected days")
     action_priority = 10
     form_class = AcceptDecisionForm
-    decision = "accept"
+    decision = ACCEPT
     confirm_label = _("Accept")
+
+    def intro(self, count: int) -> str:
+        return ngettext(
+            "Accept this day? The capacity is checked: a full day goes to the waiting list when "
+            "the activity has one, otherwise it stays to process.",
+            "Accept these %(counter)s days? The capacity is checked day by day: a full day goes "
+            "to the waiting list when the activity has one, otherwise it stays to process.",
+            count,
+        ) % {"counter": count}
 
 
 class RefuseLinesBulkAction(LineDecisionBulkAction):
@@ -507,200 +427,58 @@ class RefuseLinesBulkAction(LineDecisionBulkAction):
     action_priority = 20
     classes = {"serious"}
     form_class = RefuseForm
-    decision = "refuse"
+    decision = REFUSE
     confirm_label = _("Refuse")
 
-
-# Booking or cancelling for a family
-
-
-class FamilyChoiceForm(forms.Form):
-    family = forms.ModelChoiceField(label=_("family"), queryset=Family.objects.none())
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        field = self.fields["family"]
-        field.queryset = for_agent(Family.objects.order_by("name", "pk"), user)
-        field.label_from_instance = lambda family: f"{family.name} ({family.subscriber_code})"
+    def intro(self, count: int) -> str:
+        return ngettext(
+            "Refuse this day? The family reads your message.",
+            "Refuse these %(counter)s days? Each family reads the same message.",
+            count,
+        ) % {"counter": count}
 
 
-class AgentBookingForm(forms.Form):
-    """What to book or cancel: one child, one activity, a period and its weekdays."""
-
-    child = forms.ModelChoiceField(label=_("child"), queryset=Child.objects.none())
-    activity = forms.ModelChoiceField(
-        label=_("activity"),
-        queryset=Activity.objects.none(),
-        help_text=_("The activities the family's children are enrolled in."),
-    )
-    operation = forms.ChoiceField(
-        label=_("operation"),
-        choices=Operation.choices,
-        initial=Operation.BOOKING,
-        widget=forms.RadioSelect,
-    )
-    start_date = forms.DateField(label=_("first day"), widget=DateInput)
-    end_date = forms.DateField(label=_("last day"), widget=DateInput)
-    weekdays = forms.TypedMultipleChoiceField(
-        label=_("weekdays"),
-        choices=WEEKDAY_CHOICES,
-        coerce=int,
-        initial=[0, 1, 2, 3, 4],
-        widget=forms.CheckboxSelectMultiple,
-    )
-
-    def __init__(self, *args, family, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["child"].queryset = family.children.order_by("first_name", "pk")
-        enrolled = Enrolment.objects.filter(child__family=family).values("activity")
-        self.fields["activity"].queryset = for_agent(
-            Activity.objects.filter(pk__in=enrolled, is_active=True).select_related(
-                "establishment"
-            ),
-            user,
-        )
-
-    def clean(self):
-        cleaned_data = super().clean()
-        if not self.errors:
-            try:
-                cleaned_data["dates"] = bookings.dates_in_period(
-                    cleaned_data["start_date"], cleaned_data["end_date"], cleaned_data["weekdays"]
-                )
-            except bookings.BookingError as error:
-                raise ValidationError(error.message, code=error.code) from None
-        return cleaned_data
-
-    def preview_key(self) -> str:
-        """What was previewed: confirming anything else needs a new preview."""
-        data = self.cleaned_data
-        return ":".join(
-            [
-                str(data["child"].pk),
-                str(data["activity"].pk),
-                data["operation"],
-                ",".join(day.isoformat() for day in data["dates"]),
-            ]
-        )
-
-    def service_kwargs(self) -> dict:
-        data = self.cleaned_data
-        return {
-            "child_id": data["child"].pk,
-            "activity_id": data["activity"].pk,
-            "operation": data["operation"],
-            "dates": data["dates"],
-        }
+# The screen
 
 
-class AgentBookingView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView):
-    """An agent books or cancels days for a family: choose the family, fill in the period, see
-    the days that would be requested and those skipped (with why), then confirm.
-
-    The request is recorded as made by the agent for the family; deadlines do not apply, the
-    capacity does.
-    """
+class BookingLineViewSet(DecisionViewSetMixin, ReadOnlyViewSetMixin, MunicipalityScopedViewSet):
+    """Days of booking and absence requests, for agents to accept or refuse; and the form where
+    an agent books or cancels days for a family."""
 
     model = BookingLine
-    permission_required = "change"
-    template_name = "wagtail_family_portal/admin/bookings/book.html"
-    page_title = _("Book or cancel for a family")
-    header_icon = "calendar"
-    index_url_name = None
+    name = "family_portal_bookings"
+    url_prefix = "family-portal/bookings"
+    icon = "calendar-check"
+    menu_label = _("Bookings to process")
+    actions = ("view", "change")
+    index_view_class = BookingLineIndexView
+    inspect_view_class = BookingLineDetailView
+    permission_policy_class = BookingLinePermissionPolicy
+    filterset_class = filters.BookingLineFilterSet
+    search_fields = ["child__first_name", "child__last_name", "request__family__name"]
 
-    @cached_property
-    def family(self) -> Family | None:
-        family_id = self.kwargs.get("family_id")
-        if family_id is None:
-            return None
-        families = for_agent(Family.objects.select_related("municipality"), self.request.user)
-        return get_object_or_404(families, pk=family_id)
+    decide_view_class = DecideLineView
 
-    def get_page_subtitle(self):
-        return self.family.name if self.family else ""
+    @property
+    def book_view(self):
+        return self.construct_view(AgentBookingView)
 
-    def get_breadcrumbs_items(self):
+    def get_urlpatterns(self):
         return [
-            *self.breadcrumbs_items,
-            {"url": reverse(self.index_url_name), "label": BookingLineIndexView.page_title},
-            {"url": "", "label": self.get_page_title(), "sublabel": self.get_page_subtitle()},
+            *super().get_urlpatterns(),
+            path("book/", self.book_view, name="book"),
+            path("book/<int:family_id>/", self.book_view, name="book_family"),
+            path(
+                "request/<int:pk>/",
+                self.construct_view(BookingRequestView),
+                name="request",
+            ),
         ]
 
-    def get(self, request, *args, **kwargs):
-        if self.family is None:
-            choice = FamilyChoiceForm(request.GET or None, user=request.user)
-            if choice.is_valid():
-                return redirect(BOOK_FAMILY_URL_NAME, choice.cleaned_data["family"].pk)
-            return self.render_to_response(self.get_context_data(choice_form=choice))
-        form = AgentBookingForm(family=self.family, user=request.user)
-        return self.render_to_response(self.get_context_data(form=form))
-
-    def post(self, request, *args, **kwargs):
-        if self.family is None:
-            raise Http404
-        form = AgentBookingForm(request.POST, family=self.family, user=request.user)
-        if not form.is_valid():
-            return self.render(form, status=400)
-        if request.POST.get("action") == "confirm":
-            if request.POST.get("previewed") == form.preview_key():
-                return self.submit(form)
-            messages.warning(request, _("The form changed since the preview: check it again."))
-        return self.preview(form)
-
-    def preview(self, form):
-        try:
-            dates, skipped = bookings.preview_days(
-                family=self.family, by_agent=True, **form.service_kwargs()
-            )
-        except bookings.BookingError as error:
-            form.add_error(None, error.message)
-            return self.render(form, status=400)
-        return self.render(form, preview={"dates": dates, "skipped": skipped})
-
-    def submit(self, form):
-        try:
-            outcome = bookings.request_days(
-                family=self.family,
-                user=self.request.user,
-                by_agent=True,
-                confirm_skipped=True,
-                **form.service_kwargs(),
-            )
-        except bookings.BookingError as error:
-            form.add_error(None, error.message)
-            preview = {"dates": [], "skipped": error.skipped} if error.skipped else None
-            status = 400 if error.code in ("invalid", "not_found") else 409
-            return self.render(form, preview=preview, status=status)
-        states = [line.state for line in outcome.lines]
-        text = counts_text(
-            accepted=states.count(LineState.ACCEPTED),
-            waiting=states.count(LineState.WAITING_LIST),
-            refused=states.count(LineState.REFUSED),
+    @cached_property
+    def menu_item_class(self):
+        return type(
+            "BookingLineMenuItem",
+            (PendingCountMenuItem, super().menu_item_class),
+            {"pending_count": staticmethod(pending_count)},
         )
-        messages.success(
-            self.request,
-            gettext("%(summary)s — %(result)s.")
-            % {"summary": outcome.request.summary, "result": text},
-        )
-        return redirect(BOOK_FAMILY_URL_NAME, self.family.pk)
-
-    def render(self, form, *, preview=None, status=200) -> TemplateResponse:
-        context = self.get_context_data(form=form, preview=preview)
-        if preview is not None and preview["dates"]:
-            context["preview_key"] = form.preview_key()
-        response = self.render_to_response(context)
-        response.status_code = status
-        return response
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        if self.family is not None:
-            context["family"] = self.family
-            context["change_family_url"] = reverse(BOOK_URL_NAME)
-        preview = context.get("preview")
-        if preview:
-            preview["days"] = [day_label(day) for day in preview["dates"]]
-            preview["skipped_days"] = [
-                (day_label(skip.date), skip.message) for skip in preview["skipped"]
-            ]
-        return context

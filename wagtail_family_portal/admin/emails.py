@@ -8,6 +8,8 @@ saving it: they show the errors saving would give, and what families would read.
 
 Every view asks the snippet's permission policy: ``change`` for a saved text (one the policy does
 not give the user is a 404), ``add`` for a text not saved yet.
+
+Also here: the list of the decision digests sent to the agents' families (``DigestDelivery``).
 """
 
 import dataclasses
@@ -18,7 +20,7 @@ from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_list_or_404, get_object_or_404
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils import translation
 from django.utils.functional import cached_property
 from django.utils.translation import gettext, pgettext_lazy
@@ -27,17 +29,32 @@ from django.views.generic import TemplateView
 from wagtail.admin import messages
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, HelpPanel, ObjectList
+from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.widgets.button import Button
 from wagtail.snippets.bulk_actions.delete import DeleteBulkAction
-from wagtail.snippets.views.snippets import DeleteView, EditView, HistoryView, IndexView, UsageView
+from wagtail.snippets.views.snippets import (
+    DeleteView,
+    EditView,
+    HistoryView,
+    IndexView,
+    SnippetViewSet,
+    UsageView,
+)
 
 from ..emails.kinds import KINDS, descriptions
+from ..emails.rendering import email_address
 from ..emails.samples import sample_email
-from ..models.notifications import EmailTemplate
+from ..models.notifications import DigestDelivery, EmailTemplate
+from . import filters
+from .base import (
+    MunicipalityScopedViewSet,
+    ReadOnlyViewSetMixin,
+    ScopedObjectMixin,
+    ScopedSingleObjectMixin,
+)
 from .policies import policy_for
-from .scoping import for_agent, sites_for_agent
-from .views import ScopedObjectMixin, ScopedSingleObjectMixin
+from .scoping import ListOnlyPermissionPolicy, for_agent, sites_for_agent
 
 logger = logging.getLogger(__name__)
 
@@ -398,3 +415,92 @@ class SendTestEmailView(EmailPreviewView):
             request, _("A test e-mail was sent to %(address)s.") % {"address": address}
         )
         return self.render_page(form, email=email)
+
+
+# The screens
+
+
+class EmailTemplateViewSet(SnippetViewSet):
+    """E-mail texts, for editors (Settings → E-mail texts); not given to the agents' group."""
+
+    model = EmailTemplate
+    icon = "mail"
+    menu_label = _("E-mail texts")
+    menu_name = "family_portal_email_texts"
+    add_to_settings_menu = True
+    list_display = [
+        "site",
+        Column("kind", label=_("e-mail"), accessor="get_kind_display", sort_key="kind"),
+        "subject",
+    ]
+    filterset_class = filters.EmailTemplateFilterSet
+    index_view_class = EmailTemplateIndexView
+    edit_view_class = EmailTemplateEditView
+    delete_view_class = EmailTemplateDeleteView
+    history_view_class = EmailTemplateHistoryView
+    usage_view_class = EmailTemplateUsageView
+    copy_view_enabled = False  # a copy would clash with its original (one text per e-mail)
+
+    @cached_property
+    def permission_policy(self):
+        """The policy registered for e-mail texts, on Wagtail 7.4 too."""
+        return policy_for(self.model)
+
+    def get_edit_handler(self):
+        """The model's panels, with the placeholders of the chosen e-mail and the preview."""
+        return email_template_edit_handler(self.url_namespace).bind_to_model(self.model)
+
+    def get_index_view_kwargs(self, **kwargs):
+        return super().get_index_view_kwargs(preview_url_name=self.get_url_name(PREVIEW), **kwargs)
+
+    def email_view(self, view_class):
+        return self.construct_view(
+            view_class,
+            permission_policy=self.permission_policy,
+            form_class=self.get_form_class(),
+            url_namespace=self.url_namespace,
+        )
+
+    def get_urlpatterns(self):
+        """Wagtail's snippet views, and the preview and test e-mail of a text, saved
+        (``<pk>/``) or not yet (the creation form posts to the URLs without it)."""
+        preview = self.email_view(EmailPreviewView)
+        send_test = self.email_view(SendTestEmailView)
+        conv = self.pk_path_converter
+        return [
+            *super().get_urlpatterns(),
+            path("email-preview/", preview, name=PREVIEW_NEW),
+            path(f"email-preview/<{conv}:pk>/", preview, name=PREVIEW),
+            path("email-test/", send_test, name=SEND_TEST_NEW),
+            path(f"email-test/<{conv}:pk>/", send_test, name=SEND_TEST),
+        ]
+
+
+def _delivery_address(delivery) -> str:
+    user = delivery.user
+    return email_address(user) or user.get_username()
+
+
+class DigestDeliveryViewSet(ReadOnlyViewSetMixin, MunicipalityScopedViewSet):
+    """The decision digests sent to the agent's families, with the failures and their error:
+    the place to look when a family says it got no e-mail (decisions.md §24)."""
+
+    model = DigestDelivery
+    name = "family_portal_digests"
+    url_prefix = "family-portal/decision-emails"
+    icon = "mail"
+    menu_label = _("Decision e-mails")
+    inspect_view_enabled = False
+    permission_policy_class = ListOnlyPermissionPolicy
+    select_related = ["user", "family"]
+    list_display = [
+        Column("slot", label=_("digest of"), sort_key="slot"),
+        Column("family", label=_("family")),
+        Column("address", label=_("e-mail address"), accessor=_delivery_address),
+        Column("state", label=_("state"), accessor="get_state_display"),
+        Column("attempts", label=_("failed attempts")),
+        Column("last_error", label=_("last error")),
+        Column("sent_at", label=_("sent at"), sort_key="sent_at"),
+    ]
+    filterset_class = filters.DigestDeliveryFilterSet
+    ordering = ["-slot", "-pk"]

@@ -1,4 +1,5 @@
-"""The family file's account side in the admin: who is linked to it, and its subscriber code.
+"""The family files in the admin: the families, their children, and the children's health
+information (a screen of its own, with its own permission).
 
 The family form shows, read-only, the accounts linked to the family (who linked each and when,
 with a link to unlink it), and leads to the page that gives the family a new subscriber code.
@@ -6,22 +7,25 @@ with a link to unlink it), and leads to the page that gives the family a new sub
 
 from django.contrib.admin.utils import quote
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.functional import cached_property
 from django.utils.http import urlencode
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from wagtail.admin import messages
-from wagtail.admin.panels import Panel
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel, Panel
+from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic.base import BaseObjectMixin, WagtailAdminTemplateMixin
 from wagtail.admin.widgets.button import Button
 
-from ..models import AccountProfile, Family, Subscription
+from ..models import AccountProfile, Child, ChildHealth, Family, Subscription
 from ..services import subscriptions as subscription_services
+from . import filters
+from .audit import HealthEditView, HealthIndexView, HealthInspectView
+from .base import MunicipalityScopedViewSet, PrivatePhotoInput, ScopedEditView, ScopedPhotoView
 from .policies import PermissionCheckedMixin, policy_for
 from .scoping import for_agent
-from .views import ScopedEditView
 
 REGENERATE_CODE_URL_NAME = "family_portal_families:regenerate_code"
 UNLINK_URL_NAME = "family_portal_subscriptions:delete"
@@ -147,3 +151,239 @@ class RegenerateSubscriberCodeView(
             % {"family": self.object.name, "code": code},
         )
         return redirect(self.get_edit_url())
+
+
+# Panels shared by the family form's inlines and the child form.
+
+ADDRESS_PANELS = [
+    FieldPanel("address_line1"),
+    FieldPanel("address_line2"),
+    FieldRowPanel([FieldPanel("postcode"), FieldPanel("city")]),
+]
+
+CHILD_IDENTITY_PANELS = [
+    FieldRowPanel([FieldPanel("first_name"), FieldPanel("last_name")]),
+    FieldRowPanel([FieldPanel("birth_date"), FieldPanel("sex")]),
+    FieldRowPanel([FieldPanel("establishment"), FieldPanel("class_level")]),
+]
+
+CHILD_AUTHORISATION_PANELS = [
+    FieldPanel("photo_rights"),
+    FieldPanel("may_leave_alone"),
+    FieldPanel("transport_allowed"),
+    FieldPanel("emergency_care_allowed"),
+]
+
+GUARDIAN_PANELS = [
+    FieldRowPanel([FieldPanel("civility"), FieldPanel("relation")]),
+    FieldRowPanel([FieldPanel("first_name"), FieldPanel("last_name")]),
+    FieldPanel("birth_date"),
+    FieldPanel("email"),
+    FieldRowPanel([FieldPanel("mobile_phone"), FieldPanel("home_phone"), FieldPanel("work_phone")]),
+    FieldPanel("same_address_as_family"),
+    *ADDRESS_PANELS,
+    FieldRowPanel([FieldPanel("profession"), FieldPanel("employer")]),
+    FieldRowPanel([FieldPanel("iban"), FieldPanel("bic")]),
+    FieldPanel("account_holder"),
+]
+
+
+class FamilyViewSet(MunicipalityScopedViewSet):
+    model = Family
+    name = "family_portal_families"
+    url_prefix = "family-portal/families"
+    icon = "group"
+    menu_label = _("Families")
+    edit_view_class = FamilyEditView
+    select_related = ["municipality"]
+    list_display = ["name", "subscriber_code", "municipality", "city", "updated_at"]
+    filterset_class = filters.FamilyFilterSet
+    search_fields = ["name", "subscriber_code", "city", "caf_number"]
+    list_export = [
+        "name",
+        "subscriber_code",
+        "municipality",
+        "address_line1",
+        "address_line2",
+        "postcode",
+        "city",
+        "family_quotient",
+        "quotient_year",
+        "caf_number",
+        "updated_at",
+    ]
+    export_filename = "families"
+    inspect_view_fields = [
+        "name",
+        "municipality",
+        "subscriber_code",
+        "postal_address",
+        "family_quotient",
+        "quotient_year",
+        "caf_number",
+        "created_at",
+        "updated_at",
+    ]
+    panels = [
+        MultiFieldPanel(
+            [FieldPanel("municipality"), FieldPanel("name"), FieldPanel("subscriber_code")],
+            heading=_("Family file"),
+        ),
+        LinkedAccountsPanel(heading=_("Linked accounts")),
+        MultiFieldPanel(ADDRESS_PANELS, heading=_("Address")),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("family_quotient"), FieldPanel("quotient_year")]),
+                FieldPanel("caf_number"),
+            ],
+            heading=_("Tax data"),
+        ),
+        InlinePanel(
+            "guardians", heading=_("Guardians"), label=_("guardian"), panels=GUARDIAN_PANELS
+        ),
+        InlinePanel(
+            "children",
+            heading=_("Children"),
+            label=_("child"),
+            panels=CHILD_IDENTITY_PANELS + CHILD_AUTHORISATION_PANELS,
+        ),
+    ]
+
+    @property
+    def regenerate_code_view(self):
+        return self.construct_view(
+            RegenerateSubscriberCodeView,
+            index_url_name=self.get_url_name("index"),
+            edit_url_name=self.get_url_name("edit"),
+        )
+
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path(
+                "regenerate-code/<int:pk>/",
+                self.regenerate_code_view,
+                name="regenerate_code",
+            ),
+        ]
+
+
+class ChildViewSet(MunicipalityScopedViewSet):
+    model = Child
+    name = "family_portal_children"
+    url_prefix = "family-portal/children"
+    icon = "user"
+    menu_label = _("Children")
+    select_related = ["family__municipality", "establishment"]
+    list_display = [
+        "__str__",
+        "family",
+        "birth_date",
+        "establishment",
+        "class_level",
+        Column("municipality", label=_("municipality"), accessor="family.municipality"),
+    ]
+    filterset_class = filters.ChildFilterSet
+    search_fields = ["first_name", "last_name", "family__name"]
+    list_export = [
+        "last_name",
+        "first_name",
+        "birth_date",
+        "get_sex_display",
+        "family",
+        "family.subscriber_code",
+        "family.municipality",
+        "establishment",
+        "get_class_level_display",
+        "photo_rights",
+        "may_leave_alone",
+        "transport_allowed",
+        "emergency_care_allowed",
+    ]
+    export_headings = {
+        "get_sex_display": _("sex"),
+        "family.subscriber_code": _("subscriber code"),
+        "family.municipality": _("municipality"),
+        "get_class_level_display": _("class level"),
+    }
+    export_filename = "children"
+    # Health information is deliberately absent: it has its own, permissioned screen.
+    inspect_view_fields = [
+        "first_name",
+        "last_name",
+        "birth_date",
+        "sex",
+        "family",
+        "establishment",
+        "class_level",
+        "photo_rights",
+        "may_leave_alone",
+        "transport_allowed",
+        "emergency_care_allowed",
+    ]
+    panels = [
+        FieldPanel("family"),
+        *CHILD_IDENTITY_PANELS,
+        FieldRowPanel(
+            [
+                # The photo is private: shown through the scoped photo view, never by URL.
+                FieldPanel(
+                    "photo", widget=PrivatePhotoInput(url_name="family_portal_children:photo")
+                ),
+                FieldPanel("colour"),
+            ]
+        ),
+        MultiFieldPanel(CHILD_AUTHORISATION_PANELS, heading=_("Authorisations")),
+        InlinePanel(
+            "authorised_contacts",
+            heading=_("Authorised contacts"),
+            label=_("authorised contact"),
+            panels=[
+                FieldRowPanel([FieldPanel("first_name"), FieldPanel("last_name")]),
+                FieldRowPanel([FieldPanel("phone"), FieldPanel("relation")]),
+                FieldPanel("may_pick_up"),
+            ],
+        ),
+    ]
+
+    @property
+    def photo_view(self):
+        return self.construct_view(ScopedPhotoView)
+
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path("<int:pk>/photo/", self.photo_view, name="photo"),
+        ]
+
+
+class ChildHealthViewSet(MunicipalityScopedViewSet):
+    """Sensitive: only for users given ``view_childhealth`` (not part of the agents' group).
+
+    Every list, detail and form shown is logged (``audit``).
+    """
+
+    model = ChildHealth
+    name = "family_portal_health"
+    index_view_class = HealthIndexView
+    inspect_view_class = HealthInspectView
+    edit_view_class = HealthEditView
+    url_prefix = "family-portal/health"
+    icon = "warning"
+    menu_label = _("Health information")
+    select_related = ["child__family__municipality"]
+    list_display = ["child", "diet", "has_care_plan", "vaccinations_up_to_date"]
+    filterset_class = filters.ChildHealthFilterSet
+    search_fields = ["child__first_name", "child__last_name", "allergies", "diet"]
+    panels = [
+        FieldPanel("child"),
+        FieldPanel("allergies"),
+        FieldPanel("diet"),
+        MultiFieldPanel(
+            [FieldPanel("has_care_plan"), FieldPanel("care_plan_details")],
+            heading=_("Individual care plan (PAI)"),
+        ),
+        FieldRowPanel([FieldPanel("doctor_name"), FieldPanel("doctor_phone")]),
+        FieldPanel("vaccinations_up_to_date"),
+        FieldPanel("vaccination_notes"),
+    ]

@@ -13,40 +13,62 @@ health information, and cannot decide it.
 from dataclasses import dataclass, field
 
 from django.contrib.admin.utils import quote, unquote
-from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Exists, OuterRef
-from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect
-from django.urls import reverse
-from django.utils import formats, timezone
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
 from django.utils.functional import cached_property
 from django.utils.text import capfirst
-from django.utils.translation import gettext, ngettext_lazy, pgettext
+from django.utils.translation import gettext, ngettext, ngettext_lazy, pgettext
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from wagtail.admin import messages
-from wagtail.admin.admin_url_finder import AdminURLFinder
+from wagtail.admin.admin_url_finder import (
+    AdminURLFinder,
+    ModelAdminURLFinder,
+    register_admin_url_finder,
+)
 from wagtail.admin.ui.tables import BulkActionsCheckboxColumn, Column, TitleColumn, UserColumn
-from wagtail.admin.utils import get_valid_next_url_from_request
-from wagtail.admin.views.bulk_action import BulkAction
 from wagtail.admin.views.generic.base import BaseObjectMixin
 
-from ..models import Child, ChildHealth, Family, FileChange, Request
+from ..models import BookingLine, Child, ChildHealth, FileChange, Request
 from ..services import dossier, file_changes
 from ..storage import private_file_response
+from . import filters
 from .audit import log_health_viewed, may_view_health
+from .base import (
+    EMPTY,
+    FamilyLinksMixin,
+    LinkColumn,
+    MunicipalityScopedViewSet,
+    PendingCountMenuItem,
+    QueueItemMixin,
+    ReadOnlyViewSetMixin,
+    ScopedIndexView,
+    ScopedInspectView,
+    SubmittedColumn,
+    detail_fields,
+    local_datetime,
+    user_name,
+)
+from .bookings import REQUEST_URL_NAME as BOOKING_REQUEST_URL_NAME
+from .decisions import (
+    ACCEPT,
+    REFUSE,
+    DecideViewMixin,
+    DecisionBulkAction,
+    DecisionDetailMixin,
+    DecisionViewSetMixin,
+    request_history,
+)
 from .forms import AcceptDecisionForm, RefuseDecisionForm
 from .policies import PermissionCheckedMixin, policy_for
-from .scoping import for_agent
-from .views import ScopedIndexView, ScopedInspectView
+from .scoping import RequestPermissionPolicy, for_agent
 
-EMPTY = "—"
 Target = FileChange.Target
 Operation = FileChange.Operation
 PHOTO_FIELD = dossier.PHOTO_FIELD
 CHILD_PHOTO_URL_NAME = "family_portal_children:photo"
-FAMILY_URL_NAME = "family_portal_families:edit"
 REQUEST_URL_NAME = "family_portal_file_changes:inspect"
 
 HEALTH_RESTRICTED = _(
@@ -233,28 +255,7 @@ def health_records(request: Request, lines) -> list:
 # The queue
 
 
-class SubmittedColumn(Column):
-    """When the family submitted the request, and how long it has been waiting."""
-
-    cell_template_name = "wagtail_family_portal/admin/requests/submitted_cell.html"
-
-
-class LinkColumn(Column):
-    """A value linking to ``get_url(instance)`` when it gives a URL."""
-
-    cell_template_name = "wagtail_family_portal/admin/requests/link_cell.html"
-
-    def __init__(self, name, get_url, **kwargs):
-        super().__init__(name, **kwargs)
-        self.get_url = get_url
-
-    def get_cell_context_data(self, instance, parent_context):
-        context = super().get_cell_context_data(instance, parent_context)
-        context["url"] = self.get_url(instance)
-        return context
-
-
-class RequestIndexView(ScopedIndexView):
+class RequestIndexView(FamilyLinksMixin, ScopedIndexView):
     """The queue: pending requests, oldest first; checkboxes for the bulk decisions."""
 
     template_name = "wagtail_family_portal/admin/requests/index.html"
@@ -287,16 +288,6 @@ class RequestIndexView(ScopedIndexView):
             Column("state", label=_("state"), accessor="get_state_display", sort_key="state"),
         ]
 
-    @cached_property
-    def may_edit_families(self) -> bool:
-        # The requests listed are of the user's families: no check per row is needed.
-        return policy_for(Family).user_has_permission(self.request.user, "change")
-
-    def get_family_url(self, request: Request) -> str | None:
-        if self.may_edit_families:
-            return reverse(FAMILY_URL_NAME, args=[quote(request.family_id)])
-        return None
-
 
 # One request
 
@@ -305,15 +296,15 @@ class RefuseForm(RefuseDecisionForm):
     refusal_help = _("Say why the change is refused; the family reads it with the decision.")
 
 
-class RequestDetailView(ScopedInspectView):
+class RequestDetailView(DecisionDetailMixin, QueueItemMixin, ScopedInspectView):
     """The request side by side with the file, its history, and the "Accept" and "Refuse"
     forms."""
 
     template_name = "wagtail_family_portal/admin/requests/detail.html"
     any_permission_required = ["view", "change"]
     page_title = _("Change to validate")
-    accept_url_name = None
-    refuse_url_name = None
+    queue_title = RequestIndexView.page_title
+    refuse_form_class = RefuseForm
     photo_url_name = None
 
     def get_object(self, queryset=None):
@@ -324,13 +315,6 @@ class RequestDetailView(ScopedInspectView):
 
     def get_page_subtitle(self):
         return self.object.summary
-
-    def get_breadcrumbs_items(self):
-        return [
-            *self.breadcrumbs_items,
-            {"url": reverse(self.index_url_name), "label": RequestIndexView.page_title},
-            {"url": "", "label": self.get_page_title(), "sublabel": self.get_page_subtitle()},
-        ]
 
     def photo_url(self, line) -> str:
         return reverse(self.photo_url_name, args=[quote(self.object.pk), line.pk])
@@ -350,7 +334,10 @@ class RequestDetailView(ScopedInspectView):
                 (_("decided by"), user_name(request.decided_by)),
                 (_("answer to the family"), request.answer),
             ]
-        return [{"label": capfirst(label), "value": value or EMPTY} for label, value in rows]
+        return detail_fields(rows)
+
+    def can_decide(self) -> bool:
+        return self.object.is_pending and may_decide(self.request.user, self.object)
 
     def get_context_data(self, accept_form=None, refuse_form=None, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -361,68 +348,37 @@ class RequestDetailView(ScopedInspectView):
         if show_health:
             records = health_records(request, lines)
             log_health_viewed(user, records, screen="request", request=request.pk)
-        can_decide = request.is_pending and may_decide(user, request)
         context.update(
             rows=rows,
             has_conflicts=any(row.conflict for row in rows),
             health_restricted=request.has_health and not show_health,
             health_restricted_message=HEALTH_RESTRICTED,
-            events=request.events.select_related("user"),
-            can_decide=can_decide,
+            history=request_history(request.events.select_related("user")),
             family_url=AdminURLFinder(user).get_edit_url(request.family),
+            **self.decision_context(accept_form, refuse_form),
         )
-        if can_decide:
-            context.update(
-                accept_form=accept_form or AcceptDecisionForm(prefix="accept"),
-                refuse_form=refuse_form or RefuseForm(prefix="refuse"),
-                accept_url=reverse(self.accept_url_name, args=[quote(request.pk)]),
-                refuse_url=reverse(self.refuse_url_name, args=[quote(request.pk)]),
-            )
         return context
 
 
-class DecideRequestView(RequestDetailView):
+class DecideRequestView(DecideViewMixin, RequestDetailView):
     """POST only: accept or refuse one request; an error shows the detail again, unchanged."""
 
-    http_method_names = ["post"]
-    permission_required = "change"
-    any_permission_required = None
-    decision = None  # "accept" or "refuse"
-    index_url_name = None
+    invalid_message = _("The request was not decided: correct the message.")
 
-    def post(self, request, *args, **kwargs):
-        if not may_decide(request.user, self.object):
-            messages.error(request, HEALTH_RESTRICTED)
-            return self.render_detail(status=403)
-        form_class = AcceptDecisionForm if self.decision == "accept" else RefuseForm
-        form = form_class(request.POST, prefix=self.decision)
-        if not form.is_valid():
-            messages.error(request, _("The request was not decided: correct the message."))
-            return self.render_detail(form, status=400)
+    def denied_message(self) -> str:
+        return "" if may_decide(self.request.user, self.object) else HEALTH_RESTRICTED
+
+    def apply(self, form) -> int | None:
         try:
-            decide(self.object, self.decision, agent=request.user, **form.cleaned_data)
+            decide(self.object, self.decision, agent=self.request.user, **form.cleaned_data)
         except dossier.DossierError as error:
-            messages.error(request, error.message)
+            messages.error(self.request, error.message)
             for message in error.errors.get("message", []):
                 form.add_error("message", message)
             self.object = self.get_object()  # as it is now, e.g. decided by a colleague
-            return self.render_detail(form, status=400 if error.code == "invalid" else 409)
-        messages.success(request, decided_message(self.object, self.decision))
-        return redirect(get_valid_next_url_from_request(request) or reverse(self.index_url_name))
-
-    def render_detail(self, form=None, *, status):
-        forms_ = {f"{self.decision}_form": form} if form is not None else {}
-        response = self.render_to_response(self.get_context_data(**forms_))
-        response.status_code = status
-        return response
-
-
-def local_datetime(value) -> str:
-    return formats.date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT") if value else ""
-
-
-def user_name(user) -> str:
-    return (user.get_full_name().strip() or user.get_username()) if user is not None else ""
+            return 400 if error.code == "invalid" else 409
+        messages.success(self.request, decided_message(self.object, self.decision))
+        return None
 
 
 def decide(request: Request, decision: str, *, agent, message: str = "") -> Request:
@@ -458,106 +414,169 @@ class PendingPhotoView(PermissionCheckedMixin, BaseObjectMixin, View):
 # Decisions in bulk
 
 
-class DecisionBulkAction(BulkAction):
+class RequestDecisionBulkAction(DecisionBulkAction):
     """Decide several requests with one message; each is decided on its own, so that one
     request that cannot be (a conflict, already processed) does not stop the others."""
 
     models = [Request]
-    template_name = "wagtail_family_portal/admin/requests/confirm_bulk_decision.html"
-    decision = None
-    confirm_label = None
+    header_icon = "tasks"
+    queue_title = RequestIndexView.page_title
+    no_access_message = HEALTH_RESTRICTED
 
-    def dispatch(self, request, *args, **kwargs):
-        if not policy_for(Request).user_has_permission(request.user, "change"):
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
+    def may_decide(self, user) -> bool:
+        return policy_for(Request).user_has_permission(user, "change")
 
-    @cached_property
-    def _objects(self):
-        """The selected requests in the user's scope; one unknown to the user is a 404."""
-        ids = {value for value in self.request.GET.getlist("id") if value.isdigit()}
-        if not ids:
-            raise Http404
-        requests = list(
+    def may_decide_item(self, request) -> bool:
+        return may_decide(self.request.user, request)
+
+    def selected(self, ids):
+        return (
             file_change_requests(self.request.user)
             .filter(pk__in=ids)
             .select_related("family")
             .order_by("created_at", "pk")
         )
-        if len(requests) != len(ids):
-            raise Http404
-        allowed = [request for request in requests if may_decide(self.request.user, request)]
-        refused = [request for request in requests if request not in allowed]
-        return allowed, {"items_with_no_access": refused}
-
-    def get_actionable_objects(self):
-        return self._objects
 
     def object_context(self, request):
         url = reverse(REQUEST_URL_NAME, args=[quote(request.pk)])
-        return {"item": request, "family": request.family, "url": url}
-
-    def get_context_data(self, **kwargs):
         return {
-            **super().get_context_data(**kwargs),
-            "decision": self.decision,
-            "confirm_label": self.confirm_label,
-            "decision_button_class": "serious" if self.decision == "refuse" else "",
-            "health_restricted_message": HEALTH_RESTRICTED,
-            "header_icon": "tasks",
+            "item": request,
+            "label": request.summary,
+            "details": [request.family.name],
+            "url": url,
         }
 
-    def form_valid(self, form):
-        requests, without_access = self.get_actionable_objects()
-        failures = [
-            (request, HEALTH_RESTRICTED) for request in without_access["items_with_no_access"]
-        ]
+    def decide(self, requests, without_access, message):
+        failures = [(request, HEALTH_RESTRICTED) for request in without_access]
         decided = 0
         for request in requests:
             try:
-                decide(request, self.decision, agent=self.request.user, **form.cleaned_data)
+                decide(request, self.decision, agent=self.request.user, message=message)
             except dossier.DossierError as error:
                 failures.append((request, error.message))
             else:
                 decided += 1
         if decided:
             messages.success(self.request, self.success_message % {"count": decided})
-        for request, message in failures:
+        for request, text in failures:
             messages.error(
                 self.request,
                 _("“%(summary)s” (%(family)s) was not decided: %(message)s")
-                % {"summary": request.summary, "family": request.family, "message": message},
+                % {"summary": request.summary, "family": request.family, "message": text},
             )
-        return redirect(self.next_url)
 
     # "%(count)d change accepted." and its plural, set by each action.
     success_message = None
 
 
-class AcceptRequestsBulkAction(DecisionBulkAction):
+class AcceptRequestsBulkAction(RequestDecisionBulkAction):
     display_name = _("Accept")
     action_type = "accept_file_changes"
     aria_label = _("Accept the selected changes")
     action_priority = 10
     form_class = AcceptDecisionForm
-    decision = "accept"
+    decision = ACCEPT
     confirm_label = _("Accept")
 
     success_message = ngettext_lazy(
         "%(count)d change accepted.", "%(count)d changes accepted.", "count"
     )
 
+    def intro(self, count: int) -> str:
+        return ngettext(
+            "Accept this change? The family file is updated at once.",
+            "Accept these %(counter)s changes? Each one is applied on its own: one that cannot "
+            "be applied does not stop the others.",
+            count,
+        ) % {"counter": count}
 
-class RefuseRequestsBulkAction(DecisionBulkAction):
+
+class RefuseRequestsBulkAction(RequestDecisionBulkAction):
     display_name = _("Refuse")
     action_type = "refuse_file_changes"
     aria_label = _("Refuse the selected changes")
     action_priority = 20
     classes = {"serious"}
     form_class = RefuseForm
-    decision = "refuse"
+    decision = REFUSE
     confirm_label = _("Refuse")
 
     success_message = ngettext_lazy(
         "%(count)d change refused.", "%(count)d changes refused.", "count"
     )
+
+    def intro(self, count: int) -> str:
+        return ngettext(
+            "Refuse this change? The family reads your message.",
+            "Refuse these %(counter)s changes? Each family reads the same message.",
+            count,
+        ) % {"counter": count}
+
+
+# The screen
+
+
+class RequestAdminURLFinder(ModelAdminURLFinder):
+    """Where Wagtail's generic links to a request lead (usage lists, reports, logs): a change to
+    the family file to its detail, a booking or absence request to its days in the bookings'
+    screens. ``None`` for a user who may not open that screen, or a request out of their scope.
+    """
+
+    def construct_edit_url(self, instance):
+        if instance.kind == Request.Kind.FILE_CHANGE:
+            url_name = REQUEST_URL_NAME
+        else:
+            url_name = BOOKING_REQUEST_URL_NAME
+        return reverse(url_name, args=[quote(instance.pk)])
+
+    def get_edit_url(self, instance):
+        if self.user is not None:
+            screen = Request if instance.kind == Request.Kind.FILE_CHANGE else BookingLine
+            if not policy_for(screen).user_has_any_permission(self.user, ["view", "change"]):
+                return None
+            if not for_agent(Request.objects.filter(pk=instance.pk), self.user).exists():
+                return None
+        return self.construct_edit_url(instance)
+
+
+class RequestViewSet(DecisionViewSetMixin, ReadOnlyViewSetMixin, MunicipalityScopedViewSet):
+    """Changes to the family file asked by families, for agents to accept or refuse."""
+
+    model = Request
+    name = "family_portal_file_changes"
+    url_prefix = "family-portal/file-changes"
+    icon = "tasks"
+    menu_label = _("Changes to validate")
+    actions = ("view", "change")
+    index_view_class = RequestIndexView
+    inspect_view_class = RequestDetailView
+    permission_policy_class = RequestPermissionPolicy
+    filterset_class = filters.RequestFilterSet
+    search_fields = ["summary", "family__name"]
+
+    decide_view_class = DecideRequestView
+
+    def register_admin_url_finder(self):
+        # Requests of every kind: a booking or absence request opens the bookings' screen.
+        register_admin_url_finder(Request, RequestAdminURLFinder)
+
+    def get_common_view_kwargs(self, **kwargs):
+        return super().get_common_view_kwargs(photo_url_name=self.get_url_name("photo"), **kwargs)
+
+    @property
+    def photo_view(self):
+        return self.construct_view(PendingPhotoView)
+
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path("photo/<int:pk>/<int:line_pk>/", self.photo_view, name="photo"),
+        ]
+
+    @cached_property
+    def menu_item_class(self):
+        return type(
+            "RequestMenuItem",
+            (PendingCountMenuItem, super().menu_item_class),
+            {"pending_count": staticmethod(pending_count)},
+        )

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from .events import HistoryEvent, state_fields
 from .municipality import ScopedQuerySet, scoped_manager
 from .requests import Request
 
@@ -135,13 +136,13 @@ def line_state_label(operation: str, state: str) -> str:
     return state
 
 
-class BookingLineEvent(models.Model):
+class BookingLineEvent(HistoryEvent):
     """One change of a line's state: when, by whom, from what to what, with which message."""
 
     line = models.ForeignKey(
         BookingLine, verbose_name=_("line"), on_delete=models.CASCADE, related_name="events"
     )
-    created_at = models.DateTimeField(_("at"), default=timezone.now)
+    # The shared field, with the help an empty one needs here.
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("by"),
@@ -151,17 +152,12 @@ class BookingLineEvent(models.Model):
         related_name="+",
         help_text=_("Empty when the system decided (automatic booking, waiting list)."),
     )
-    from_state = models.CharField(
-        _("from"), max_length=20, choices=BookingLine.State.choices, blank=True
-    )
-    to_state = models.CharField(_("to"), max_length=20, choices=BookingLine.State.choices)
-    message = models.TextField(_("message"), blank=True)
+    from_state, to_state = state_fields(BookingLine.State.choices)
     by_agent_for_family = models.BooleanField(_("done by an agent for the family"), default=False)
 
-    class Meta:
+    class Meta(HistoryEvent.Meta):
         verbose_name = _("booking line history entry")
         verbose_name_plural = _("booking line history")
-        ordering = ["created_at", "pk"]
 
     def __str__(self):
         return f"{self.line} → {self.to_state}"

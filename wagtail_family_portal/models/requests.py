@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from .events import HistoryEvent, state_fields
 from .families import Family
 from .municipality import ScopedQuerySet
 
@@ -115,7 +116,7 @@ class RequestEventQuerySet(models.QuerySet):
         return self.messages().exclude(models.Exists(read))
 
 
-class RequestEvent(models.Model):
+class RequestEvent(HistoryEvent):
     """One step in a request's history: who did what, when, from which state, with what words."""
 
     class Action(models.TextChoices):
@@ -133,29 +134,15 @@ class RequestEvent(models.Model):
     request = models.ForeignKey(
         Request, verbose_name=_("request"), on_delete=models.CASCADE, related_name="events"
     )
-    created_at = models.DateTimeField(_("at"), default=timezone.now)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
     actor = models.CharField(_("who"), max_length=10, choices=Actor.choices, default=Actor.SYSTEM)
     action = models.CharField(_("action"), max_length=20, choices=Action.choices)
-    from_state = models.CharField(
-        _("from"), max_length=20, choices=Request.State.choices, blank=True
-    )
-    to_state = models.CharField(_("to"), max_length=20, choices=Request.State.choices)
-    message = models.TextField(_("message"), blank=True)
+    from_state, to_state = state_fields(Request.State.choices)
 
     objects = RequestEventQuerySet.as_manager()
 
-    class Meta:
+    class Meta(HistoryEvent.Meta):
         verbose_name = _("request history entry")
         verbose_name_plural = _("request history")
-        ordering = ["created_at", "pk"]
 
     def __str__(self):
         return f"{self.get_action_display()} ({self.created_at:%Y-%m-%d %H:%M})"

@@ -1,0 +1,43 @@
+"""What the two histories share: a request's (``RequestEvent``) and a day's
+(``BookingLineEvent``). Each step says when, by whom (nobody: the rules did it), from which state
+to which, with what words; the steps read oldest first.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+def state_fields(choices):
+    """``from_state, to_state`` of a step, among ``choices``; ``from_state`` is empty for the
+    first step (nothing before it)."""
+    return (
+        models.CharField(_("from"), max_length=20, choices=choices, blank=True),
+        models.CharField(_("to"), max_length=20, choices=choices),
+    )
+
+
+class HistoryEvent(models.Model):
+    """One step in a history. Concrete models add what the step is about (a foreign key) and
+    its states (``state_fields``)."""
+
+    created_at = models.DateTimeField(_("at"), default=timezone.now)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    message = models.TextField(_("message"), blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["created_at", "pk"]
+
+    @property
+    def is_automatic(self) -> bool:
+        """Done by the rules (an automatic booking, the waiting list), not by a person."""
+        return self.user_id is None
