@@ -36,7 +36,8 @@ class SubscriberCodeForm(forms.Form):
     )
 
 
-def _render(pages, template: str, context: dict, status: int = 200):
+def _subscriptions_page(pages, template: str, context: dict, status: int = 200):
+    """A page of "Mes abonnements": every one links back to the list."""
     context = {"subscriptions_url": pages.subpage_url("subscriptions"), **context}
     return pages.render(TEMPLATES + template, context, status=status)
 
@@ -45,18 +46,18 @@ def _render(pages, template: str, context: dict, status: int = 200):
 def subscription_list(request, pages):
     """The family files linked to the account, whatever their town, and the way to add one."""
     linked = Subscription.objects.for_account(request.user).listed()
-    return _render(pages, "list.html", {"subscriptions": linked})
+    return _subscriptions_page(pages, "list.html", {"subscriptions": linked})
 
 
 @portal_view(login=True)
 def subscribe(request, pages):
     """ "M'abonner": search a family by its code, then confirm to link it."""
     if request.method != "POST":
-        return _render(pages, "search.html", {"form": SubscriberCodeForm()})
+        return _subscriptions_page(pages, "search.html", {"form": SubscriberCodeForm()})
 
     form = SubscriberCodeForm(request.POST)
     if not form.is_valid():
-        return _render(pages, "search.html", {"form": form})
+        return _subscriptions_page(pages, "search.html", {"form": form})
     step = CONFIRM if request.POST.get("step") == CONFIRM else SEARCH
     attempt = {
         "code": form.cleaned_data["code"],
@@ -73,13 +74,13 @@ def subscribe(request, pages):
     except subscriptions.SubscriptionError as error:
         form.add_error("code", error.message)
         if not isinstance(error, subscriptions.TooManyAttempts):
-            return _render(pages, "search.html", {"form": form})
-        response = _render(pages, "search.html", {"form": form}, status=429)
+            return _subscriptions_page(pages, "search.html", {"form": form})
+        response = _subscriptions_page(pages, "search.html", {"form": form}, status=429)
         response["Retry-After"] = str(error.retry_after)
         return response
 
     if step == SEARCH:
-        return _render(pages, "confirm.html", {"form": form, "family": family})
+        return _subscriptions_page(pages, "confirm.html", {"form": form, "family": family})
     messages.success(
         request,
         _("Your account is now linked to the %(family)s family.")
