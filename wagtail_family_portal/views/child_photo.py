@@ -9,7 +9,7 @@ from ..models import Child
 from ..services import dossier
 from ..storage import photo_response, private_file_response
 from .base import portal_view
-from .family_file import SENT, FamilyFile
+from .family_file import SENT, TEMPLATES, FamilyFile
 from .family_forms import PHOTO_FIELD, PhotoForm
 
 
@@ -62,8 +62,8 @@ def child_photo_change(request, pages, child_id):
     else:
         form = PhotoForm()
     line = files.pending.get(("child", child.pk, PHOTO_FIELD))
-    return files.render(
-        "photo_form.html",
+    return pages.render(
+        TEMPLATES + "photo_form.html",
         {
             "child": child,
             "form": form,

@@ -18,7 +18,7 @@ from ..models import AuthorisedContact
 from ..models.requests import Request
 from ..services import dossier
 from .base import portal_view
-from .family_file import SENT, FamilyFile
+from .family_file import SENT, TEMPLATES, FamilyFile
 from .family_forms import FamilyFileForm
 
 CHANGE_TITLES = {
@@ -81,8 +81,8 @@ def family_change(request, pages, target_type, target_id):
     waiting = [
         row for row in files.rows(target_type, record, key_id, list(form.fields)) if row.pending
     ]
-    return files.render(
-        "change_form.html",
+    return pages.render(
+        TEMPLATES + "change_form.html",
         {
             "form": form,
             "title": CHANGE_TITLES[target_type] % {"name": _record_name(target_type, record)},
@@ -147,8 +147,8 @@ def family_add(request, pages, target_type, parent_id=None):
     title = ADD_TITLES[target_type]
     if child is not None:
         title = title % {"name": child}
-    return files.render(
-        "change_form.html",
+    return pages.render(
+        TEMPLATES + "change_form.html",
         {
             "form": form,
             "title": title,
@@ -186,8 +186,8 @@ def remove_contact(request, pages, contact_id):
         else:
             messages.success(request, SENT)
         return redirect(back_url)
-    return files.render(
-        "remove_contact.html",
+    return pages.render(
+        TEMPLATES + "remove_contact.html",
         {
             "contact": contact,
             "back_url": back_url,

@@ -189,10 +189,6 @@ class FamilyFile:
             title=str(line.request.summary), withdraw_url=self.withdraw_url(line.request_id)
         )
 
-    def render(self, template: str, context: dict, status: int = 200):
-        """``template`` under ``wagtail_family_portal/family/``."""
-        return self.pages.render(TEMPLATES + template, context, status=status)
-
     def block_url(self, target_type: str, record) -> str:
         """The page, and the place on it, where a record's block is shown."""
         if target_type == "family":
@@ -228,8 +224,8 @@ def family_file(request, pages):
         decided_at__gte=since,
     ).order_by("-decided_at", "-pk")
     summary_fields = files.visible("child", (*NAME_FIELDS, *CHILD_SUMMARY))
-    return files.render(
-        "family_file.html",
+    return pages.render(
+        TEMPLATES + "family_file.html",
         {
             "address_rows": files.rows(
                 "family",
@@ -300,8 +296,8 @@ def child_file(request, pages, child_id):
     contacts = list(AuthorisedContact.objects.filter(child=child).order_by("pk"))
     can_change_contact = files.can_change("contact")
     photo_line = files.pending.get(("child", child.pk, PHOTO_FIELD))
-    return files.render(
-        "child_file.html",
+    return pages.render(
+        TEMPLATES + "child_file.html",
         {
             "child": child,
             "child_sections": files.sections("child", child, child.pk),
