@@ -1,4 +1,4 @@
-"""What the planning shows (planning.py): states, actions and their deadlines, closures,
+"""What the planning shows (planning.py, legend.py): states, actions and their deadlines, closures,
 capacity, waiting-list ranks, filters, the API shape, and a constant number of queries."""
 
 import datetime as dt
@@ -9,15 +9,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from wagtail_family_portal.legend import DEFAULT_LEGEND_COLOURS, build_legend, contrast_ratio
 from wagtail_family_portal.models import BookingLine, ChildDay, Closure, DayState, Request
-from wagtail_family_portal.planning import (
-    DEFAULT_LEGEND_COLOURS,
-    build_legend,
-    build_planning,
-    contrast_ratio,
-    month_range,
-    week_range,
-)
+from wagtail_family_portal.planning import build_planning, month_range, week_range
 
 from . import factories
 

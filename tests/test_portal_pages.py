@@ -82,7 +82,7 @@ def test_signup_entry_links_to_the_signup_page(client, portal_page, municipality
 
 
 def test_subpage_url_is_none_for_a_route_the_page_does_not_have(rf, portal_page):
-    from wagtail_family_portal.views.portal import subpage_url
+    from wagtail_family_portal.views.base import subpage_url
 
     request = rf.get(PORTAL_URL)
 

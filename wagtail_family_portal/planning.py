@@ -1,6 +1,8 @@
 """What the planning shows: the state of each child's day for each activity, and what the family
 may do with it (DESIGN.md §3).
 
+The legend (labels and colours of the states) is ``legend.py``.
+
 ``build_planning`` reads everything a family's planning needs for a date range in four SQL
 queries — children with their enrolments and activities, closures with their activities, the
 children's days with their waiting-list ranks, the places held — and computes the cells in
@@ -17,6 +19,7 @@ from types import SimpleNamespace
 from django.db import connection
 
 from . import clock
+from .legend import LEGEND_FIELDS, LegendEntry, build_legend
 from .models.activities import Activity, Closure, Enrolment, Establishment
 from .models.bookings import HOLDS_PLACE, BookingLine, ChildDay, DayState
 from .models.families import CHILD_COLOURS, Child, Family, Subscription
@@ -24,7 +27,6 @@ from .models.municipality import Municipality
 from .models.settings import FamilyPortalSettings
 from .services import bookings
 from .services.bookings.waiting_list import ahead_in_queue_sql
-from .validators import HEX_COLOUR_RE
 
 ONE_DAY = dt.timedelta(days=1)
 
@@ -49,19 +51,6 @@ ENROLLED, BOOKED, CLOSED_STATE = (
 # The operation each action asks for (``services.bookings.refusal`` says whether it may).
 OPERATIONS = {BOOK: "booking", CANCEL: "absence"}
 
-# Default legend colours, light enough for black text (contrast above 7:1, WCAG AAA); editors
-# change them in the portal's settings. The label is the state's own (translated) name.
-DEFAULT_LEGEND_COLOURS = {
-    DayState.ENROLLED: "#F0F0F0",
-    DayState.BOOKING_REQUESTED: "#FFE58F",
-    DayState.BOOKED: "#B7EB8F",
-    DayState.ABSENCE_REQUESTED: "#FFD591",
-    DayState.ABSENT: "#BAE0FF",
-    DayState.REFUSED: "#FFA39E",
-    DayState.WAITING_LIST: "#D3ADF7",
-    DayState.CLOSED: "#BFBFBF",
-}
-
 
 @dataclass(frozen=True, slots=True)
 class ChildInfo:
@@ -80,14 +69,6 @@ class ActivityInfo:
     end_time: dt.time
     establishment: str
     booking_mode: str
-
-
-@dataclass(frozen=True, slots=True)
-class LegendEntry:
-    state: str
-    label: str
-    colour: str
-    text_colour: str  # black or white, whichever reads better on ``colour``
 
 
 @dataclass(slots=True)
@@ -219,46 +200,6 @@ def working_day_checker(closures: Iterable) -> Callable[[dt.date], bool]:
         if closure.municipality_wide:
             days_off.update(date_range(closure.start_date, closure.end_date))
     return bookings.working_day_checker(days_off)
-
-
-def relative_luminance(colour: str) -> float:
-    def channel(hex_pair: str) -> float:
-        value = int(hex_pair, 16) / 255
-        return value / 12.92 if value <= 0.03928 else ((value + 0.055) / 1.055) ** 2.4
-
-    red, green, blue = (channel(colour[i : i + 2]) for i in (1, 3, 5))
-    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
-
-
-def contrast_ratio(first: str, second: str) -> float:
-    lighter, darker = sorted((relative_luminance(first), relative_luminance(second)), reverse=True)
-    return (lighter + 0.05) / (darker + 0.05)
-
-
-@functools.lru_cache(maxsize=256)
-def readable_text_colour(background: str) -> str:
-    """Black or white, whichever contrasts more with ``background`` (#RRGGBB)."""
-    if contrast_ratio(background, "#000000") >= contrast_ratio(background, "#FFFFFF"):
-        return "#000000"
-    return "#FFFFFF"
-
-
-def build_legend(portal_settings=None) -> dict[str, LegendEntry]:
-    """Every state with its label and colour: the portal's settings where an editor set them
-    (``legend_<state>_label`` / ``legend_<state>_colour``), the defaults otherwise."""
-    legend = {}
-    for state in DayState:
-        label = getattr(portal_settings, f"legend_{state.value}_label", None) or state.label
-        colour = getattr(portal_settings, f"legend_{state.value}_colour", None)
-        if not HEX_COLOUR_RE.match(colour or ""):
-            colour = DEFAULT_LEGEND_COLOURS[state]
-        legend[state.value] = LegendEntry(state.value, label, colour, readable_text_colour(colour))
-    return legend
-
-
-LEGEND_FIELDS = tuple(
-    f"legend_{state.value}_{part}" for state in DayState for part in ("label", "colour")
-)
 
 
 @dataclass(slots=True)

@@ -2,7 +2,7 @@
 
 from django.urls import include, path, re_path
 
-from .views.planning import calendar_feed_file
+from .views.calendar import calendar_feed_file
 
 urlpatterns = [
     path("api/family-portal/v1/", include("wagtail_family_portal.api.urls")),

@@ -1,7 +1,7 @@
 """Account pages under the portal page: sign-up, activation, new activation link, passwords,
 the choice of e-mails about decisions.
 
-Each route of ``FamilyPortalPage`` named like a function below calls it with the page. The
+Each route of ``FamilyPortalPage`` named like a function below is a ``base.portal_view``. The
 views validate the form, call ``services.accounts`` (or Django's password views) and render;
 the services decide and change everything. The login-like forms are rate limited per IP
 address (``throttling``, ``views.throttling``) before anything else runs.
@@ -9,10 +9,8 @@ address (``throttling``, ``views.throttling``) before anything else runs.
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
-from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from ..http import absolute_portal_url, client_ip, request_site
@@ -25,26 +23,21 @@ from .account_forms import (
     PortalPasswordResetForm,
     SignUpForm,
 )
+from .base import TEMPLATES as PORTAL_TEMPLATES
+from .base import portal_context, portal_view, subpage_url
 from .errors import drop_autofocus
-from .portal import portal_context, subpage_url
 from .throttling import ThrottledPostMixin, show_form_error
 
-TEMPLATES = "wagtail_family_portal/accounts/"
+TEMPLATES = "accounts/"
 
 
-def _render(request, page, template: str, context: dict, status: int = 200):
-    return TemplateResponse(
-        request, TEMPLATES + template, {**portal_context(request, page), **context}, status=status
-    )
-
-
-def _throttled(request, page, template: str, form, context: dict | None = None):
+def _throttled(pages, template: str, form, context: dict | None = None):
     """The page of ``form`` with the rate limit's message, form kept as typed, HTTP 429."""
-    wait = throttle_wait(request)
+    wait = throttle_wait(pages.request)
     if wait is None:
         return None
     show_form_error(form, too_many_attempts_message(wait))
-    response = _render(request, page, template, {**(context or {}), "form": form}, status=429)
+    response = pages.render(TEMPLATES + template, {**(context or {}), "form": form}, status=429)
     return set_retry_after(response, wait)
 
 
@@ -55,7 +48,8 @@ def _expiry_days() -> int:
 # Sign-up
 
 
-def signup(request, page):
+@portal_view()
+def signup(request, pages):
     """Create an account: an inactive one, activated from the link e-mailed to its address.
 
     An address that already has an account gets the same answer (and an e-mail saying so), so
@@ -63,11 +57,11 @@ def signup(request, page):
     not: the activation e-mail tells what it gave.
     """
     if request.user.is_authenticated:
-        return redirect(page.get_url(request))
+        return redirect(pages.base_url)
     status = 200
     if request.method == "POST":
         form = SignUpForm(request.POST)
-        throttled = _throttled(request, page, "signup.html", form)
+        throttled = _throttled(pages, "signup.html", form)
         if throttled:
             return throttled
         if form.is_valid():
@@ -75,26 +69,28 @@ def signup(request, page):
                 accounts.sign_up(
                     **form.service_arguments(),
                     site=request_site(request),
-                    portal_url=absolute_portal_url(request, page),
+                    portal_url=absolute_portal_url(request, pages.page),
                     ip_address=client_ip(request),
                 )
             except ValidationError as error:
                 form.add_service_errors(error)
             else:
-                return redirect(subpage_url(page, "signup_done", request))
+                return redirect(pages.subpage_url("signup_done"))
     else:
         form = SignUpForm()
-    return _render(request, page, "signup.html", {"form": form}, status=status)
+    return pages.render(TEMPLATES + "signup.html", {"form": form}, status=status)
 
 
-def signup_done(request, page):
-    return _render(request, page, "signup_done.html", {"expiry_days": _expiry_days()})
+@portal_view()
+def signup_done(request, pages):
+    return pages.render(TEMPLATES + "signup_done.html", {"expiry_days": _expiry_days()})
 
 
 # Activation
 
 
-def activate(request, page, token: str):
+@portal_view()
+def activate(request, pages, token: str):
     """The link of the activation e-mail.
 
     GET only shows a button: mail scanners and link previews follow links, and must not
@@ -106,43 +102,44 @@ def activate(request, page, token: str):
         except accounts.AccountError as error:
             if error.code == "already_active":
                 messages.info(request, error.message)
-                return redirect(subpage_url(page, "login", request))
-            return _activation_error(request, page, error, status=400)
+                return redirect(pages.subpage_url("login"))
+            return _activation_error(pages, error, status=400)
         messages.success(request, _("Your account is activated. You can now log in."))
         notice = accounts.activation_notice(activation)
         if notice:
             messages.info(request, notice)
-        return redirect(subpage_url(page, "login", request))
+        return redirect(pages.subpage_url("login"))
     try:
         user = accounts.check_activation_token(token)
     except accounts.AccountError as error:
-        return _activation_error(request, page, error)
-    return _render(request, page, "activate.html", {"account": user})
+        return _activation_error(pages, error)
+    return pages.render(TEMPLATES + "activate.html", {"account": user})
 
 
-def _activation_error(request, page, error, status: int = 200):
+def _activation_error(pages, error, status: int = 200):
     context = {"error": error.message, "error_code": error.code, "resend_form": EmailForm()}
-    return _render(request, page, "activate.html", context, status=status)
+    return pages.render(TEMPLATES + "activate.html", context, status=status)
 
 
-def resend_activation(request, page):
+@portal_view()
+def resend_activation(request, pages):
     """Ask for a new activation link. The answer is the same whatever the address."""
     if request.method == "POST":
         form = EmailForm(request.POST)
-        throttled = _throttled(request, page, "resend_activation.html", form)
+        throttled = _throttled(pages, "resend_activation.html", form)
         if throttled:
             return throttled
         if form.is_valid():
             accounts.resend_activation(
                 email=form.cleaned_data["email"],
                 site=request_site(request),
-                portal_url=absolute_portal_url(request, page),
+                portal_url=absolute_portal_url(request, pages.page),
             )
             context = {"sent": True, "expiry_days": _expiry_days()}
-            return _render(request, page, "resend_activation.html", context)
+            return pages.render(TEMPLATES + "resend_activation.html", context)
     else:
         form = EmailForm()
-    return _render(request, page, "resend_activation.html", {"form": form})
+    return pages.render(TEMPLATES + "resend_activation.html", {"form": form})
 
 
 # Passwords: Django's views, in the portal's pages.
@@ -169,7 +166,7 @@ class PortalPageMixin:
 class PasswordChangeView(PortalPageMixin, auth_views.PasswordChangeView):
     """Change the password; the session stays logged in (Django updates its hash)."""
 
-    template_name = TEMPLATES + "password_change.html"
+    template_name = PORTAL_TEMPLATES + TEMPLATES + "password_change.html"
 
     def get_success_url(self):
         return self.page.get_url(self.request)
@@ -187,7 +184,7 @@ class PasswordResetView(ThrottledPostMixin, PortalPageMixin, auth_views.Password
     instead (``services.accounts.resend_activation``, silent in every other case).
     """
 
-    template_name = TEMPLATES + "password_reset.html"
+    template_name = PORTAL_TEMPLATES + TEMPLATES + "password_reset.html"
     form_class = PortalPasswordResetForm
 
     def get_success_url(self):
@@ -209,66 +206,66 @@ class PasswordResetView(ThrottledPostMixin, PortalPageMixin, auth_views.Password
 
 
 class PasswordResetDoneView(PortalPageMixin, auth_views.PasswordResetDoneView):
-    template_name = TEMPLATES + "password_reset_done.html"
+    template_name = PORTAL_TEMPLATES + TEMPLATES + "password_reset_done.html"
 
 
 class PasswordResetConfirmView(PortalPageMixin, auth_views.PasswordResetConfirmView):
-    template_name = TEMPLATES + "password_reset_confirm.html"
+    template_name = PORTAL_TEMPLATES + TEMPLATES + "password_reset_confirm.html"
 
     def get_success_url(self):
         return self.subpage_url("password_reset_complete")
 
 
 class PasswordResetCompleteView(PortalPageMixin, auth_views.PasswordResetCompleteView):
-    template_name = TEMPLATES + "password_reset_complete.html"
+    template_name = PORTAL_TEMPLATES + TEMPLATES + "password_reset_complete.html"
 
 
-def password_change(request, page):
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path(), subpage_url(page, "login", request))
-    return PasswordChangeView.as_view(page=page)(request)
+@portal_view(login=True)
+def password_change(request, pages):
+    return PasswordChangeView.as_view(page=pages.page)(request)
 
 
-def password_reset(request, page):
-    return PasswordResetView.as_view(page=page)(request)
+@portal_view()
+def password_reset(request, pages):
+    return PasswordResetView.as_view(page=pages.page)(request)
 
 
-def password_reset_done(request, page):
-    return PasswordResetDoneView.as_view(page=page)(request)
+@portal_view()
+def password_reset_done(request, pages):
+    return PasswordResetDoneView.as_view(page=pages.page)(request)
 
 
-def password_reset_confirm(request, page, uidb64: str, token: str):
-    return PasswordResetConfirmView.as_view(page=page)(request, uidb64=uidb64, token=token)
+@portal_view()
+def password_reset_confirm(request, pages, uidb64: str, token: str):
+    return PasswordResetConfirmView.as_view(page=pages.page)(request, uidb64=uidb64, token=token)
 
 
-def password_reset_complete(request, page):
-    return PasswordResetCompleteView.as_view(page=page)(request)
+@portal_view()
+def password_reset_complete(request, pages):
+    return PasswordResetCompleteView.as_view(page=pages.page)(request)
 
 
 # E-mails about decisions
 
 
-def notification_settings(request, page):
+@portal_view(login=True)
+def notification_settings(request, pages):
     """The account's choice: the digest of decisions at set times (default), or no e-mail.
 
     Every account gets a profile when created (``signals.py``); one that still has none (rows
     inserted in bulk, bypassing signals) sees the default, and saving creates the profile.
     """
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path(), subpage_url(page, "login", request))
     profile = AccountProfile.objects.filter(user=request.user).first()
     if request.method == "POST":
         form = NotificationSettingsForm(request.POST, instance=profile or AccountProfile())
         if form.is_valid():
             accounts.set_decision_emails(request.user, form.cleaned_data["decision_emails"])
             messages.success(request, _("Your choice of e-mails has been saved."))
-            return redirect(subpage_url(page, "notification_settings", request))
+            return redirect(pages.subpage_url("notification_settings"))
     else:
         form = NotificationSettingsForm(instance=profile or AccountProfile())
-    return _render(
-        request,
-        page,
-        "notification_settings.html",
+    return pages.render(
+        TEMPLATES + "notification_settings.html",
         {"form": form},
         status=400 if form.errors else 200,
     )

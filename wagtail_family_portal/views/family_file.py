@@ -1,30 +1,24 @@
 """The family file pages under the portal page ("Mon dossier famille").
 
-The family page (address, tax data, guardians, children, recent answers), one page per child
-(general information, consents, health information, authorised contacts, photo), a "Modifier"
-form per block, forms adding a guardian, a child or a contact, the removal of a contact, the
-child's photo and the withdrawal of a change still waiting.
+The family page (address, tax data, guardians, children, recent answers) and one page per child
+(general information, consents, health information, authorised contacts, photo). The "Modifier"
+forms, the additions, the removal of a contact and the withdrawal of a change are in
+views/family_changes.py, the child's photo in views/child_photo.py; ``FamilyFile`` is what they
+all read.
 
-Every route takes the family through ``Family.objects.for_account`` (and the site's
-municipality), so another family's id, or a record of another family, is a 404. Nothing here
-changes the file: the forms call ``services.dossier``, which records a change request for an
-agent to accept. Wherever a field is shown, a change waiting for it is shown too, highlighted,
-with a button to withdraw it. Which fields appear, and which can be changed, follows the
-site's field rules (``FamilyFileRules.rules_for``).
+Every route is a ``base.portal_view(family=True)``, so another family's id, or a record of
+another family, is a 404. Nothing here changes the file: the forms call ``services.dossier``,
+which records a change request for an agent to accept. Wherever a field is shown, a change
+waiting for it is shown too, highlighted, with a button to withdraw it. Which fields appear,
+and which can be changed, follows the site's field rules (``FamilyFileRules.rules_for``).
 """
 
 import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from functools import cached_property, wraps
+from functools import cached_property
 
-from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpResponseNotAllowed
-from django.shortcuts import redirect
-from django.template.response import TemplateResponse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
@@ -33,20 +27,10 @@ from ..http import request_site
 from ..models import AuthorisedContact, Child, FamilyFileRules
 from ..models.requests import FileChange, Request
 from ..services import dossier, file_changes
-from ..storage import photo_response, private_file_response
-from ..validators import HEX_COLOUR_RE
-from .family_forms import (
-    NOT_IN_FORMS,
-    PHOTO_FIELD,
-    FamilyFileForm,
-    PhotoForm,
-    model_for,
-    sections,
-)
-from .family_pages import account_family
-from .portal import portal_context, subpage_url
+from .base import FamilyPages, portal_view
+from .family_forms import NOT_IN_FORMS, PHOTO_FIELD, model_for, sections
 
-TEMPLATES = "wagtail_family_portal/family/"
+TEMPLATES = "family/"
 RECENT_ANSWERS_DAYS = 60
 TAX_FIELDS = ("family_quotient", "quotient_year", "caf_number")
 CHILD_SUMMARY = ("birth_date", "class_level", "establishment")
@@ -82,26 +66,18 @@ class PendingRecord:
     withdraw_url: str = ""
 
 
-def _login_redirect(request, page):
-    return redirect_to_login(request.get_full_path(), subpage_url(page, "login", request))
-
-
 class FamilyFile:
     """What the pages of one family need: its rules, its waiting changes, its URLs.
 
     The waiting changes are read once per page (two queries), whatever the number of records.
     """
 
-    def __init__(self, request, page, family, context):
-        self.request = request
-        self.page = page
-        self.family = family
-        self.context = context
-        self.rules = FamilyFileRules.rules_for(request_site(request))
-        self.base_url = page.get_url(request)
-
-    def url(self, name: str, *args) -> str:
-        return self.base_url + self.page.reverse_subpage(name, args=(self.family.pk, *args))
+    def __init__(self, pages: FamilyPages):
+        self.pages = pages
+        self.request = pages.request
+        self.family = pages.family
+        self.rules = FamilyFileRules.rules_for(request_site(pages.request))
+        self.url = pages.url
 
     # Waiting changes
 
@@ -213,19 +189,6 @@ class FamilyFile:
             title=str(line.request.summary), withdraw_url=self.withdraw_url(line.request_id)
         )
 
-    # Rendering
-
-    def render(self, template: str, context: dict, status: int = 200):
-        colour = getattr(self.context.get("portal_settings"), "pending_colour", "") or ""
-        context = {
-            **self.context,
-            "family": self.family,
-            "family_url": self.url("family_file"),
-            "pending_colour": colour if HEX_COLOUR_RE.match(colour) else "",
-            **context,
-        }
-        return TemplateResponse(self.request, TEMPLATES + template, context, status=status)
-
     def block_url(self, target_type: str, record) -> str:
         """The page, and the place on it, where a record's block is shown."""
         if target_type == "family":
@@ -239,34 +202,13 @@ class FamilyFile:
         return self.url("child_file", record.pk) + "#wfp-child-general"
 
 
-def _family_route(view):
-    """Log-in required, then the account's family ``family_id`` (on this site's town) or 404."""
-
-    @wraps(view)
-    def wrapper(request, page, family_id, **kwargs):
-        if not request.user.is_authenticated:
-            return _login_redirect(request, page)
-        context = portal_context(request, page)
-        family = account_family(request, context, family_id)
-        return view(FamilyFile(request, page, family, context), **kwargs)
-
-    return wrapper
-
-
-def _child(files: FamilyFile, child_id, queryset=None) -> Child:
-    queryset = Child.objects.all() if queryset is None else queryset
-    child = queryset.filter(family=files.family, pk=child_id).first()
-    if child is None:
-        raise Http404
-    return child
-
-
 # Pages
 
 
-@_family_route
-def family_file(files: FamilyFile):
+@portal_view(family=True)
+def family_file(request, pages):
     """The family page: address, tax data, guardians, children, recent answers."""
+    files = FamilyFile(pages)
     family = files.family
     guardians = list(family.guardians.order_by("pk"))
     children = list(
@@ -282,8 +224,8 @@ def family_file(files: FamilyFile):
         decided_at__gte=since,
     ).order_by("-decided_at", "-pk")
     summary_fields = files.visible("child", (*NAME_FIELDS, *CHILD_SUMMARY))
-    return files.render(
-        "family_file.html",
+    return pages.render(
+        TEMPLATES + "family_file.html",
         {
             "address_rows": files.rows(
                 "family",
@@ -345,16 +287,17 @@ def _guardian_sections(files: FamilyFile, guardian) -> list[dict]:
     return [block for block in blocks if block["rows"]]
 
 
-@_family_route
-def child_file(files: FamilyFile, child_id):
+@portal_view(family=True)
+def child_file(request, pages, child_id):
     """One child: general information, consents, health information, contacts, photo."""
-    child = _child(files, child_id, Child.objects.select_related("establishment", "health"))
+    files = FamilyFile(pages)
+    child = pages.child(child_id, Child.objects.select_related("establishment", "health"))
     health = child.health_or_defaults()
     contacts = list(AuthorisedContact.objects.filter(child=child).order_by("pk"))
     can_change_contact = files.can_change("contact")
     photo_line = files.pending.get(("child", child.pk, PHOTO_FIELD))
-    return files.render(
-        "child_file.html",
+    return pages.render(
+        TEMPLATES + "child_file.html",
         {
             "child": child,
             "child_sections": files.sections("child", child, child.pk),
@@ -399,275 +342,3 @@ def child_file(files: FamilyFile, child_id):
             },
         },
     )
-
-
-# Forms
-
-CHANGE_TITLES = {
-    "family": _("Change the address of the %(name)s family"),
-    "guardian": _("Change the details of %(name)s"),
-    "child": _("Change the details of %(name)s"),
-    "health": _("Change the health information of %(name)s"),
-    "contact": _("Change the authorised contact %(name)s"),
-}
-ADD_TITLES = {
-    "guardian": _("Add a guardian"),
-    "child": _("Add a child"),
-    "contact": _("Add an authorised contact for %(name)s"),
-}
-
-
-def _record_name(target_type: str, record) -> str:
-    if target_type == "family":
-        return record.name
-    if target_type == "health":
-        return str(record.child)
-    return str(record)
-
-
-@_family_route
-def family_change(files: FamilyFile, target_type, target_id):
-    """The "Modifier" form of one block; submitting it asks for the change."""
-    if target_type not in dossier.TARGETS:
-        raise Http404
-    try:
-        record = dossier.load_record(files.family, target_type, target_id)
-    except dossier.DossierError:
-        raise Http404 from None
-    request = files.request
-    form = FamilyFileForm(
-        request.POST if request.method == "POST" else None,
-        target_type=target_type,
-        rules=files.rules,
-        record=record,
-        municipality=files.family.municipality,
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            dossier.propose_change(
-                family=files.family,
-                user=request.user,
-                target_type=target_type,
-                target_id=target_id,
-                fields={**form.service_values(), **form.forbidden_values()},
-                rules=files.rules,
-            )
-        except dossier.DossierError as error:
-            if error.code == "not_found":
-                raise Http404 from None
-            form.show_service_error(error)
-        else:
-            messages.success(request, SENT)
-            return redirect(files.block_url(target_type, record))
-    key_id = target_id if target_type == "health" else record.pk
-    waiting = [
-        row for row in files.rows(target_type, record, key_id, list(form.fields)) if row.pending
-    ]
-    return files.render(
-        "change_form.html",
-        {
-            "form": form,
-            "title": CHANGE_TITLES[target_type] % {"name": _record_name(target_type, record)},
-            "back_url": files.block_url(target_type, record),
-            "waiting": waiting,
-            "fieldsets": _fieldsets(form, {row.name: row for row in waiting}),
-        },
-    )
-
-
-def _fieldsets(form, waiting: dict) -> list[dict]:
-    return [
-        {
-            "key": fieldset["key"],
-            "title": fieldset["title"],
-            "items": [
-                {"field": bound, "waiting": waiting.get(bound.name)} for bound in fieldset["fields"]
-            ],
-        }
-        for fieldset in form.fieldsets()
-    ]
-
-
-ADDABLE = {None: {"child", "guardian"}, "parent": {"contact"}}
-ADDED_ANCHORS = {"child": "#wfp-children", "guardian": "#wfp-guardians"}
-
-
-@_family_route
-def family_add(files: FamilyFile, target_type, parent_id=None):
-    """Ask to add a guardian or a child, or an authorised contact of a child."""
-    if target_type not in ADDABLE["parent" if parent_id is not None else None]:
-        raise Http404
-    child = _child(files, parent_id) if target_type == "contact" else None
-    request = files.request
-    form = FamilyFileForm(
-        request.POST if request.method == "POST" else None,
-        target_type=target_type,
-        rules=files.rules,
-        municipality=files.family.municipality,
-    )
-    if child is not None:
-        back_url = files.url("child_file", child.pk) + "#wfp-contacts"
-    else:
-        back_url = files.url("family_file") + ADDED_ANCHORS[target_type]
-    if request.method == "POST" and form.is_valid():
-        try:
-            dossier.propose_addition(
-                family=files.family,
-                user=request.user,
-                target_type=target_type,
-                fields={**form.service_values(), **form.forbidden_values()},
-                rules=files.rules,
-                parent_id=parent_id,
-            )
-        except dossier.DossierError as error:
-            if error.code == "not_found":
-                raise Http404 from None
-            form.show_service_error(error)
-        else:
-            messages.success(request, SENT)
-            return redirect(back_url)
-    title = ADD_TITLES[target_type]
-    if child is not None:
-        title = title % {"name": child}
-    return files.render(
-        "change_form.html",
-        {
-            "form": form,
-            "title": title,
-            "back_url": back_url,
-            "adding": True,
-            "fieldsets": _fieldsets(form, {}),
-        },
-    )
-
-
-@_family_route
-def remove_contact(files: FamilyFile, contact_id):
-    """Ask to remove an authorised contact: a confirmation page, then a POST."""
-    contact = (
-        AuthorisedContact.objects.filter(child__family=files.family, pk=contact_id)
-        .select_related("child")
-        .first()
-    )
-    if contact is None:
-        raise Http404
-    request = files.request
-    back_url = files.url("child_file", contact.child_id) + "#wfp-contacts"
-    if request.method == "POST":
-        try:
-            dossier.propose_removal(
-                family=files.family,
-                user=request.user,
-                target_type="contact",
-                target_id=contact.pk,
-            )
-        except dossier.DossierError as error:
-            if error.code == "not_found":
-                raise Http404 from None
-            messages.error(request, error.message)
-        else:
-            messages.success(request, SENT)
-        return redirect(back_url)
-    return files.render(
-        "remove_contact.html",
-        {
-            "contact": contact,
-            "back_url": back_url,
-            "removal": files.pending_removal("contact", contact.pk),
-        },
-    )
-
-
-# Photo
-
-
-def _photo_child(files: FamilyFile, child_id) -> Child:
-    """The child, if its photo is shown to families on this site (404 otherwise)."""
-    child = _child(files, child_id)
-    if PHOTO_FIELD not in files.rules.visible_fields("child"):
-        raise Http404
-    return child
-
-
-@_family_route
-def child_photo(files: FamilyFile, child_id):
-    """The child's photo, or with ``?version=pending`` the one waiting for validation; only
-    to the family's accounts (the files have no public address)."""
-    child = _photo_child(files, child_id)
-    if files.request.GET.get("version") == "pending":
-        line = files.pending.get(("child", child.pk, PHOTO_FIELD))
-        if line is None:
-            raise Http404
-        return private_file_response(line.new_value)
-    return photo_response(child.photo)
-
-
-@_family_route
-def child_photo_change(files: FamilyFile, child_id):
-    """Send a new photo: checked, re-encoded and kept aside until an agent accepts it."""
-    child = _photo_child(files, child_id)
-    request = files.request
-    back_url = files.url("child_file", child.pk) + "#wfp-child-photo"
-    if request.method == "POST":
-        form = PhotoForm(request.POST, request.FILES)
-        if form.is_valid():
-            try:
-                dossier.propose_photo(
-                    family=files.family,
-                    user=request.user,
-                    child_id=child.pk,
-                    uploaded=form.cleaned_data["photo"],
-                    rules=files.rules,
-                )
-            except dossier.DossierError as error:
-                if error.code == "not_found":
-                    raise Http404 from None
-                form.show_service_error(error)
-            else:
-                messages.success(request, SENT)
-                return redirect(back_url)
-    else:
-        form = PhotoForm()
-    line = files.pending.get(("child", child.pk, PHOTO_FIELD))
-    return files.render(
-        "photo_form.html",
-        {
-            "child": child,
-            "form": form,
-            "back_url": back_url,
-            "can_change": PHOTO_FIELD in files.rules.editable_fields("child"),
-            "photo_url": files.url("child_photo", child.pk) if child.photo else None,
-            "pending_url": (
-                files.url("child_photo", child.pk) + "?version=pending" if line else None
-            ),
-            "withdraw_url": files.withdraw_url(line.request_id) if line else None,
-        },
-    )
-
-
-# Withdrawal
-
-
-@_family_route
-def withdraw_change(files: FamilyFile, request_id):
-    """Take back a change still waiting (POST), then back to the page it was asked from."""
-    request = files.request
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    change_request = Request.objects.filter(
-        family=files.family, kind=Request.Kind.FILE_CHANGE, pk=request_id
-    ).first()
-    if change_request is None:
-        raise Http404
-    try:
-        dossier.withdraw(change_request, user=request.user)
-    except dossier.DossierError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("Your change has been withdrawn."))
-    next_url = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return redirect(next_url)
-    return redirect(files.url("family_file"))

@@ -7,24 +7,16 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import NoReverseMatch
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
-from wagtail.models import Site
 
-from .. import clock, lockout, theming
+from .. import clock, lockout
 from ..fields import WEEKDAY_CHOICES
-from ..models import (
-    Child,
-    Enrolment,
-    Family,
-    FamilyPortalSettings,
-    Guardian,
-    Municipality,
-)
+from ..models import Child, Enrolment, Family, Guardian
 from ..services import accounts
 from ..services import requests as request_reads
 from ..throttling import set_retry_after
+from .base import portal_context, portal_view
 from .errors import drop_autofocus
 from .throttling import ThrottledPostMixin, show_form_error
 
@@ -101,31 +93,6 @@ class EmailAuthenticationForm(AuthenticationForm):
         return accounts.awaits_activation(email, password)
 
 
-def portal_context(request, page) -> dict:
-    """What every portal template needs: the page, the site's settings and municipality, and
-    the page frame that ``base.html`` extends (the host's, when it names one)."""
-    context = page.get_context(request)
-    context.update(theming.frame_context())
-    site = Site.find_for_request(request)
-    context["portal_settings"] = FamilyPortalSettings.for_request(request)
-    context["municipality"] = (
-        Municipality.objects.select_related("logo").filter(site=site).first() if site else None
-    )
-    context["signup_url"] = subpage_url(page, "signup", request)
-    context["subscribe_url"] = subpage_url(page, "subscribe", request)
-    return context
-
-
-def subpage_url(page, name: str, request=None) -> str | None:
-    """The URL of a route of ``page``, or None when the page has no route of that name (a host's
-    subclass of the page may leave one out)."""
-    try:
-        subpath = page.reverse_subpage(name)
-    except NoReverseMatch:
-        return None
-    return page.get_url(request) + subpath
-
-
 def families_for_dashboard(user, municipality=None):
     """The account's families with everything the dashboard shows, in a fixed number of queries.
 
@@ -157,8 +124,9 @@ def weekday_names(days) -> list[str]:
     return [str(WEEKDAY_NAMES[day]) for day in days if day in WEEKDAY_NAMES]
 
 
-def dashboard(request, page):
-    context = portal_context(request, page)
+@portal_view()
+def dashboard(request, pages):
+    context = pages.context
     if request.user.is_authenticated:
         families = list(families_for_dashboard(request.user, context["municipality"]))
         for family in families:
@@ -177,7 +145,7 @@ def dashboard(request, page):
         # The intro comes first on this page: focusing the form would make screen readers skip it.
         form.fields["username"].widget.attrs.pop("autofocus", None)
         context["login_form"] = form
-    return TemplateResponse(request, page.template, context)
+    return TemplateResponse(request, pages.page.template, context)
 
 
 class PortalLoginView(ThrottledPostMixin, auth_views.LoginView):
@@ -207,13 +175,15 @@ class PortalLoginView(ThrottledPostMixin, auth_views.LoginView):
         return set_retry_after(response, refused.seconds) if refused.seconds else response
 
 
-def login(request, page):
+@portal_view()
+def login(request, pages):
     """Log in by e-mail; ``next`` is followed only when it stays on this site."""
-    return PortalLoginView.as_view(page=page)(request)
+    return PortalLoginView.as_view(page=pages.page)(request)
 
 
-def logout(request, page):
+@portal_view()
+def logout(request, pages):
     """Log out on POST only (a link could be followed by a prefetcher), then back to the portal."""
     if request.method != "POST":
-        return redirect(page.get_url(request))
-    return auth_views.LogoutView.as_view(next_page=page.get_url(request))(request)
+        return redirect(pages.base_url)
+    return auth_views.LogoutView.as_view(next_page=pages.base_url)(request)

@@ -9,7 +9,7 @@ file — and its history (``services.requests.history``). Opening a request mark
 read for the account that opened it only: the other accounts of the family still see them as
 new.
 
-Every route takes the family through ``family_pages.family_route``: another family's id, or a
+Every route takes the family through ``base.portal_view``: another family's id, or a
 request or line that is not the family's, is a 404. Nothing here changes a request:
 ``services.bookings`` withdraws days and ``services.requests`` keeps the read marks.
 """
@@ -23,13 +23,14 @@ from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.utils.text import capfirst
 from django.utils.translation import gettext, ngettext
+from django.views.decorators.http import require_http_methods, require_safe
 
 from ..http import request_site
 from ..models import BookingLine, FamilyFileRules, FileChange, Request
 from ..services import bookings, file_changes
 from ..services import requests as request_reads
+from .base import FamilyPages, checked_ids, portal_view
 from .family_forms import PHOTO_FIELD
-from .family_pages import FamilyPages, checked_ids, family_route, only
 from .portal import new_messages_label
 from .request_forms import RequestFilterForm, WithdrawForm
 
@@ -69,13 +70,10 @@ class RequestRow:
         return new_messages_label(self.unread) if self.unread else ""
 
 
-@family_route
-def requests_list(pages: FamilyPages):
+@portal_view(family=True)
+@require_safe
+def requests_list(request, pages: FamilyPages):
     """Every request of the family, newest first, filtered by child, type and state."""
-    request = pages.request
-    not_allowed = only(request, "GET", "HEAD")
-    if not_allowed:
-        return not_allowed
     children = pages.children()
     checked_ids(request.GET.getlist("enfant"), [child.pk for child in children])
     form = RequestFilterForm(request.GET, children=children)
@@ -171,14 +169,11 @@ class ChangeRow:
     value: str = ""
 
 
-@family_route
-def request_detail(pages: FamilyPages, request_id):
+@portal_view(family=True)
+@require_http_methods(["GET", "HEAD", "POST"])
+def request_detail(request, pages: FamilyPages, request_id):
     """One request: its lines and its history; the days still waiting can be withdrawn (all,
     or the ones chosen). Opening it (GET) marks its messages read for this account."""
-    request = pages.request
-    not_allowed = only(request, "GET", "HEAD", "POST")
-    if not_allowed:
-        return not_allowed
     item = (
         Request.objects.filter(family=pages.family, pk=request_id)
         .prefetch_related("events")

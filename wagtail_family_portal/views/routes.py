@@ -6,14 +6,27 @@ it is ready (``apps.py``), so that the model imports no view. Route names are pa
 package's interface (templates and e-mails reverse them): they do not change.
 
 Wagtail calls a route's function bound to the page, ``function(page, request, …)``; the
-portal's views take ``(request, page, …)``, which ``page_view`` adapts.
+portal's views (each a ``base.portal_view``) take ``(request, page, …)``, which ``page_view``
+adapts.
 """
 
 import functools
 
 from django.urls import path
 
-from . import accounts, family_file, planning, portal, requests, subscriptions
+from . import (
+    accounts,
+    calendar,
+    child_photo,
+    family_changes,
+    family_file,
+    period_request,
+    planning,
+    planning_day,
+    portal,
+    requests,
+    subscriptions,
+)
 
 
 def page_view(view):
@@ -66,7 +79,8 @@ urlpatterns = [
     # "Mes abonnements" (views/subscriptions.py).
     path("abonnements/", page_view(subscriptions.subscription_list), name="subscriptions"),
     path("abonnements/ajouter/", page_view(subscriptions.subscribe), name="subscribe"),
-    # The family file (views/family_file.py): every route checks the family is the account's.
+    # The family file (views/family_file.py, family_changes.py, child_photo.py): every route is
+    # a ``base.portal_view(family=True)``, which checks the family is the account's.
     path(FAMILY, page_view(family_file.family_file), name="family_file"),
     path(
         FAMILY + "enfant/<int:child_id>/",
@@ -75,52 +89,53 @@ urlpatterns = [
     ),
     path(
         FAMILY + "modifier/<str:target_type>/<int:target_id>/",
-        page_view(family_file.family_change),
+        page_view(family_changes.family_change),
         name="family_change",
     ),
     path(
         FAMILY + "ajouter/<str:target_type>/",
-        page_view(family_file.family_add),
+        page_view(family_changes.family_add),
         name="family_add",
     ),
     path(
         FAMILY + "ajouter/<str:target_type>/<int:parent_id>/",
-        page_view(family_file.family_add),
+        page_view(family_changes.family_add),
         name="family_add_for",
     ),
     path(
         FAMILY + "retirer/contact/<int:contact_id>/",
-        page_view(family_file.remove_contact),
+        page_view(family_changes.remove_contact),
         name="family_remove_contact",
     ),
     path(
         FAMILY + "enfant/<int:child_id>/photo/",
-        page_view(family_file.child_photo),
+        page_view(child_photo.child_photo),
         name="child_photo",
     ),
     path(
         FAMILY + "enfant/<int:child_id>/photo/modifier/",
-        page_view(family_file.child_photo_change),
+        page_view(child_photo.child_photo_change),
         name="child_photo_change",
     ),
     path(
         FAMILY + "demandes/<int:request_id>/retirer/",
-        page_view(family_file.withdraw_change),
+        page_view(family_changes.withdraw_change),
         name="withdraw_change",
     ),
-    # The planning, bookings and absences, the calendar (views/planning.py).
+    # The planning (views/planning.py), one day (planning_day.py), a period (period_request.py),
+    # the calendar (calendar.py).
     path(FAMILY + "planning/", page_view(planning.planning), name="planning"),
-    path(FAMILY + "planning/jour/", page_view(planning.planning_day), name="planning_day"),
-    path(FAMILY + "reservations/", page_view(planning.period_request), name="period_request"),
+    path(FAMILY + "planning/jour/", page_view(planning_day.planning_day), name="planning_day"),
+    path(FAMILY + "reservations/", page_view(period_request.period_request), name="period_request"),
     path(
         FAMILY + "calendrier/",
-        page_view(planning.calendar_settings),
+        page_view(calendar.calendar_settings),
         name="calendar_settings",
     ),
     # Wagtail's page URLs take letters, digits, "-" and "_" only: the same feed ending in
     # ".ics" (…/calendrier/<token>.ics, the address families are given) is a Django URL of
     # wagtail_family_portal.urls. Calendar programs read the answer's Content-Type.
-    path("calendrier/<str:token>/", page_view(planning.calendar_feed), name="calendar_feed"),
+    path("calendrier/<str:token>/", page_view(calendar.calendar_feed), name="calendar_feed"),
     # "Mes demandes" (views/requests.py).
     path(FAMILY + "demandes/", page_view(requests.requests_list), name="requests_list"),
     path(

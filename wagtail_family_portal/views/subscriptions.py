@@ -8,18 +8,16 @@ that posting the confirmation directly gains nothing.
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect
-from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from ..http import client_ip, municipality_for_request
 from ..models import Subscription
 from ..models.accounts import SubscriptionAttempt
 from ..services import subscriptions
-from .portal import portal_context, subpage_url
+from .base import portal_view
 
-TEMPLATES = "wagtail_family_portal/subscriptions/"
+TEMPLATES = "subscriptions/"
 SEARCH, CONFIRM = "search", "confirm"
 
 
@@ -38,37 +36,28 @@ class SubscriberCodeForm(forms.Form):
     )
 
 
-def _login_redirect(request, page):
-    return redirect_to_login(request.get_full_path(), subpage_url(page, "login", request))
+def _subscriptions_page(pages, template: str, context: dict, status: int = 200):
+    """A page of "Mes abonnements": every one links back to the list."""
+    context = {"subscriptions_url": pages.subpage_url("subscriptions"), **context}
+    return pages.render(TEMPLATES + template, context, status=status)
 
 
-def _render(request, page, template: str, context: dict, status: int = 200):
-    context = {
-        **portal_context(request, page),
-        "subscriptions_url": subpage_url(page, "subscriptions", request),
-        **context,
-    }
-    return TemplateResponse(request, TEMPLATES + template, context, status=status)
-
-
-def subscription_list(request, page):
+@portal_view(login=True)
+def subscription_list(request, pages):
     """The family files linked to the account, whatever their town, and the way to add one."""
-    if not request.user.is_authenticated:
-        return _login_redirect(request, page)
     linked = Subscription.objects.for_account(request.user).listed()
-    return _render(request, page, "list.html", {"subscriptions": linked})
+    return _subscriptions_page(pages, "list.html", {"subscriptions": linked})
 
 
-def subscribe(request, page):
+@portal_view(login=True)
+def subscribe(request, pages):
     """ "M'abonner": search a family by its code, then confirm to link it."""
-    if not request.user.is_authenticated:
-        return _login_redirect(request, page)
     if request.method != "POST":
-        return _render(request, page, "search.html", {"form": SubscriberCodeForm()})
+        return _subscriptions_page(pages, "search.html", {"form": SubscriberCodeForm()})
 
     form = SubscriberCodeForm(request.POST)
     if not form.is_valid():
-        return _render(request, page, "search.html", {"form": form})
+        return _subscriptions_page(pages, "search.html", {"form": form})
     step = CONFIRM if request.POST.get("step") == CONFIRM else SEARCH
     attempt = {
         "code": form.cleaned_data["code"],
@@ -85,16 +74,16 @@ def subscribe(request, page):
     except subscriptions.SubscriptionError as error:
         form.add_error("code", error.message)
         if not isinstance(error, subscriptions.TooManyAttempts):
-            return _render(request, page, "search.html", {"form": form})
-        response = _render(request, page, "search.html", {"form": form}, status=429)
+            return _subscriptions_page(pages, "search.html", {"form": form})
+        response = _subscriptions_page(pages, "search.html", {"form": form}, status=429)
         response["Retry-After"] = str(error.retry_after)
         return response
 
     if step == SEARCH:
-        return _render(request, page, "confirm.html", {"form": form, "family": family})
+        return _subscriptions_page(pages, "confirm.html", {"form": form, "family": family})
     messages.success(
         request,
         _("Your account is now linked to the %(family)s family.")
         % {"family": subscription.family.name},
     )
-    return redirect(page.get_url(request))
+    return redirect(pages.base_url)
