@@ -9,6 +9,8 @@ from wagtail_family_portal import models
 
 SEASON_START = dt.date(2026, 9, 1)
 SEASON_END = dt.date(2027, 7, 3)
+# The moment the ``fixed_now`` fixture stops the portal's clock at: Thursday 3 December 2026, 09:00.
+NOW = dt.datetime(2026, 12, 3, 9, 0)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -170,3 +172,37 @@ class SubscriptionFactory(factory.django.DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     family = factory.SubFactory(FamilyFactory)
+
+
+def enrol(child, activity, start=None, end=None):
+    """Enrol ``child`` in ``activity`` from ``start`` to ``end`` (by default its whole season)."""
+    return EnrolmentFactory(
+        child=child,
+        activity=activity,
+        start_date=start or activity.season_start,
+        end_date=end or activity.season_end,
+    )
+
+
+def grant(user, *codenames):
+    """Give ``user`` the package's permissions ``codenames`` directly (not through a group)."""
+    from django.contrib.auth.models import Permission
+
+    user.user_permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="wagtail_family_portal", codename__in=codenames
+        )
+    )
+
+
+def agent_with_only(municipality, username, *codenames):
+    """An agent of ``municipality`` outside the agents' group: admin access and ``codenames``."""
+    from django.contrib.auth.models import Permission
+
+    user = AgentFactory(username=username, municipality=municipality)
+    user.groups.clear()
+    user.user_permissions.add(
+        Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin")
+    )
+    grant(user, *codenames)
+    return user

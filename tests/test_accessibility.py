@@ -26,7 +26,7 @@ ERROR_TITLE = "Erreur : "
 PASSWORD = "correct-horse-battery"
 
 # Thursday 3 December 2026 at 09:00, in the season of tests/factories.py (as the planning tests).
-NOW = dt.datetime(2026, 12, 3, 9, 0)
+NOW = factories.NOW
 THU = dt.date(2026, 12, 10)
 TOO_SOON = dt.date(2026, 12, 4)  # its booking deadline was Wednesday at 10:00
 
@@ -76,28 +76,6 @@ def page_of(response) -> Page:
 
 def url(family, rest=""):
     return f"{PORTAL_URL}famille/{family.pk}/{rest}"
-
-
-@pytest.fixture
-def fixed_now(freeze_clock):
-    return freeze_clock(NOW)
-
-
-@pytest.fixture
-def lea(family):
-    return factories.ChildFactory(family=family, first_name="Léa", birth_date=dt.date(2018, 5, 14))
-
-
-@pytest.fixture
-def canteen(municipality, lea):
-    school = factories.EstablishmentFactory(municipality=municipality, name="École Jules Ferry")
-    meal = factories.ActivityFactory(
-        establishment=school, name="Repas école", short_code="1/REPAS", booking_mode="agent"
-    )
-    factories.EnrolmentFactory(
-        child=lea, activity=meal, start_date=meal.season_start, end_date=meal.season_end
-    )
-    return meal
 
 
 # 1. Messages after a redirect

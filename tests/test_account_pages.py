@@ -4,13 +4,11 @@ import base64
 import datetime as dt
 import re
 import time
-import types
 
 import pytest
 from axes.models import AccessAttempt
 from django.contrib.auth import get_user_model
 from django.core import signing
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
@@ -38,14 +36,6 @@ NEW_PASSWORD = "Tournesol-Violet-42"
 ENGLISH = {"HTTP_ACCEPT_LANGUAGE": "en"}
 ACTIVATION_LINK = re.compile(r"http://testserver/espace-famille/activation/[^/\s\"<]+/")
 RESET_LINK = re.compile(r"http://testserver/espace-famille/mot-de-passe/nouveau/[^/\s]+/[^/\s]+/")
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    """The rate-limit counters live in the cache: every test starts with none."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
@@ -416,12 +406,12 @@ def test_signup_posts_are_rate_limited_per_address(
 
 
 def test_expired_activation_link_activates_nothing_and_offers_a_new_one(
-    client, submit, portal_page, mailoutbox, monkeypatch
+    client, submit, portal_page, mailoutbox, signing_clock
 ):
     submit(SIGNUP_URL, signup_data())
     link = activation_link(mailoutbox[0])
     four_days_later = time.time() + 4 * 24 * 3600
-    monkeypatch.setattr(signing, "time", types.SimpleNamespace(time=lambda: four_days_later))
+    signing_clock(four_days_later)
 
     response = get(client, link)
 
@@ -437,13 +427,13 @@ def test_expired_activation_link_activates_nothing_and_offers_a_new_one(
 
 
 def test_activation_timeout_comes_from_the_settings(
-    client, submit, portal_page, mailoutbox, monkeypatch, settings
+    client, submit, portal_page, mailoutbox, signing_clock, settings
 ):
     settings.WAGTAIL_FAMILY_PORTAL_ACTIVATION_TIMEOUT = 3600
     submit(SIGNUP_URL, signup_data())
     link = activation_link(mailoutbox[0])
     two_hours_later = time.time() + 2 * 3600
-    monkeypatch.setattr(signing, "time", types.SimpleNamespace(time=lambda: two_hours_later))
+    signing_clock(two_hours_later)
 
     assert "has expired" in get(client, link).content.decode()
 

@@ -25,21 +25,6 @@ def url(viewset, view, *args):
     return reverse(f"family_portal_{viewset}:{view}", args=args)
 
 
-@pytest.fixture
-def other_family(other_municipality):
-    return factories.FamilyFactory(municipality=other_municipality, name="Dupont")
-
-
-@pytest.fixture
-def agent_client(client, agent):
-    return login(client, agent)
-
-
-@pytest.fixture
-def superuser(db):
-    return factories.UserFactory(username="root", is_staff=True, is_superuser=True)
-
-
 def family_form_data(municipality, *, name="Bernard", guardians=(), children=()):
     return nested_form_data(
         {

@@ -62,21 +62,6 @@ def assert_denied(response):
 
 
 @pytest.fixture
-def agent_client(client, agent):
-    return login(client, agent)
-
-
-@pytest.fixture
-def superuser(db):
-    return factories.UserFactory(username="root", is_staff=True, is_superuser=True)
-
-
-@pytest.fixture
-def other_family(other_municipality):
-    return factories.FamilyFactory(municipality=other_municipality, name="Dupont")
-
-
-@pytest.fixture
 def accounts(municipality, other_municipality, family, other_family):
     """Accounts of every kind an agent of ``municipality`` may or may not see."""
     signed_up_here = make_account("ici@example.org", municipality=municipality)

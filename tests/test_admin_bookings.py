@@ -5,7 +5,6 @@ details for those allowed, logged), presence marking, and booking or cancelling 
 import datetime as dt
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
 from wagtail.models import ModelLogEntry
@@ -27,25 +26,6 @@ PRESENCE_MARKED = "wagtail_family_portal.presence_marked"
 LONG_AGO = dt.datetime(2000, 1, 3, 9, 0)
 
 
-def grant(user, *codenames):
-    user.user_permissions.add(
-        *Permission.objects.filter(
-            content_type__app_label="wagtail_family_portal", codename__in=codenames
-        )
-    )
-
-
-def agent_with_only(municipality, username, *codenames):
-    """An agent of ``municipality`` outside the agents' group: admin access and ``codenames``."""
-    user = factories.AgentFactory(username=username, municipality=municipality)
-    user.groups.clear()
-    user.user_permissions.add(
-        Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin")
-    )
-    grant(user, *codenames)
-    return user
-
-
 def url(view, *args):
     return reverse(f"family_portal_bookings:{view}", args=args)
 
@@ -62,15 +42,6 @@ def bulk_url(action, *lines):
 
 def messages_of(response):
     return [str(message).strip() for message in response.context["messages"]]
-
-
-def enrol(child, activity):
-    return factories.EnrolmentFactory(
-        child=child,
-        activity=activity,
-        start_date=activity.season_start,
-        end_date=activity.season_end,
-    )
 
 
 def ask(family, child, activity, days, operation="booking", user=None):
@@ -99,22 +70,11 @@ def today():
 
 
 @pytest.fixture
-def agent(municipality):
-    """An agent of ``municipality``, given the booking permissions (the lead's migration gives
-    them to the agents' group)."""
-    user = factories.AgentFactory(username="agent", municipality=municipality)
-    grant(user, *BOOKING_PERMISSIONS)
-    return user
-
-
-@pytest.fixture
-def agent_client(client, agent):
-    return login(client, agent)
-
-
-@pytest.fixture
-def school(municipality):
-    return factories.EstablishmentFactory(municipality=municipality, name="École Jules Ferry")
+def agent(agent):
+    """Overrides conftest's agent: also given the booking permissions directly (the lead's
+    migration gives them to the agents' group)."""
+    factories.grant(agent, *BOOKING_PERMISSIONS)
+    return agent
 
 
 def make_activity(school, today, **fields):
@@ -130,22 +90,26 @@ def make_activity(school, today, **fields):
 
 @pytest.fixture
 def canteen(school, today):
+    """Overrides conftest's canteen: every day of a season around the real date (the queue and
+    the sheet read it), validated by an agent; ``lea`` and ``hugo`` enrol themselves."""
     return make_activity(school, today, name="Repas école")
 
 
 @pytest.fixture
 def lea(family, school, canteen):
+    """Overrides conftest's lea: in CE1 at the school (the sheet shows it), in the canteen."""
     child = factories.ChildFactory(
         family=family, first_name="Léa", establishment=school, class_level="CE1"
     )
-    enrol(child, canteen)
+    factories.enrol(child, canteen)
     return child
 
 
 @pytest.fixture
 def hugo(family, school, canteen):
+    """Overrides conftest's hugo: at the school, in the canteen."""
     child = factories.ChildFactory(family=family, first_name="Hugo", establishment=school)
-    enrol(child, canteen)
+    factories.enrol(child, canteen)
     return child
 
 
@@ -154,7 +118,7 @@ def bernard(municipality, school, canteen):
     """Adam, of another family of the same town, enrolled in the canteen."""
     family = factories.FamilyFactory(municipality=municipality, name="Bernard")
     child = factories.ChildFactory(family=family, first_name="Adam", establishment=school)
-    enrol(child, canteen)
+    factories.enrol(child, canteen)
     return child
 
 
@@ -165,7 +129,7 @@ def other_line(other_municipality, today):
     activity = make_activity(school, today, name="Cantine d'Autreville")
     family = factories.FamilyFactory(municipality=other_municipality, name="Dupont")
     child = factories.ChildFactory(family=family, first_name="Zoé")
-    enrol(child, activity)
+    factories.enrol(child, activity)
     return ask(family, child, activity, [today + dt.timedelta(days=7)]).lines[0]
 
 
@@ -201,7 +165,7 @@ def test_queue_filters_by_state_operation_activity_and_dates(
     bookings.decide_lines([booked], agent=agent, accept=True)
     [absence] = ask(family, lea, canteen, [first], operation="absence").lines
     centre = make_activity(school, today, name="Accueil de loisirs")
-    enrol(lea, centre)
+    factories.enrol(lea, centre)
     [elsewhere] = ask(family, lea, centre, [second]).lines
 
     def listed(**params):
@@ -376,8 +340,8 @@ def test_bulk_accept_puts_the_day_found_full_on_the_waiting_list(
     agent_client, family, lea, hugo, school, today
 ):
     centre = make_activity(school, today, name="Accueil de loisirs", capacity=1, waiting_list=True)
-    enrol(lea, centre)
-    enrol(hugo, centre)
+    factories.enrol(lea, centre)
+    factories.enrol(hugo, centre)
     day = today + dt.timedelta(days=7)
     [first] = ask(family, lea, centre, [day]).lines
     [second] = ask(family, hugo, centre, [day]).lines
@@ -398,8 +362,8 @@ def test_bulk_accept_reports_a_full_day_and_leaves_it_to_process(
     agent_client, family, lea, hugo, school, today
 ):
     centre = make_activity(school, today, name="Accueil de loisirs", capacity=1)
-    enrol(lea, centre)
-    enrol(hugo, centre)
+    factories.enrol(lea, centre)
+    factories.enrol(hugo, centre)
     day = today + dt.timedelta(days=7)
     [first] = ask(family, lea, centre, [day]).lines
     [second] = ask(family, hugo, centre, [day]).lines
@@ -491,7 +455,7 @@ def test_sheet_shows_health_details_to_those_allowed_and_logs_it(
     agent_client, agent, booked_today, lea, canteen, today
 ):
     health = factories.ChildHealthFactory(child=lea, allergies="arachide")
-    grant(agent, "view_childhealth")
+    factories.grant(agent, "view_childhealth")
 
     response = agent_client.get(sheet(canteen, today))
 
@@ -504,8 +468,8 @@ def test_sheet_shows_health_details_to_those_allowed_and_logs_it(
 def test_sheet_shows_places_and_the_waiting_list(agent_client, agent, family, lea, hugo, school):
     day = timezone.localdate()
     centre = make_activity(school, day, name="Accueil de loisirs", capacity=1, waiting_list=True)
-    enrol(lea, centre)
-    enrol(hugo, centre)
+    factories.enrol(lea, centre)
+    factories.enrol(hugo, centre)
     lines = [ask(family, child, centre, [day]).lines[0] for child in (lea, hugo)]
     bookings.decide_lines(lines, agent=agent, accept=True)
 
@@ -660,8 +624,8 @@ def test_agent_booking_still_respects_the_capacity(
 ):
     day = today + dt.timedelta(days=3)
     centre = make_activity(school, today, name="Accueil de loisirs", capacity=1)
-    enrol(lea, centre)
-    enrol(bernard, centre)
+    factories.enrol(lea, centre)
+    factories.enrol(bernard, centre)
     bookings.decide_lines(
         ask(bernard.family, bernard, centre, [day]).lines, agent=agent, accept=True
     )
@@ -736,7 +700,7 @@ def test_agent_without_the_booking_permissions_is_denied(
     client, municipality, family, lea, canteen, today
 ):
     [line] = ask(family, lea, canteen, [today]).lines
-    login(client, agent_with_only(municipality, "newcomer", "view_family"))
+    login(client, factories.agent_with_only(municipality, "newcomer", "view_family"))
 
     for path in (
         url("index"),
@@ -761,7 +725,10 @@ def test_agent_who_may_only_read_decides_and_marks_nothing(
     [line] = ask(family, lea, canteen, [today]).lines
     [booked] = ask(family, lea, canteen, [today - dt.timedelta(days=1)]).lines
     bookings.decide_lines([booked], agent=agent, accept=True)
-    login(client, agent_with_only(municipality, "reader", "view_bookingline", "view_childday"))
+    login(
+        client,
+        factories.agent_with_only(municipality, "reader", "view_bookingline", "view_childday"),
+    )
 
     detail = client.get(url("inspect", line.pk))
     accept = client.post(url("accept", line.pk))

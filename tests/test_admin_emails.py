@@ -79,12 +79,6 @@ def assert_denied(response):
 
 
 @pytest.fixture
-def site(portal_page, portal_site, municipality):
-    """The portal's site, tied to Belleville-sur-Loire (its name fills ``{{ municipality }}``)."""
-    return portal_site
-
-
-@pytest.fixture
 def editor(municipality):
     return editor_with(
         "view_emailtemplate",

@@ -26,18 +26,6 @@ def url(viewset, view, *args):
     return reverse(f"family_portal_{viewset}:{view}", args=args)
 
 
-@pytest.fixture
-def agent_client(client, agent):
-    """An agent of the municipality (the agents' group, not a superuser)."""
-    assert not agent.is_superuser
-    return login(client, agent)
-
-
-@pytest.fixture
-def school(municipality):
-    return factories.EstablishmentFactory(municipality=municipality, name="École Jules Ferry")
-
-
 def family_form_data(municipality, *, name="Bernard", guardians=(), children=(), initial=None):
     """The family form's POST; ``initial`` counts, per inline, the rows already saved (they come
     first, with their ``id``; a saved row left out of the POST is deleted)."""

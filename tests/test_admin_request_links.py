@@ -15,7 +15,7 @@ from wagtail_family_portal.services import bookings, dossier
 
 from . import factories
 from .admin_login import login
-from .test_admin_bookings import LONG_AGO, agent_with_only, grant
+from .test_admin_bookings import LONG_AGO
 
 pytestmark = pytest.mark.django_db
 
@@ -28,20 +28,16 @@ def admin_loaded(db):
 
 
 @pytest.fixture
-def agent(municipality):
-    """An agent of the agents' group, with the booking permissions its migration gives."""
-    user = factories.AgentFactory(username="agent", municipality=municipality)
-    grant(user, *BOOKING_PERMISSIONS)
-    return user
-
-
-@pytest.fixture
-def agent_client(client, agent):
-    return login(client, agent)
+def agent(agent):
+    """Overrides conftest's agent: also given the booking permissions its migration gives."""
+    factories.grant(agent, *BOOKING_PERMISSIONS)
+    return agent
 
 
 @pytest.fixture
 def lea(family):
+    """Overrides conftest's lea: enrolled in a canteen of every day around the real date (the
+    bookings' screens read it), kept as ``lea.canteen``."""
     today = timezone.localdate()
     school = factories.EstablishmentFactory(municipality=family.municipality)
     canteen = factories.ActivityFactory(
@@ -141,7 +137,7 @@ def test_no_link_to_another_towns_request_nor_to_a_screen_the_user_may_not_open(
     client, requests_of_each_kind, other_municipality
 ):
     stranger = factories.AgentFactory(username="stranger", municipality=other_municipality)
-    grant(stranger, *BOOKING_PERMISSIONS)
+    factories.grant(stranger, *BOOKING_PERMISSIONS)
     for request in requests_of_each_kind.values():
         assert AdminURLFinder(stranger).get_edit_url(request) is None
     booking = requests_of_each_kind[Request.Kind.BOOKING]
@@ -149,7 +145,7 @@ def test_no_link_to_another_towns_request_nor_to_a_screen_the_user_may_not_open(
     assert login(client, stranger).get(url).status_code == 404
 
     # An agent of the town who decides file changes only has no link to a booking request.
-    colleague = agent_with_only(
+    colleague = factories.agent_with_only(
         booking.family.municipality, "colleague", "view_request", "change_request"
     )
     assert AdminURLFinder(colleague).get_edit_url(booking) is None

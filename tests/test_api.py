@@ -1,7 +1,6 @@
 """The API skeleton: token, me/, error format, throttling, OpenAPI schema and docs."""
 
 import pytest
-from django.core.cache import cache
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -11,14 +10,6 @@ BASE = "/api/family-portal/v1/"
 TOKEN_URL = BASE + "auth/token/"
 ME_URL = BASE + "me/"
 PASSWORD = "correct-horse-battery"
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    """Throttle counters live in the cache: every test starts with none."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

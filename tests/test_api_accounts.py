@@ -6,7 +6,6 @@ import time
 
 import pytest
 from django.core import signing
-from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
@@ -36,14 +35,6 @@ NOT_RECOGNISED = (
     "This subscriber code is not recognised by the family portal of Belleville-sur-Loire."
 )
 TOO_MANY_CODES = "Too many wrong subscriber codes. For your security, try again in"
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    """Throttle counters live in the cache: every test starts with none."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
@@ -318,13 +309,10 @@ def test_activation_activates_once_then_logging_in_works(client, waiting_account
     assert login.status_code == 200 and login.json()["token"]
 
 
-def test_expired_activation_link(client, waiting_account, monkeypatch):
-    four_days_ago = int(time.time()) - 4 * 24 * 3600
-    monkeypatch.setattr(
-        signing.TimestampSigner, "timestamp", lambda self: signing.b62_encode(four_days_ago)
-    )
+def test_expired_activation_link(client, waiting_account, signing_clock):
+    signing_clock(time.time() - 4 * 24 * 3600)
     token = make_activation_token(waiting_account)
-    monkeypatch.undo()
+    signing_clock(None)
 
     response = post(client, ACTIVATE_URL, {"token": token})
 

@@ -18,10 +18,11 @@ from wagtail_family_portal.services.bookings import capacity
 from . import factories
 
 BASE = "/api/family-portal/v1/"
-# Thursday 3 December 2026 at 09:00, local time; the season runs from 1 September.
-NOW = dt.datetime(2026, 12, 3, 9, 0)
+NOW = factories.NOW
 MON, TUE, WED, THU, FRI = (dt.date(2026, 12, day) for day in (7, 8, 9, 10, 11))
 NEXT_MON, NEXT_THU = dt.date(2026, 12, 14), dt.date(2026, 12, 17)
+
+pytestmark = pytest.mark.usefixtures("fixed_now")
 
 
 def iso(*days):
@@ -44,11 +45,6 @@ def withdraw_url(pk):
     return f"{BASE}requests/{pk}/withdraw/"
 
 
-@pytest.fixture(autouse=True)
-def fixed_now(freeze_clock):
-    return freeze_clock(NOW)
-
-
 @pytest.fixture
 def client(parent):
     client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
@@ -57,40 +53,11 @@ def client(parent):
 
 
 @pytest.fixture
-def school(municipality):
-    return factories.EstablishmentFactory(municipality=municipality, name="École Jules Ferry")
-
-
-@pytest.fixture
-def lea(family):
-    return factories.ChildFactory(family=family, first_name="Léa", colour="#1f77b4")
-
-
-@pytest.fixture
-def hugo(family):
-    return factories.ChildFactory(
-        family=family, first_name="Hugo", birth_date=dt.date(2021, 3, 2), colour="#d62728"
-    )
-
-
-def enrol(child, activity):
-    return factories.EnrolmentFactory(
-        child=child,
-        activity=activity,
-        start_date=activity.season_start,
-        end_date=activity.season_end,
-    )
-
-
-@pytest.fixture
-def canteen(school, lea, hugo):
-    """Validated by an agent, Monday, Tuesday, Thursday and Friday; both children enrolled."""
-    meal = factories.ActivityFactory(
-        establishment=school, name="Repas école", booking_mode=Activity.BookingMode.AGENT
-    )
-    enrol(lea, meal)
-    enrol(hugo, meal)
-    return meal
+def canteen(canteen, hugo):
+    """conftest's canteen (validated by an agent, Monday, Tuesday, Thursday and Friday), with
+    both children enrolled: the planning and the requests of this module show two children."""
+    factories.enrol(hugo, canteen)
+    return canteen
 
 
 @pytest.fixture
@@ -103,7 +70,7 @@ def morning(school, lea):
         end_time=dt.time(8, 20),
         booking_mode=Activity.BookingMode.AUTOMATIC,
     )
-    enrol(lea, care)
+    factories.enrol(lea, care)
     return care
 
 
@@ -218,7 +185,7 @@ def test_the_planning_shows_the_rank_on_the_waiting_list(client, family, lea, sc
         waiting_list=True,
         booking_mode=Activity.BookingMode.AUTOMATIC,
     )
-    enrol(lea, centre)
+    factories.enrol(lea, centre)
     book(family, lea, centre, [WED])
 
     body = client.get(planning_url(family), {"start": "2026-12-07", "end": "2026-12-13"}).json()
@@ -337,7 +304,7 @@ def planning_family(municipality, user, children, activities, days):
     for _ in range(children):
         child = factories.ChildFactory(family=family)
         for act in acts:
-            enrol(child, act)
+            factories.enrol(child, act)
             ChildDay.objects.create(child=child, activity=act, date=MON, state="booked")
             ChildDay.objects.create(
                 child=child,
@@ -628,7 +595,7 @@ def test_a_request_for_another_familys_ids_is_404(
     foreign = factories.ActivityFactory(
         establishment=factories.EstablishmentFactory(municipality=other_municipality)
     )
-    enrol(lea, foreign)
+    factories.enrol(lea, foreign)
     body = {"kind": "booking", "child_id": lea.pk, "activity_id": canteen.pk, "dates": iso(MON)}
 
     answers = [
@@ -981,7 +948,7 @@ def test_a_file_change_is_withdrawn_whole(client, family, parent, hugo):
 
 
 def test_another_familys_booking_request_is_404(client, stranger_family, canteen):
-    enrol(stranger_family.child, canteen)
+    factories.enrol(stranger_family.child, canteen)
     other = book(stranger_family, stranger_family.child, canteen, [MON])
 
     assert client.get(request_url(other.request.pk)).status_code == 404
@@ -1077,7 +1044,7 @@ def full_thursday(school, stranger_family):
         capacity=1,
     )
     jade = stranger_family.child
-    enrol(jade, centre)
+    factories.enrol(jade, centre)
 
     def fill():
         ChildDay.objects.create(child=jade, activity=centre, date=THU, state="booked")
@@ -1111,7 +1078,7 @@ def answer_without_ids(response) -> dict:
 def test_booking_only_a_full_day_is_409_whatever_the_timing(
     client, family, lea, full_thursday, monkeypatch, timing
 ):
-    enrol(lea, full_thursday)
+    factories.enrol(lea, full_thursday)
     if timing == "full before":
         full_thursday.fill()
     else:
@@ -1139,7 +1106,7 @@ def test_booking_only_a_full_day_is_409_whatever_the_timing(
 def test_a_full_day_among_others_is_skipped_whatever_the_timing(
     client, family, lea, full_thursday, monkeypatch, timing
 ):
-    enrol(lea, full_thursday)
+    factories.enrol(lea, full_thursday)
     if timing == "full before":
         full_thursday.fill()
     else:

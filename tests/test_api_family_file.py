@@ -49,12 +49,13 @@ def client(parent):
 
 @pytest.fixture
 def claire(family):
+    """Overrides conftest's claire: with an IBAN (the API masks it)."""
     return factories.GuardianFactory(family=family, first_name="Claire", iban=IBAN)
 
 
 @pytest.fixture
-def lea(family):
-    lea = factories.ChildFactory(family=family, first_name="Léa")
+def lea(lea):
+    """conftest's lea, with her health information (allergic to peanuts)."""
     factories.ChildHealthFactory(child=lea, allergies="arachide")
     return lea
 
@@ -73,12 +74,6 @@ def stranger_family(municipality):
     contact = factories.AuthorisedContactFactory(child=child)
     family.records = {"guardian": guardian, "child": child, "contact": contact}
     return family
-
-
-@pytest.fixture
-def private_root(settings, tmp_path):
-    settings.WAGTAIL_FAMILY_PORTAL_PRIVATE_ROOT = str(tmp_path / "private")
-    return tmp_path / "private"
 
 
 def set_rules(site, rules):
@@ -706,11 +701,15 @@ def test_a_photo_request_without_a_file(client, family, lea, private_root):
 
 
 def test_a_second_photo_while_one_waits_is_a_conflict(client, family, lea, private_root):
-    client.post(photo_url(family, lea), {"photo": png_upload()}, format="multipart")
+    first = client.post(photo_url(family, lea), {"photo": png_upload()}, format="multipart")
 
     response = client.post(photo_url(family, lea), {"photo": png_upload()}, format="multipart")
 
     assert response.status_code == 409
+    assert "already waiting" in response.json()["detail"]
+    # The first photo still waits, alone.
+    [waiting] = FileChange.objects.filter(field="photo")
+    assert waiting.request_id == first.json()["id"]
 
 
 def test_a_photo_the_rules_make_read_only_is_refused(

@@ -24,24 +24,12 @@ from . import factories
 BASE = "/api/family-portal/v1/"
 PLANNING_PATH = BASE + "families/{family_id}/planning/"
 # Thursday 3 December 2026 at 09:00: the week after is open to requests, today is not.
-NOW = dt.datetime(2026, 12, 3, 9, 0)
+NOW = factories.NOW
 TODAY = dt.date(2026, 12, 3)
 MON, TUE, WED, THU, FRI = (dt.date(2026, 12, day) for day in (7, 8, 9, 10, 11))
 CLOSED = dt.date(2026, 12, 14)
 
-
-@pytest.fixture(autouse=True)
-def fixed_now(freeze_clock):
-    return freeze_clock(NOW)
-
-
-def enrol(child, activity):
-    factories.EnrolmentFactory(
-        child=child,
-        activity=activity,
-        start_date=activity.season_start,
-        end_date=activity.season_end,
-    )
+pytestmark = pytest.mark.usefixtures("fixed_now")
 
 
 def book(family, child, activity, dates, operation="booking"):
@@ -84,7 +72,7 @@ def every_state(family, municipality, agent):
         booking_mode=Activity.BookingMode.AUTOMATIC,
     )
     for child, activity in [(lea, canteen), (hugo, canteen), (lea, morning), (lea, centre)]:
-        enrol(child, activity)
+        factories.enrol(child, activity)
 
     book(family, lea, canteen, [MON])  # booking requested
     accepted = book(family, lea, canteen, [TUE, THU])

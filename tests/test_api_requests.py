@@ -9,7 +9,6 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from wagtail_family_portal.models import AccountProfile, RequestEvent
-from wagtail_family_portal.models.activities import Activity
 from wagtail_family_portal.models.requests import RequestRead
 from wagtail_family_portal.services import bookings, dossier
 
@@ -18,13 +17,15 @@ from . import factories
 BASE = "/api/family-portal/v1/"
 ME_URL = BASE + "me/"
 NOTIFICATIONS_URL = BASE + "me/notifications/"
-# Thursday 3 December 2026 at 09:00, local time.
-NOW = dt.datetime(2026, 12, 3, 9, 0)
+NOW = factories.NOW
 MON, TUE, THU = dt.date(2026, 12, 7), dt.date(2026, 12, 8), dt.date(2026, 12, 10)
 CHOOSE = (
     "Choisissez « digest » (un récapitulatif des décisions à heures fixes dans la journée) ou "
     "« none » (aucun e-mail sur les décisions)."
 )
+
+
+pytestmark = pytest.mark.usefixtures("fixed_now")
 
 
 def requests_url(family):
@@ -33,11 +34,6 @@ def requests_url(family):
 
 def request_url(pk):
     return f"{BASE}requests/{pk}/"
-
-
-@pytest.fixture(autouse=True)
-def fixed_now(freeze_clock):
-    return freeze_clock(NOW)
 
 
 def client_of(user):
@@ -58,29 +54,6 @@ def other_parent(family):
     user = factories.UserFactory(username="autre@example.org", email="autre@example.org")
     factories.SubscriptionFactory(user=user, family=family)
     return user
-
-
-@pytest.fixture
-def lea(family):
-    return factories.ChildFactory(family=family, first_name="Léa")
-
-
-@pytest.fixture
-def hugo(family):
-    return factories.ChildFactory(family=family, first_name="Hugo")
-
-
-@pytest.fixture
-def canteen(municipality, lea):
-    """Validated by an agent; Léa enrolled."""
-    school = factories.EstablishmentFactory(municipality=municipality, name="École Jules Ferry")
-    meal = factories.ActivityFactory(
-        establishment=school, name="Repas école", booking_mode=Activity.BookingMode.AGENT
-    )
-    factories.EnrolmentFactory(
-        child=lea, activity=meal, start_date=meal.season_start, end_date=meal.season_end
-    )
-    return meal
 
 
 def book(family, child, activity, dates, user, operation="booking"):

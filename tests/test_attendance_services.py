@@ -18,6 +18,7 @@ LONG_AGO = dt.datetime(2026, 9, 1, 9, 0)
 
 @pytest.fixture
 def canteen(municipality):
+    """Overrides conftest's canteen: nobody enrolled, each test puts its own children on the day."""
     school = factories.EstablishmentFactory(municipality=municipality)
     return factories.ActivityFactory(establishment=school, booking_mode=Activity.BookingMode.AGENT)
 

@@ -10,7 +10,7 @@ import json
 import pytest
 from rest_framework.test import APIClient
 
-from wagtail_family_portal.models import Request
+from wagtail_family_portal.models import FileChange, Request
 
 from . import factories
 
@@ -27,16 +27,6 @@ def client(parent):
     client = APIClient()
     client.force_authenticate(parent)
     return client
-
-
-@pytest.fixture
-def claire(family):
-    return factories.GuardianFactory(family=family, first_name="Claire")
-
-
-@pytest.fixture
-def lea(family):
-    return factories.ChildFactory(family=family, first_name="Léa")
 
 
 def post_raw(client, path, body: str):
@@ -298,6 +288,8 @@ def test_a_guardian_born_in_1950_is_plausible(client, family, claire):
     )
 
     assert response.status_code == 201
+    [line] = FileChange.objects.filter(request_id=response.json()["id"])
+    assert (line.field, line.new_value) == ("birth_date", "1950-06-01")
 
 
 def test_adding_a_child_born_in_year_1_is_refused_by_the_service(family, parent):

@@ -10,8 +10,8 @@ from wagtail_family_portal.services import bookings
 
 from . import factories
 
-# Thursday 3 December 2026 at 09:00, local time; the season runs from 1 September.
-NOW = dt.datetime(2026, 12, 3, 9, 0)
+# The moment the requests are made (passed to the service); the season runs from 1 September.
+NOW = factories.NOW
 MON, TUE, THU, FRI = (
     dt.date(2026, 12, 7),
     dt.date(2026, 12, 8),
@@ -20,34 +20,8 @@ MON, TUE, THU, FRI = (
 )
 
 
-@pytest.fixture
-def school(municipality):
-    return factories.EstablishmentFactory(municipality=municipality)
-
-
-@pytest.fixture
-def lea(family):
-    return factories.ChildFactory(family=family, first_name="Léa")
-
-
 def activity(school, **fields):
     return factories.ActivityFactory(establishment=school, **fields)
-
-
-def enrol(child, activity):
-    return factories.EnrolmentFactory(
-        child=child,
-        activity=activity,
-        start_date=activity.season_start,
-        end_date=activity.season_end,
-    )
-
-
-@pytest.fixture
-def canteen(school, lea):
-    meal = activity(school, booking_mode=Activity.BookingMode.AGENT)
-    enrol(lea, meal)
-    return meal
 
 
 @pytest.fixture
@@ -60,7 +34,7 @@ def wednesday_centre(school, lea):
         capacity=2,
         waiting_list=True,
     )
-    enrol(lea, centre)
+    factories.enrol(lea, centre)
     return centre
 
 
@@ -156,7 +130,7 @@ def test_agents_bypass_deadlines(family, agent, lea, canteen):
 
 def test_the_deadline_counts_working_days_when_asked(family, parent, lea, school, municipality):
     meal = activity(school, deadline_working_days=True, booking_deadline_days=2)
-    enrol(lea, meal)
+    factories.enrol(lea, meal)
     # For Monday 7, two working days before is Thursday 3 at 10:00 (the weekend does not count).
     assert ask(family, lea, meal, [MON], user=parent, now=dt.datetime(2026, 12, 3, 9, 59)).lines
     with pytest.raises(bookings.BookingError):
@@ -239,7 +213,7 @@ def test_capacity_waiting_list_and_promotion(
     wednesday = dt.date(2026, 12, 9)
     children = [factories.ChildFactory(family=family) for _ in range(4)]
     for child in children:
-        enrol(child, wednesday_centre)
+        factories.enrol(child, wednesday_centre)
     outcomes = [
         ask(family, child, wednesday_centre, [wednesday], user=parent) for child in children
     ]
@@ -261,8 +235,8 @@ def test_a_full_day_without_waiting_list_is_skipped(family, parent, school):
     centre = activity(school, weekdays=[2], booking_mode="automatic", capacity=1)
     wednesday = dt.date(2026, 12, 9)
     first, second = factories.ChildFactory(family=family), factories.ChildFactory(family=family)
-    enrol(first, centre)
-    enrol(second, centre)
+    factories.enrol(first, centre)
+    factories.enrol(second, centre)
     ask(family, first, centre, [wednesday], user=parent)
 
     with pytest.raises(bookings.BookingError) as raised:
@@ -276,7 +250,7 @@ def test_an_agent_accepting_beyond_capacity_puts_on_the_waiting_list(family, par
     wednesday = dt.date(2026, 12, 9)
     kids = [factories.ChildFactory(family=family) for _ in range(2)]
     for kid in kids:
-        enrol(kid, centre)
+        factories.enrol(kid, centre)
     outcomes = [ask(family, kid, centre, [wednesday], user=parent) for kid in kids]
 
     decision = bookings.decide_lines([o.lines[0] for o in outcomes], agent=agent, accept=True)
@@ -325,7 +299,7 @@ def test_more_capacity_gives_the_places_to_the_first_in_line(family, parent, sch
     )
     kids = [factories.ChildFactory(family=family) for _ in range(3)]
     for kid in kids:
-        enrol(kid, centre)
+        factories.enrol(kid, centre)
     now = dt.datetime.combine(today, dt.time(8, 0))
     for kid in kids:
         ask(family, kid, centre, [wednesday], user=parent, now=now)

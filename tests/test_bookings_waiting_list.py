@@ -32,7 +32,8 @@ QUEUE = ["Anna", "Inès", "Jules", "Louis", "Ninon", "Noé"]
 
 @pytest.fixture
 def centre(municipality):
-    """Thursdays, one place, a waiting list, accepted automatically."""
+    """Overrides conftest's centre: Thursdays, one place, a waiting list, accepted automatically;
+    nobody enrolled (each test puts its queue on the day)."""
     return factories.ActivityFactory(
         establishment__municipality=municipality,
         name="Accueil de loisirs",

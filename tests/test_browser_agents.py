@@ -1,8 +1,6 @@
 """The demo and the agents' screens in a real browser: the printable attendance sheet, a day
 to process, the period form."""
 
-import datetime as dt
-
 import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
@@ -10,6 +8,7 @@ from playwright.sync_api import expect
 from wagtail_family_portal import demo
 from wagtail_family_portal.models import Activity, BookingLine, ChildDay, Family
 
+from . import factories
 from .browser import DESKTOP_VIEWPORT, screenshot
 
 pytestmark = [
@@ -143,14 +142,9 @@ def test_choosing_another_activity_ticks_its_weekdays_and_children(browser_page,
     screenshot(page, "period-form-ticked-phone")
 
 
-# Thursday 3 December 2026, 09:00: the month before is gone by, this one half locked.
-NOW = dt.datetime(2026, 12, 3, 9, 0)
-
-
-@pytest.fixture
-def fixed_now(freeze_clock):
-    """The planning (served by the live server's thread) and the services read this clock."""
-    return freeze_clock(NOW)
+# Thursday 3 December 2026, 09:00 (conftest's ``fixed_now``, which the planning served by the
+# live server's thread reads too): the month before is gone by, this one half locked.
+NOW = factories.NOW
 
 
 def test_a_past_month_on_a_phone_is_short(browser_page, live_server, fixed_now):

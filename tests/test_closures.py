@@ -5,7 +5,6 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.utils import translation
 
 from wagtail_family_portal.models import Closure
 from wagtail_family_portal.services.closures import (
@@ -17,12 +16,7 @@ from wagtail_family_portal.services.closures import (
 
 from . import factories
 
-
-@pytest.fixture(autouse=True)
-def english():
-    """Messages are matched in English, whatever translations exist."""
-    with translation.override("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("english")
 
 
 def closures_of(municipality):

@@ -13,16 +13,6 @@ from . import factories
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def claire(family):
-    return factories.GuardianFactory(family=family, mobile_phone="06 12 34 56 78")
-
-
-@pytest.fixture
-def lea(family):
-    return factories.ChildFactory(family=family, first_name="Léa")
-
-
 def change(family, user, target_type, target_id, **fields):
     return dossier.propose_change(
         family=family,
@@ -258,12 +248,6 @@ def png_upload(size=(1200, 900), name="photo.png"):
     buffer = io.BytesIO()
     Image.new("RGB", size, (200, 30, 30)).save(buffer, "PNG")
     return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
-
-
-@pytest.fixture
-def private_root(settings, tmp_path):
-    settings.WAGTAIL_FAMILY_PORTAL_PRIVATE_ROOT = str(tmp_path / "private")
-    return tmp_path / "private"
 
 
 def propose_photo(family, parent, child, upload):

@@ -13,14 +13,15 @@ LINK = "https://belleville.example/espace-famille/activation/abc/"
 
 
 @pytest.fixture
-def site(portal_page, portal_site, municipality, portal_settings):
+def site(site, municipality, portal_settings):
+    """conftest's site, with the town's contact details and the e-mails' signature set."""
     municipality.phone = "02 02 02 02 02"
     municipality.contact_email = "enfance@belleville.example"
     municipality.sender_email = "ne-pas-repondre@belleville.example"
     municipality.save()
     portal_settings.email_signature = "Le service Enfance"
     portal_settings.save()
-    return portal_site
+    return site
 
 
 def render(site, kind=kinds.ACTIVATION.key, values=VALUES, **kwargs):

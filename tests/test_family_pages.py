@@ -17,7 +17,6 @@ from wagtail_family_portal.models import (
     AuthorisedContact,
     Child,
     ChildHealth,
-    FamilyFileRules,
     FileChange,
     Guardian,
     Request,
@@ -102,13 +101,8 @@ def jpeg(size=(40, 30), colour="red") -> bytes:
 
 
 @pytest.fixture
-def private_root(settings, tmp_path):
-    settings.WAGTAIL_FAMILY_PORTAL_PRIVATE_ROOT = str(tmp_path / "private")
-    return tmp_path / "private"
-
-
-@pytest.fixture
 def claire(family):
+    """Overrides conftest's claire: with her bank details (the pages mask the IBAN)."""
     return factories.GuardianFactory(
         family=family,
         first_name="Claire",
@@ -117,11 +111,6 @@ def claire(family):
         bic="BNPAFRPP",
         account_holder="Claire Martin",
     )
-
-
-@pytest.fixture
-def lea(family):
-    return factories.ChildFactory(family=family, first_name="Léa", birth_date=dt.date(2018, 5, 14))
 
 
 @pytest.fixture
@@ -143,18 +132,6 @@ def stranger(municipality):
 @pytest.fixture
 def page_client(parent_client, portal_page):
     return parent_client
-
-
-@pytest.fixture
-def rules(portal_site):
-    """Set the site's field rules: ``rules({"guardian": {"iban": "hidden"}})``."""
-
-    def set_rules(overrides):
-        setting = FamilyFileRules.for_site(portal_site)
-        setting.rules = overrides
-        setting.save()
-
-    return set_rules
 
 
 def pending_requests():

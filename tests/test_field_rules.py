@@ -11,9 +11,7 @@ from wagtail_family_portal import models
 from wagtail_family_portal.file_fields import TARGETS, FieldMode, FieldRules
 from wagtail_family_portal.models.field_rules import FamilyFileRules, rule_field_name
 
-from . import factories
-
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 NOT_CHANGEABLE = "This field cannot be changed online. Contact the service."
 REQUIRED = "This field is required."
@@ -47,14 +45,6 @@ NEVER_SHOWN = {
 
 
 @pytest.fixture(autouse=True)
-def english():
-    from django.utils import translation
-
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture(autouse=True)
 def default_locale(db):
     """The content locale Wagtail's migrations create (these tests may run without them)."""
     from django.conf import settings
@@ -73,12 +63,12 @@ def other_site(portal_site):
 
 
 @pytest.fixture
-def superuser(db):
-    user = factories.UserFactory(username="root", is_staff=True, is_superuser=True)
-    profile = UserProfile.get_for_user(user)
+def superuser(superuser):
+    """conftest's superuser, with the admin in English."""
+    profile = UserProfile.get_for_user(superuser)
     profile.preferred_language = "en"
     profile.save()
-    return user
+    return superuser
 
 
 def settings_url(site):

@@ -5,7 +5,6 @@ an agent, with the records values point to read once for all of them."""
 import datetime as dt
 
 import pytest
-from django.utils import translation
 
 from wagtail_family_portal.file_fields import FieldRules
 from wagtail_family_portal.models import Child, Guardian
@@ -15,21 +14,10 @@ from wagtail_family_portal.validators import mask_iban
 
 from . import factories
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 IBAN = "FR7630006000011234567890189"
 MASKED = "•••• •••• •••• •••• •••• •••• 0189"
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def claire(family):
-    return factories.GuardianFactory(family=family, first_name="Claire", iban="")
 
 
 def update(family, parent, target_type, target_id, **fields):

@@ -23,11 +23,6 @@ PUBLIC_API_ROUTES = {"schema", "docs", "docs-asset", "unknown"}
 
 
 @pytest.fixture
-def private_root(settings, tmp_path):
-    settings.WAGTAIL_FAMILY_PORTAL_PRIVATE_ROOT = str(tmp_path / "private")
-
-
-@pytest.fixture
 def household(enrolled_family, portal_page, private_root):
     """The family of ``parent`` with everything a route of the portal can show: children with a
     photo, a guardian, a contact, a change waiting, a calendar address."""

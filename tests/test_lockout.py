@@ -6,18 +6,13 @@ import json
 import pytest
 from django.http import HttpResponse
 from django.test import RequestFactory
-from django.utils import translation
 
 from wagtail_family_portal import lockout
 
+# Checked against their English source; the French wording is checked on the pages.
+pytestmark = pytest.mark.usefixtures("english")
+
 rf = RequestFactory()
-
-
-@pytest.fixture(autouse=True)
-def english():
-    # Checked against their English source; the French wording is checked on the pages.
-    with translation.override("en"):
-        yield
 
 
 def test_page_and_api_attempts_count_against_the_same_account():

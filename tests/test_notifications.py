@@ -22,8 +22,8 @@ from . import factories
 
 PARIS = ZoneInfo("Europe/Paris")
 TIMES = [dt.time(13), dt.time(18)]
-# Thursday 3 December 2026 at 09:00, local time: the rules of the planning.
-NOW = dt.datetime(2026, 12, 3, 9, 0)
+# The moment the requests are made (passed to the service, the rules of the planning).
+NOW = factories.NOW
 MON, TUE = dt.date(2026, 12, 7), dt.date(2026, 12, 8)
 WEDNESDAY = dt.date(2026, 12, 9)
 
@@ -39,26 +39,9 @@ def tomorrow_evening() -> dt.datetime:
 
 
 @pytest.fixture
-def school(municipality):
-    return factories.EstablishmentFactory(municipality=municipality, name="École Lux")
-
-
-@pytest.fixture
-def lea(family):
-    return factories.ChildFactory(family=family, first_name="Léa", last_name="Martin")
-
-
-def enrol(child, activity):
-    factories.EnrolmentFactory(
-        child=child,
-        activity=activity,
-        start_date=activity.season_start,
-        end_date=activity.season_end,
-    )
-
-
-@pytest.fixture
 def canteen(school, lea):
+    """Overrides conftest's canteen: named and timed as a town's software names it (its name
+    and its 12:00 start are quoted in the e-mails); validated by an agent; Léa enrolled."""
     meal = factories.ActivityFactory(
         establishment=school,
         name="2/Repas Sco",
@@ -66,12 +49,14 @@ def canteen(school, lea):
         end_time=dt.time(13, 30),
         booking_mode=Activity.BookingMode.AGENT,
     )
-    enrol(lea, meal)
+    factories.enrol(lea, meal)
     return meal
 
 
 @pytest.fixture
 def centre(school, lea):
+    """Overrides conftest's centre: from 8:00 (the e-mails quote it) to 18:00, on Wednesdays,
+    booked at once; Léa enrolled."""
     wednesday = factories.ActivityFactory(
         establishment=school,
         name="Accueil de loisirs mercredi",
@@ -80,14 +65,8 @@ def centre(school, lea):
         end_time=dt.time(18),
         booking_mode=Activity.BookingMode.AUTOMATIC,
     )
-    enrol(lea, wednesday)
+    factories.enrol(lea, wednesday)
     return wednesday
-
-
-@pytest.fixture
-def site(portal_page, portal_site):
-    """The municipality's site, with its portal page (links in the e-mails)."""
-    return portal_site
 
 
 def book(family, child, activity, dates, user, **kwargs):
@@ -174,7 +153,7 @@ def test_an_automatic_receipt_confirms_only_the_days_given(
     centre.capacity = 1
     centre.save()
     tom = factories.ChildFactory(family=family, first_name="Tom", last_name="Martin")
-    enrol(tom, centre)
+    factories.enrol(tom, centre)
     book(family, tom, centre, [WEDNESDAY], parent)
     next_wednesday = WEDNESDAY + dt.timedelta(days=7)
 
@@ -278,7 +257,7 @@ def test_families_get_their_own_digest_with_their_own_lines(
 ):
     other = factories.FamilyFactory(municipality=municipality, name="Durand")
     tom = factories.ChildFactory(family=other, first_name="Tom", last_name="Durand")
-    enrol(tom, canteen)
+    factories.enrol(tom, canteen)
     durand = factories.UserFactory(username="durand@example.org", email="durand@example.org")
     factories.SubscriptionFactory(user=durand, family=other)
     lines = book(family, lea, canteen, [MON], parent).lines
@@ -436,7 +415,7 @@ def five_families(municipality, canteen, agent, site):
     for number in range(5):
         family = factories.FamilyFactory(municipality=municipality, name=f"Famille {number}")
         child = factories.ChildFactory(family=family, first_name=f"Enfant{number}")
-        enrol(child, canteen)
+        factories.enrol(child, canteen)
         user = factories.UserFactory(
             username=f"f{number}@example.org", email=f"f{number}@example.org"
         )
@@ -566,9 +545,9 @@ def test_a_file_change_decision_and_a_waiting_list_promotion_are_in_the_digest(
         waiting_list=True,
         booking_mode=Activity.BookingMode.AUTOMATIC,
     )
-    enrol(lea, full)
+    factories.enrol(lea, full)
     tom = factories.ChildFactory(family=family, first_name="Tom")
-    enrol(tom, full)
+    factories.enrol(tom, full)
     first = book(family, tom, full, [WEDNESDAY], parent)
     book(family, lea, full, [WEDNESDAY], parent)  # waiting list (decided at once: no notice)
     # Tom's absence frees the place: Léa, first in line, is booked by the system.

@@ -49,11 +49,6 @@ def client(parent):
     return client
 
 
-@pytest.fixture
-def claire(family):
-    return factories.GuardianFactory(family=family, first_name="Claire")
-
-
 def stored(model, pk, name) -> str:
     """The text in the database column, as SQL reads it."""
     table, column = model._meta.db_table, model._meta.get_field(name).column

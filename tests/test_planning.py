@@ -24,25 +24,11 @@ EARLY = dt.datetime(2026, 11, 1, 9, 0)
 
 
 @pytest.fixture
-def school(municipality):
-    return factories.EstablishmentFactory(municipality=municipality, name="École Jules Ferry")
-
-
-@pytest.fixture
-def lea(family, school):
-    return factories.ChildFactory(family=family, first_name="Léa", establishment=school)
-
-
-@pytest.fixture
 def canteen(school):
-    """Runs Monday, Tuesday, Thursday and Friday; bookings until 2 days before at 10:00."""
+    """Overrides conftest's canteen: nobody enrolled (each test enrols for its own dates) and
+    booked at the activity's default mode. Runs Monday, Tuesday, Thursday and Friday; bookings
+    until 2 days before at 10:00."""
     return factories.ActivityFactory(establishment=school, name="Repas école", short_code="REP")
-
-
-def enrol(child, activity, start=factories.SEASON_START, end=factories.SEASON_END):
-    return factories.EnrolmentFactory(
-        child=child, activity=activity, start_date=start, end_date=end
-    )
 
 
 def set_day(child, activity, date, state, **fields):
@@ -65,7 +51,7 @@ def the_cell(planning, child, activity, date):
 
 def test_each_state_comes_from_the_childs_day_with_its_actions(family, school, lea):
     every_day = factories.ActivityFactory(establishment=school, weekdays=[0, 1, 2, 3, 4, 5, 6])
-    enrol(lea, every_day)
+    factories.enrol(lea, every_day)
     request = Request.objects.create(family=family, kind="booking", summary="Repas")
     line = BookingLine.objects.create(
         request=request, child=lea, activity=every_day, date=MONDAY, operation="booking"
@@ -105,7 +91,7 @@ def test_each_state_comes_from_the_childs_day_with_its_actions(family, school, l
 
 
 def test_no_cell_where_the_child_is_not_enrolled_or_the_activity_does_not_run(family, lea, canteen):
-    enrol(lea, canteen, start=WEDNESDAY, end=dt.date(2026, 11, 27))
+    factories.enrol(lea, canteen, start=WEDNESDAY, end=dt.date(2026, 11, 27))
     hugo = factories.ChildFactory(family=family, first_name="Hugo")
 
     planning = build_planning(family, MONDAY, SUNDAY, now=EARLY)
@@ -125,8 +111,8 @@ def test_closures_of_the_town_and_of_one_activity(
         start_time=dt.time(7, 30),
         end_time=dt.time(8, 20),
     )
-    enrol(lea, canteen)
-    enrol(lea, morning)
+    factories.enrol(lea, canteen)
+    factories.enrol(lea, morning)
     set_day(lea, canteen, THURSDAY, DayState.BOOKED)
     factories.ClosureFactory(
         municipality=municipality,
@@ -173,7 +159,7 @@ def test_closures_of_the_town_and_of_one_activity(
     ],
 )
 def test_booking_deadline_two_days_before_at_ten(family, lea, canteen, now, actions, reason):
-    enrol(lea, canteen)
+    factories.enrol(lea, canteen)
 
     cell = the_cell(build_planning(family, MONDAY, SUNDAY, now=now), lea, canteen, THURSDAY)
 
@@ -182,7 +168,7 @@ def test_booking_deadline_two_days_before_at_ten(family, lea, canteen, now, acti
 
 
 def test_refused_and_absent_days_follow_the_booking_deadline(family, lea, canteen):
-    enrol(lea, canteen)
+    factories.enrol(lea, canteen)
     set_day(lea, canteen, THURSDAY, DayState.REFUSED)
     set_day(lea, canteen, FRIDAY, DayState.ABSENT)
 
@@ -208,7 +194,7 @@ def test_deadline_in_working_days_skips_the_weekend_and_public_holidays(
     activity = factories.ActivityFactory(
         establishment=school, booking_deadline_days=3, deadline_working_days=True
     )
-    enrol(lea, activity)
+    factories.enrol(lea, activity)
     if closure:
         armistice = factories.ClosureFactory(
             municipality=municipality,
@@ -233,7 +219,7 @@ def test_absence_deadline_of_a_booked_day(family, school, lea):
     activity = factories.ActivityFactory(
         establishment=school, absence_deadline_days=1, absence_deadline_time=dt.time(18, 0)
     )
-    enrol(lea, activity)
+    factories.enrol(lea, activity)
     set_day(lea, activity, THURSDAY, DayState.BOOKED)
 
     def cell_at(now):
@@ -254,7 +240,7 @@ def test_a_full_day(family, municipality, school, lea, waiting_list, actions, re
     activity = factories.ActivityFactory(
         establishment=school, capacity=2, waiting_list=waiting_list
     )
-    enrol(lea, activity)
+    factories.enrol(lea, activity)
     first, second, third = (other_child(municipality) for _ in range(3))
     # Thursday: both places held (a booking and a booked day with an absence asked).
     set_day(first, activity, THURSDAY, DayState.BOOKED)
@@ -274,7 +260,7 @@ def test_a_full_day(family, municipality, school, lea, waiting_list, actions, re
 
 def test_a_booked_child_may_ask_an_absence_on_a_full_day(family, municipality, school, lea):
     activity = factories.ActivityFactory(establishment=school, capacity=1)
-    enrol(lea, activity)
+    factories.enrol(lea, activity)
     set_day(lea, activity, THURSDAY, DayState.BOOKED)
 
     cell = the_cell(build_planning(family, MONDAY, SUNDAY, now=EARLY), lea, activity, THURSDAY)
@@ -287,7 +273,7 @@ def test_waiting_list_ranks_follow_the_time_of_queueing(family, municipality, sc
     activity = factories.ActivityFactory(establishment=school, capacity=1, waiting_list=True)
     other_activity = factories.ActivityFactory(establishment=school, capacity=1, waiting_list=True)
     for child in (lea, hugo):
-        enrol(child, activity)
+        factories.enrol(child, activity)
     stranger, early_bird = other_child(municipality), other_child(municipality)
     at = dt.datetime(2026, 11, 10, 8, 0, tzinfo=dt.UTC)
     hour = dt.timedelta(hours=1)
@@ -312,7 +298,7 @@ def test_filters_by_child_and_activity(family, school, lea, canteen):
     morning = factories.ActivityFactory(establishment=school, start_time=dt.time(7, 30))
     for child in (lea, hugo):
         for activity in (canteen, morning):
-            enrol(child, activity)
+            factories.enrol(child, activity)
 
     only_hugo = build_planning(family, MONDAY, SUNDAY, children=[hugo.pk], now=EARLY)
     only_canteen = build_planning(family, MONDAY, SUNDAY, activities=[canteen.pk], now=EARLY)
@@ -329,11 +315,11 @@ def test_filters_by_child_and_activity(family, school, lea, canteen):
 
 
 def test_another_familys_data_never_appears(family, municipality, lea, canteen):
-    enrol(lea, canteen)
+    factories.enrol(lea, canteen)
     stranger = factories.ChildFactory(
         family=factories.FamilyFactory(municipality=municipality), first_name="Zoé"
     )
-    enrol(stranger, canteen)
+    factories.enrol(stranger, canteen)
     set_day(stranger, canteen, MONDAY, DayState.BOOKED)
 
     planning = build_planning(family, MONDAY, SUNDAY, now=EARLY)
@@ -355,7 +341,7 @@ def test_cells_by_day_lists_every_day_with_children_then_activities_in_order(
     morning = factories.ActivityFactory(establishment=school, start_time=dt.time(7, 30))
     for child in (younger, older):
         for activity in (canteen, morning):
-            enrol(child, activity)
+            factories.enrol(child, activity)
 
     by_day = build_planning(family, MONDAY, SUNDAY, now=EARLY).cells_by_day()
 
@@ -370,7 +356,7 @@ def test_cells_by_day_lists_every_day_with_children_then_activities_in_order(
 
 
 def test_to_json_gives_the_apis_planning_answer(family, lea, canteen):
-    enrol(lea, canteen)
+    factories.enrol(lea, canteen)
     request = Request.objects.create(family=family, kind="booking", summary="Repas")
     line = BookingLine.objects.create(
         request=request, child=lea, activity=canteen, date=FRIDAY, operation="booking"
@@ -466,7 +452,7 @@ def _populate(family, municipality, children, activities, start, end):
     ]
     for kid in kids:
         for act in acts:
-            enrol(kid, act)
+            factories.enrol(kid, act)
     states = [DayState.BOOKED, DayState.WAITING_LIST, DayState.ABSENT, DayState.REFUSED]
     day, n = start, 0
     while day <= end:

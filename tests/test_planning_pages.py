@@ -20,8 +20,7 @@ LOGIN_URL = "/espace-famille/connexion/"
 # The assertions read the English msgids; the French catalogue must not change what they see.
 ENGLISH = {"HTTP_ACCEPT_LANGUAGE": "en"}
 
-# Thursday 3 December 2026 at 09:00, local time, in the season of tests/factories.py.
-NOW = dt.datetime(2026, 12, 3, 9, 0)
+NOW = factories.NOW
 TODAY = NOW.date()
 # The canteen runs Monday, Tuesday, Thursday and Friday; booking deadline: 2 days before, 10:00.
 MON, TUE, THU, FRI = (
@@ -32,69 +31,16 @@ MON, TUE, THU, FRI = (
 )
 TOO_SOON = dt.date(2026, 12, 4)  # Friday: its deadline was Wednesday at 10:00
 
-
-@pytest.fixture(autouse=True)
-def fixed_now(freeze_clock):
-    """The pages and the service read the same clock: Thursday 3 December 2026, 09:00."""
-    return freeze_clock(NOW)
+pytestmark = pytest.mark.usefixtures("fixed_now")
 
 
 @pytest.fixture
-def school(municipality):
-    return factories.EstablishmentFactory(municipality=municipality, name="École Jules Ferry")
-
-
-@pytest.fixture
-def lea(family):
-    return factories.ChildFactory(family=family, first_name="Léa", colour="#d62728")
-
-
-@pytest.fixture
-def hugo(family):
-    return factories.ChildFactory(
-        family=family, first_name="Hugo", birth_date=dt.date(2020, 1, 1), colour="#2ca02c"
-    )
-
-
-def enrol(child, activity):
-    return factories.EnrolmentFactory(
-        child=child,
-        activity=activity,
-        start_date=activity.season_start,
-        end_date=activity.season_end,
-    )
-
-
-@pytest.fixture
-def canteen(school, lea):
-    meal = factories.ActivityFactory(
-        establishment=school, name="Repas école", short_code="REPAS", booking_mode="agent"
-    )
-    enrol(lea, meal)
-    return meal
-
-
-@pytest.fixture
-def centre(school, lea):
-    """An activity booked at once, on Wednesdays."""
-    wednesday = factories.ActivityFactory(
-        establishment=school,
-        name="Accueil de loisirs mercredi",
-        short_code="ALSH",
-        weekdays=[2],
-        booking_mode=Activity.BookingMode.AUTOMATIC,
-        start_time=dt.time(8, 30),
-        end_time=dt.time(17, 0),
-    )
-    enrol(lea, wednesday)
-    return wednesday
-
-
-@pytest.fixture
-def other_family(municipality):
-    other = factories.FamilyFactory(municipality=municipality, name="Durand")
-    child = factories.ChildFactory(family=other, first_name="Zoé")
-    return other, child
+def lea(lea):
+    """conftest's Léa with a colour chosen by her family, not the first free one the portal
+    gives: the planning's CSS must show the stored colour."""
+    lea.colour = "#d62728"
+    lea.save(update_fields=["colour"])
+    return lea
 
 
 def url(family, rest="", **query):
@@ -194,8 +140,8 @@ def test_anonymous_visitors_are_sent_to_the_login_page(client, portal_page, fami
 
 
 @pytest.mark.parametrize("rest", ["planning/", "reservations/", "calendrier/"])
-def test_another_familys_pages_are_not_found(parent_client, portal_page, other_family, rest):
-    other, _child = other_family
+def test_another_familys_pages_are_not_found(parent_client, portal_page, neighbour_family, rest):
+    other, _child = neighbour_family
 
     assert get(parent_client, url(other, rest)).status_code == 404
 
@@ -270,7 +216,7 @@ def test_a_locked_day_says_why_once_and_keeps_only_what_happened(
 ):
     """A day where nothing can be done any more is one line, not the same sentence in every
     cell: the days the children were not booked on say nothing more than the day's reason."""
-    enrol(hugo, canteen)
+    factories.enrol(hugo, canteen)
     bookings.request_days(  # the agent books past the deadline
         family=family,
         child_id=lea.pk,
@@ -285,7 +231,7 @@ def test_a_locked_day_says_why_once_and_keeps_only_what_happened(
         municipality=municipality, kind="closure", label="Pont", start_date=THU, end_date=THU
     )
     other = factories.ActivityFactory(establishment=canteen.establishment, name="Étude")
-    enrol(hugo, other)
+    factories.enrol(hugo, other)
 
     response = get(parent_client, url(family, "planning/", vue="mois", date=TOO_SOON.isoformat()))
 
@@ -344,7 +290,7 @@ def test_the_school_week_shows_monday_to_friday(parent_client, portal_page, fami
 def test_children_and_activities_can_be_hidden(
     parent_client, portal_page, family, lea, hugo, canteen, centre
 ):
-    enrol(hugo, canteen)
+    factories.enrol(hugo, canteen)
 
     everything = cells(get(parent_client, url(family, "planning/", **week_of(MON))))
     only_hugo = get(parent_client, url(family, "planning/", **week_of(MON, enfant=hugo.pk)))
@@ -379,9 +325,9 @@ def test_a_planning_asked_with_bad_parameters_is_not_found(
 
 
 def test_another_familys_child_or_an_activity_not_the_familys_is_not_found(
-    parent_client, portal_page, family, school, lea, canteen, other_family
+    parent_client, portal_page, family, school, lea, canteen, neighbour_family
 ):
-    _other, zoe = other_family
+    _other, zoe = neighbour_family
     elsewhere = factories.ActivityFactory(establishment=school, name="Étude")
 
     assert get(parent_client, url(family, "planning/", enfant=zoe.pk)).status_code == 404
@@ -420,8 +366,8 @@ def test_a_child_on_the_waiting_list_sees_its_rank(
         capacity=1,
         waiting_list=True,
     )
-    enrol(hugo, full)
-    enrol(lea, full)
+    factories.enrol(hugo, full)
+    factories.enrol(lea, full)
     wednesday = dt.date(2026, 12, 9)
     book(family, hugo, full, [wednesday], parent)
     book(family, lea, full, [wednesday], parent)
@@ -472,7 +418,7 @@ def _large_family(municipality, school, parent, agent):
     ]
     for child in children:
         for activity in activities:
-            enrol(child, activity)
+            factories.enrol(child, activity)
     for child, activity in zip(children, activities, strict=False):
         booked(family, child, activity, [MON, TUE], parent, agent)
         book(family, child, activity, [THU], parent)
@@ -670,10 +616,10 @@ def test_the_confirmation_page_with_bad_parameters_is_not_found(
 
 
 def test_another_familys_child_or_an_activity_not_the_familys_cannot_be_booked(
-    parent_client, portal_page, family, school, lea, canteen, other_family
+    parent_client, portal_page, family, school, lea, canteen, neighbour_family
 ):
-    _other, zoe = other_family
-    enrol(zoe, canteen)
+    _other, zoe = neighbour_family
+    factories.enrol(zoe, canteen)
     elsewhere = factories.ActivityFactory(establishment=school, name="Étude")
 
     assert post(parent_client, day_url(family, zoe, canteen, THU)).status_code == 404
@@ -732,7 +678,7 @@ def ticked(response, name) -> list[str]:
 def test_the_period_form_ticks_the_first_activitys_weekdays_and_children(
     parent_client, portal_page, family, lea, hugo, canteen, centre
 ):
-    enrol(hugo, canteen)  # Hugo goes to the canteen, not to the Wednesday centre
+    factories.enrol(hugo, canteen)  # Hugo goes to the canteen, not to the Wednesday centre
 
     response = get(parent_client, url(family, "reservations/"))
 
@@ -745,7 +691,7 @@ def test_the_period_form_ticks_the_first_activitys_weekdays_and_children(
 def test_the_period_form_ticks_the_activity_asked_for(
     parent_client, portal_page, family, lea, hugo, canteen, centre
 ):
-    enrol(hugo, centre)  # Hugo goes to the Wednesday centre, not to the canteen
+    factories.enrol(hugo, centre)  # Hugo goes to the Wednesday centre, not to the canteen
 
     response = get(parent_client, url(family, "reservations/", activite=canteen.pk))
 
@@ -761,7 +707,7 @@ def test_the_period_form_ticks_the_activity_asked_for(
 def test_the_period_form_offers_each_activitys_ticks_with_and_without_javascript(
     parent_client, portal_page, family, lea, hugo, canteen, centre
 ):
-    enrol(hugo, canteen)
+    factories.enrol(hugo, canteen)
 
     response = get(parent_client, url(family, "reservations/"))
 
@@ -777,7 +723,7 @@ def test_the_period_form_offers_each_activitys_ticks_with_and_without_javascript
 def test_the_preview_of_the_ticked_period_lists_no_day_the_child_is_not_enrolled_on(
     parent_client, portal_page, family, lea, hugo, canteen, centre
 ):
-    enrol(hugo, canteen)
+    factories.enrol(hugo, canteen)
     form = get(parent_client, url(family, "reservations/")).context["form"]
     data = {
         "activity": form["activity"].value(),
@@ -825,7 +771,7 @@ def test_the_preview_lists_the_days_asked_and_those_skipped_with_their_reason(
 def test_confirming_the_preview_sends_one_request_per_child(
     parent_client, portal_page, family, lea, hugo, canteen
 ):
-    enrol(hugo, canteen)
+    factories.enrol(hugo, canteen)
     data = period([lea, hugo], canteen, dt.date(2026, 12, 3), dt.date(2026, 12, 18), [0, 3])
 
     response = post(parent_client, url(family, "reservations/"), {**data, "step": "confirm"})
@@ -931,9 +877,9 @@ def test_a_period_without_child_or_dates_is_refused(
 
 
 def test_a_period_for_another_familys_child_or_activity_is_not_found(
-    parent_client, portal_page, family, school, lea, canteen, other_family
+    parent_client, portal_page, family, school, lea, canteen, neighbour_family
 ):
-    _other, zoe = other_family
+    _other, zoe = neighbour_family
     elsewhere = factories.ActivityFactory(establishment=school, name="Étude")
 
     for data in (
@@ -1003,7 +949,7 @@ def test_renewing_the_address_stops_the_old_one(client, parent_client, portal_pa
 def test_the_feed_holds_the_booked_days_only(
     client, portal_page, municipality, family, lea, hugo, canteen, centre, parent, agent
 ):
-    enrol(hugo, centre)
+    factories.enrol(hugo, centre)
     booked(family, lea, canteen, [MON, FRI], parent, agent)
     book(family, lea, canteen, [TUE], parent)  # still waiting
     refused = book(family, lea, canteen, [THU], parent)

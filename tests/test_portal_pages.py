@@ -3,7 +3,6 @@
 import datetime as dt
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -24,14 +23,6 @@ def get(client, url, **kwargs):
 
 def post(client, url, data, **kwargs):
     return client.post(url, data, **ENGLISH, **kwargs)
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    """Login posts are rate limited per address, counted in the cache: start each test afresh."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 # Visitors

@@ -14,7 +14,6 @@ from django.test.utils import CaptureQueriesContext
 from wagtail_family_portal.models import (
     AccountProfile,
     BookingLine,
-    FamilyFileRules,
     Request,
 )
 from wagtail_family_portal.services import bookings, dossier
@@ -27,8 +26,7 @@ LOGIN_URL = "/espace-famille/connexion/"
 SETTINGS_URL = f"{PORTAL_URL}compte/notifications/"
 PARIS = ZoneInfo("Europe/Paris")
 
-# Thursday 3 December 2026 at 09:00, local time, in the season of tests/factories.py.
-NOW = dt.datetime(2026, 12, 3, 9, 0)
+NOW = factories.NOW
 # The canteen runs Monday, Tuesday, Thursday and Friday; booking deadline: 2 days before, 10:00.
 MON, TUE, THU, FRI = (
     dt.date(2026, 12, 7),
@@ -38,71 +36,7 @@ MON, TUE, THU, FRI = (
 )
 WED = dt.date(2026, 12, 9)
 
-
-@pytest.fixture(autouse=True)
-def fixed_now(freeze_clock):
-    return freeze_clock(NOW)
-
-
-@pytest.fixture
-def school(municipality):
-    return factories.EstablishmentFactory(municipality=municipality, name="École Jules Ferry")
-
-
-@pytest.fixture
-def lea(family):
-    return factories.ChildFactory(family=family, first_name="Léa")
-
-
-@pytest.fixture
-def hugo(family):
-    return factories.ChildFactory(family=family, first_name="Hugo", birth_date=dt.date(2020, 1, 1))
-
-
-@pytest.fixture
-def claire(family):
-    return factories.GuardianFactory(family=family, first_name="Claire")
-
-
-def enrol(child, activity):
-    return factories.EnrolmentFactory(
-        child=child,
-        activity=activity,
-        start_date=activity.season_start,
-        end_date=activity.season_end,
-    )
-
-
-@pytest.fixture
-def canteen(school, lea):
-    meal = factories.ActivityFactory(
-        establishment=school, name="Repas école", short_code="REPAS", booking_mode="agent"
-    )
-    enrol(lea, meal)
-    return meal
-
-
-@pytest.fixture
-def centre(school, lea):
-    """An activity booked at once, on Wednesdays."""
-    wednesday = factories.ActivityFactory(
-        establishment=school,
-        name="Accueil de loisirs mercredi",
-        short_code="ALSH",
-        weekdays=[2],
-        booking_mode="automatic",
-        start_time=dt.time(8, 30),
-        end_time=dt.time(17, 0),
-    )
-    enrol(lea, wednesday)
-    return wednesday
-
-
-@pytest.fixture
-def other_family(municipality):
-    other = factories.FamilyFactory(municipality=municipality, name="Durand")
-    child = factories.ChildFactory(family=other, first_name="Zoé")
-    return other, child
+pytestmark = pytest.mark.usefixtures("fixed_now")
 
 
 @pytest.fixture
@@ -191,12 +125,12 @@ def test_anonymous_visitors_are_sent_to_the_login_page(client, portal_page, fami
 
 
 def test_another_familys_requests_are_not_found(
-    parent_client, portal_page, family, lea, canteen, parent, other_family
+    parent_client, portal_page, family, lea, canteen, parent, neighbour_family
 ):
     mine = book(family, lea, canteen, [MON], parent)
     other_request = book(family, lea, canteen, [TUE], parent)
-    other, zoe = other_family
-    enrol(zoe, canteen)
+    other, zoe = neighbour_family
+    factories.enrol(zoe, canteen)
     theirs = book(other, zoe, canteen, [MON], None)
 
     assert parent_client.get(url(other, "demandes/")).status_code == 404
@@ -215,11 +149,11 @@ def test_another_familys_requests_are_not_found(
 
 
 def test_a_request_of_one_family_is_not_found_under_another_family_of_the_account(
-    parent_client, portal_page, family, lea, canteen, parent, other_family
+    parent_client, portal_page, family, lea, canteen, parent, neighbour_family
 ):
-    other, zoe = other_family
+    other, zoe = neighbour_family
     factories.SubscriptionFactory(user=parent, family=other)
-    enrol(zoe, canteen)
+    factories.enrol(zoe, canteen)
     theirs = book(other, zoe, canteen, [MON], parent)
 
     assert parent_client.get(url(other, f"demandes/{theirs.request.pk}/")).status_code == 200
@@ -295,7 +229,7 @@ def test_the_unread_marker_counts_the_services_messages_until_the_request_is_ope
 def test_the_list_is_filtered_by_child(
     parent_client, portal_page, family, lea, hugo, canteen, parent
 ):
-    enrol(hugo, canteen)
+    factories.enrol(hugo, canteen)
     leas = book(family, lea, canteen, [MON], parent)
     hugos = book(family, hugo, canteen, [MON], parent)
     hugo_health = change(family, parent, "health", hugo.pk, allergies="gluten")
@@ -357,9 +291,9 @@ def test_the_list_with_bad_filters_is_not_found(parent_client, portal_page, fami
 
 
 def test_another_familys_child_does_not_filter_the_list(
-    parent_client, portal_page, family, lea, other_family
+    parent_client, portal_page, family, lea, neighbour_family
 ):
-    _other, zoe = other_family
+    _other, zoe = neighbour_family
 
     assert parent_client.get(url(family, "demandes/", enfant=zoe.pk)).status_code == 404
 
@@ -410,7 +344,7 @@ def _many_requests(family, children, activity, parent, agent, weeks):
 def test_the_list_runs_the_same_queries_whatever_the_number_of_requests(
     parent_client, portal_page, family, lea, hugo, canteen, parent, agent, django_assert_num_queries
 ):
-    enrol(hugo, canteen)
+    factories.enrol(hugo, canteen)
     contact = factories.AuthorisedContactFactory(child=hugo)
     change(family, parent, "contact", contact.pk, phone="06 00 00 00 02")
     _many_requests(family, [lea, hugo], canteen, parent, agent, range(1))
@@ -549,18 +483,6 @@ def test_a_decided_day_is_not_withdrawn(
 
 
 # A change to the family file
-
-
-@pytest.fixture
-def rules(portal_site):
-    """Set the site's field rules: ``rules({"guardian": {"iban": "hidden"}})``."""
-
-    def set_rules(overrides):
-        setting = FamilyFileRules.for_site(portal_site)
-        setting.rules = overrides
-        setting.save()
-
-    return set_rules
 
 
 def change_rows(response) -> list[str]:

@@ -13,13 +13,10 @@ from wagtail_family_portal.services import requests as request_reads
 
 from . import factories
 
-NOW = dt.datetime(2026, 12, 3, 9, 0)
+NOW = factories.NOW
 MON, TUE = dt.date(2026, 12, 7), dt.date(2026, 12, 8)
 
-
-@pytest.fixture(autouse=True)
-def fixed_now(freeze_clock):
-    return freeze_clock(NOW)
+pytestmark = pytest.mark.usefixtures("fixed_now")
 
 
 @pytest.fixture

@@ -31,6 +31,8 @@ def day():
 
 @pytest.fixture
 def canteen(municipality, day):
+    """Overrides conftest's canteen: every day of a season around ``day`` (the admin queue reads
+    the real date), validated by an agent; nobody enrolled (``lea`` enrols herself)."""
     school = factories.EstablishmentFactory(municipality=municipality, name="École Jules Ferry")
     return factories.ActivityFactory(
         establishment=school,
@@ -44,6 +46,7 @@ def canteen(municipality, day):
 
 @pytest.fixture
 def lea(family, canteen):
+    """Overrides conftest's lea: enrolled in this module's canteen."""
     child = factories.ChildFactory(family=family, first_name="Léa")
     factories.EnrolmentFactory(
         child=child,
