@@ -1,15 +1,13 @@
 """The child's photo: shown only to the family's accounts (the files have no public address),
 and a new one sent for validation."""
 
-from django.contrib import messages
 from django.http import Http404
-from django.shortcuts import redirect
 
 from ..models import Child
 from ..services import dossier
 from ..storage import photo_response, private_file_response
 from .base import portal_view
-from .family_file import SENT, TEMPLATES, FamilyFile
+from .family_file import TEMPLATES, FamilyFile
 from .family_forms import PHOTO_FIELD, PhotoForm
 
 
@@ -44,21 +42,16 @@ def child_photo_change(request, pages, child_id):
     if request.method == "POST":
         form = PhotoForm(request.POST, request.FILES)
         if form.is_valid():
-            try:
-                dossier.propose_photo(
-                    family=files.family,
-                    user=request.user,
-                    child_id=child.pk,
-                    uploaded=form.cleaned_data["photo"],
-                    rules=files.rules,
-                )
-            except dossier.DossierError as error:
-                if error.code == "not_found":
-                    raise Http404 from None
-                form.show_service_error(error)
-            else:
-                messages.success(request, SENT)
-                return redirect(back_url)
+            sent = files.propose(
+                dossier.propose_photo,
+                back_url,
+                form,
+                child_id=child.pk,
+                uploaded=form.cleaned_data["photo"],
+                rules=files.rules,
+            )
+            if sent:
+                return sent
     else:
         form = PhotoForm()
     line = files.pending.get(("child", child.pk, PHOTO_FIELD))

@@ -9,7 +9,7 @@ accept. The pages show, next to each field, the change already waiting for it
 
 from django.contrib import messages
 from django.http import Http404
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -18,7 +18,7 @@ from ..models import AuthorisedContact
 from ..models.requests import Request
 from ..services import dossier
 from .base import portal_view
-from .family_file import SENT, TEMPLATES, FamilyFile
+from .family_file import TEMPLATES, FamilyFile
 from .family_forms import FamilyFileForm
 
 CHANGE_TITLES = {
@@ -61,22 +61,17 @@ def family_change(request, pages, target_type, target_id):
         municipality=files.family.municipality,
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            dossier.propose_change(
-                family=files.family,
-                user=request.user,
-                target_type=target_type,
-                target_id=target_id,
-                fields={**form.service_values(), **form.forbidden_values()},
-                rules=files.rules,
-            )
-        except dossier.DossierError as error:
-            if error.code == "not_found":
-                raise Http404 from None
-            form.show_service_error(error)
-        else:
-            messages.success(request, SENT)
-            return redirect(files.block_url(target_type, record))
+        sent = files.propose(
+            dossier.propose_change,
+            files.block_url(target_type, record),
+            form,
+            target_type=target_type,
+            target_id=target_id,
+            fields={**form.service_values(), **form.forbidden_values()},
+            rules=files.rules,
+        )
+        if sent:
+            return sent
     key_id = target_id if target_type == "health" else record.pk
     waiting = [
         row for row in files.rows(target_type, record, key_id, list(form.fields)) if row.pending
@@ -128,22 +123,17 @@ def family_add(request, pages, target_type, parent_id=None):
     else:
         back_url = files.url("family_file") + ADDED_ANCHORS[target_type]
     if request.method == "POST" and form.is_valid():
-        try:
-            dossier.propose_addition(
-                family=files.family,
-                user=request.user,
-                target_type=target_type,
-                fields={**form.service_values(), **form.forbidden_values()},
-                rules=files.rules,
-                parent_id=parent_id,
-            )
-        except dossier.DossierError as error:
-            if error.code == "not_found":
-                raise Http404 from None
-            form.show_service_error(error)
-        else:
-            messages.success(request, SENT)
-            return redirect(back_url)
+        sent = files.propose(
+            dossier.propose_addition,
+            back_url,
+            form,
+            target_type=target_type,
+            fields={**form.service_values(), **form.forbidden_values()},
+            rules=files.rules,
+            parent_id=parent_id,
+        )
+        if sent:
+            return sent
     title = ADD_TITLES[target_type]
     if child is not None:
         title = title % {"name": child}
@@ -163,29 +153,16 @@ def family_add(request, pages, target_type, parent_id=None):
 def remove_contact(request, pages, contact_id):
     """Ask to remove an authorised contact: a confirmation page, then a POST."""
     files = FamilyFile(pages)
-    contact = (
-        AuthorisedContact.objects.filter(child__family=files.family, pk=contact_id)
-        .select_related("child")
-        .first()
+    contact = get_object_or_404(
+        AuthorisedContact.objects.filter(child__family=files.family).select_related("child"),
+        pk=contact_id,
     )
-    if contact is None:
-        raise Http404
     back_url = files.url("child_file", contact.child_id) + "#wfp-contacts"
     if request.method == "POST":
-        try:
-            dossier.propose_removal(
-                family=files.family,
-                user=request.user,
-                target_type="contact",
-                target_id=contact.pk,
-            )
-        except dossier.DossierError as error:
-            if error.code == "not_found":
-                raise Http404 from None
-            messages.error(request, error.message)
-        else:
-            messages.success(request, SENT)
-        return redirect(back_url)
+        sent = files.propose(
+            dossier.propose_removal, back_url, target_type="contact", target_id=contact.pk
+        )
+        return sent or redirect(back_url)
     return pages.render(
         TEMPLATES + "remove_contact.html",
         {

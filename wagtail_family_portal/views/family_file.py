@@ -18,6 +18,9 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
@@ -112,6 +115,27 @@ class FamilyFile:
 
     def withdraw_url(self, request_id) -> str:
         return self.url("withdraw_change", request_id)
+
+    # Asking for a change
+
+    def propose(self, propose, back_url: str, form=None, **arguments):
+        """Ask ``services.dossier`` for a change of this family's file (``propose``:
+        ``dossier.propose_change``, ``propose_addition``, ``propose_removal`` or
+        ``propose_photo``): the answer is the way back to ``back_url`` with "sent", or None when
+        the service refused, its reason on ``form`` (or in the page's messages without one). A
+        record that is not the family's is a 404."""
+        try:
+            propose(family=self.family, user=self.request.user, **arguments)
+        except dossier.DossierError as error:
+            if error.code == "not_found":
+                raise Http404 from None
+            if form is None:
+                messages.error(self.request, error.message)
+            else:
+                form.show_service_error(error)
+            return None
+        messages.success(self.request, SENT)
+        return redirect(back_url)
 
     # Rows
 

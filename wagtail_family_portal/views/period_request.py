@@ -7,13 +7,13 @@ the preview the family saw).
 
 from dataclasses import dataclass, field
 
-from django.http import Http404
 from django.views.decorators.http import require_http_methods
 
 from .. import clock
 from ..models import Child, Enrolment, Request
 from ..services import bookings
 from .base import checked_ids, portal_view
+from .planning_day import ask_days
 from .planning_forms import PeriodForm, parse_ids
 
 
@@ -145,18 +145,8 @@ def _submit_period(pages, children, activity, operation, dates) -> list[ChildPre
     results = []
     for child in children:
         try:
-            outcome = bookings.request_days(
-                family=pages.family,
-                child_id=child.pk,
-                activity_id=activity.pk,
-                operation=operation,
-                dates=dates,
-                user=pages.request.user,
-                confirm_skipped=True,
-            )
+            outcome = ask_days(pages, child, activity, operation, dates, confirm_skipped=True)
         except bookings.BookingError as error:
-            if error.code == "not_found":
-                raise Http404 from None
             results.append(ChildPreview(child, [], error.skipped, error=str(error.message)))
         else:
             results.append(

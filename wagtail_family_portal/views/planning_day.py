@@ -75,6 +75,26 @@ def _done_message(line, activity, child, day):
     return messages.SUCCESS, text % values
 
 
+def ask_days(pages, child, activity, operation: str, dates, **options):
+    """``services.bookings.request_days`` for the family of the page, by its account. A child or
+    an activity that is not the family's is a 404; any other refusal is raised (``BookingError``)
+    for the page to say."""
+    try:
+        return bookings.request_days(
+            family=pages.family,
+            child_id=child.pk,
+            activity_id=activity.pk,
+            operation=operation,
+            dates=dates,
+            user=pages.request.user,
+            **options,
+        )
+    except bookings.BookingError as error:
+        if error.code == "not_found":
+            raise Http404 from None
+        raise
+
+
 @portal_view(family=True)
 @require_http_methods(["GET", "HEAD", "POST"])
 def planning_day(request, pages):
@@ -117,17 +137,8 @@ def planning_day(request, pages):
                 return redirect(back_url)
         else:
             try:
-                outcome = bookings.request_days(
-                    family=pages.family,
-                    child_id=child.pk,
-                    activity_id=activity.pk,
-                    operation=operation,
-                    dates=[day],
-                    user=request.user,
-                )
+                outcome = ask_days(pages, child, activity, operation, [day])
             except bookings.BookingError as error:
-                if error.code == "not_found":
-                    raise Http404 from None
                 reason = _error_text(error)
             else:
                 level, text = _done_message(outcome.lines[0], activity, child, day)
