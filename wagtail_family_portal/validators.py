@@ -45,27 +45,23 @@ def validate_plausible_date(day: dt.date, bounds=ACTIVITY_DAYS) -> None:
         )
 
 
-def validate_iban(value: str) -> None:
-    """Reject an IBAN whose country format, length or checksum is wrong."""
+def _check_bank_code(parse, value: str, message, code: str) -> None:
+    """Reject ``value`` when ``parse`` (schwifty's ``IBAN`` or ``BIC``) finds it wrong."""
     if not value:
         return
     try:
-        IBAN(value)
+        parse(value)
     except SchwiftyException as exc:
-        raise ValidationError(
-            _("“%(value)s” is not a valid IBAN."), code="invalid_iban", params={"value": value}
-        ) from exc
+        raise ValidationError(message, code=code, params={"value": value}) from exc
+
+
+def validate_iban(value: str) -> None:
+    """Reject an IBAN whose country format, length or checksum is wrong."""
+    _check_bank_code(IBAN, value, _("“%(value)s” is not a valid IBAN."), "invalid_iban")
 
 
 def validate_bic(value: str) -> None:
-    if not value:
-        return
-    try:
-        BIC(value)
-    except SchwiftyException as exc:
-        raise ValidationError(
-            _("“%(value)s” is not a valid BIC."), code="invalid_bic", params={"value": value}
-        ) from exc
+    _check_bank_code(BIC, value, _("“%(value)s” is not a valid BIC."), "invalid_bic")
 
 
 def validate_hex_colour(value: str) -> None:

@@ -7,13 +7,12 @@ line that changes it, so that the planning reads one row per cell and capacity i
 ``ActivityDay`` is the row locked to count and change the places of an activity on a date.
 """
 
-from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from .events import HistoryEvent, state_fields
+from .events import HistoryEvent, by_field, decision_fields, state_fields
 from .municipality import ScopedQuerySet, scoped_manager
 from .requests import Request
 
@@ -78,15 +77,7 @@ class BookingLine(models.Model):
         _("state"), max_length=20, choices=State.choices, default=State.PENDING
     )
     created_at = models.DateTimeField(_("asked at"), default=timezone.now)
-    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("decided by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    decided_at, decided_by = decision_fields()
     message = models.TextField(_("message to the family"), blank=True)
 
     objects = BookingLineQuerySet.as_manager()
@@ -143,15 +134,7 @@ class BookingLineEvent(HistoryEvent):
         BookingLine, verbose_name=_("line"), on_delete=models.CASCADE, related_name="events"
     )
     # The shared field, with the help an empty one needs here.
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        help_text=_("Empty when the system decided (automatic booking, waiting list)."),
-    )
+    user = by_field(help_text=_("Empty when the system decided (automatic booking, waiting list)."))
     from_state, to_state = state_fields(BookingLine.State.choices)
     by_agent_for_family = models.BooleanField(_("done by an agent for the family"), default=False)
 

@@ -1,12 +1,42 @@
 """What the two histories share: a request's (``RequestEvent``) and a day's
 (``BookingLineEvent``). Each step says when, by whom (nobody: the rules did it), from which state
-to which, with what words; the steps read oldest first.
+to which, with what words; the steps read oldest first. What they are about, a request and a
+day's line, share how their decision is kept (``decision_fields``).
 """
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+
+def by_field(**options):
+    """``user`` of a step: the account that made it, empty when the rules did."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        **options,
+    )
+
+
+def decision_fields():
+    """``decided_at, decided_by`` of a request or a booking line: when and by which agent it was
+    decided; both empty until then, ``decided_by`` also when the rules decided."""
+    return (
+        models.DateTimeField(_("decided at"), null=True, blank=True),
+        models.ForeignKey(
+            settings.AUTH_USER_MODEL,
+            verbose_name=_("decided by"),
+            null=True,
+            blank=True,
+            on_delete=models.SET_NULL,
+            related_name="+",
+        ),
+    )
 
 
 def state_fields(choices):
@@ -23,14 +53,7 @@ class HistoryEvent(models.Model):
     its states (``state_fields``)."""
 
     created_at = models.DateTimeField(_("at"), default=timezone.now)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    user = by_field()
     message = models.TextField(_("message"), blank=True)
 
     class Meta:

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from .events import HistoryEvent, state_fields
+from .events import HistoryEvent, decision_fields, state_fields
 from .families import Family
 from .municipality import ScopedQuerySet
 
@@ -74,15 +74,7 @@ class Request(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("decided by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    decided_at, decided_by = decision_fields()
     answer = models.TextField(
         _("answer to the family"), blank=True, help_text=_("Shown to the family with the decision.")
     )

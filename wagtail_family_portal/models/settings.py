@@ -23,6 +23,15 @@ DEFAULT_EMAIL_FOOTER = _("This is an automatic message, please do not reply to i
 DEFAULT_DIGEST_TIMES = "13:00, 18:00"
 
 
+def legend_fields(label_name, colour_name):
+    """``legend_<state>_label, legend_<state>_colour`` of one state of ``LEGEND_STATES``: what
+    the planning's legend shows instead of the default, both optional (empty: the default)."""
+    return (
+        models.CharField(label_name, max_length=60, blank=True),
+        models.CharField(colour_name, max_length=7, blank=True, validators=[validate_hex_colour]),
+    )
+
+
 class MunicipalitySiteSetting(BaseSiteSetting):
     """A site setting that a non-superuser edits only for the sites of their municipalities
     (``Municipality.agents``), within Wagtail's own permission to change the setting."""
@@ -84,48 +93,29 @@ class FamilyPortalSettings(MunicipalitySiteSetting):
             "(#RRGGBB; yellow by default)."
         ),
     )
-    legend_booking_requested_label = models.CharField(
-        _("label: booking requested"), max_length=60, blank=True
+    legend_booking_requested_label, legend_booking_requested_colour = legend_fields(
+        _("label: booking requested"), _("colour: booking requested")
     )
-    legend_booking_requested_colour = models.CharField(
-        _("colour: booking requested"), max_length=7, blank=True, validators=[validate_hex_colour]
+    legend_booked_label, legend_booked_colour = legend_fields(
+        _("label: booked"), _("colour: booked")
     )
-    legend_booked_label = models.CharField(_("label: booked"), max_length=60, blank=True)
-    legend_booked_colour = models.CharField(
-        _("colour: booked"), max_length=7, blank=True, validators=[validate_hex_colour]
+    legend_absence_requested_label, legend_absence_requested_colour = legend_fields(
+        _("label: absence requested"), _("colour: absence requested")
     )
-    legend_absence_requested_label = models.CharField(
-        _("label: absence requested"), max_length=60, blank=True
+    legend_absent_label, legend_absent_colour = legend_fields(
+        _("label: absence accepted"), _("colour: absence accepted")
     )
-    legend_absence_requested_colour = models.CharField(
-        _("colour: absence requested"), max_length=7, blank=True, validators=[validate_hex_colour]
+    legend_refused_label, legend_refused_colour = legend_fields(
+        _("label: refused"), _("colour: refused")
     )
-    legend_absent_label = models.CharField(_("label: absence accepted"), max_length=60, blank=True)
-    legend_absent_colour = models.CharField(
-        _("colour: absence accepted"), max_length=7, blank=True, validators=[validate_hex_colour]
+    legend_waiting_list_label, legend_waiting_list_colour = legend_fields(
+        _("label: waiting list"), _("colour: waiting list")
     )
-    legend_refused_label = models.CharField(_("label: refused"), max_length=60, blank=True)
-    legend_refused_colour = models.CharField(
-        _("colour: refused"), max_length=7, blank=True, validators=[validate_hex_colour]
+    legend_enrolled_label, legend_enrolled_colour = legend_fields(
+        _("label: enrolled, not booked"), _("colour: enrolled, not booked")
     )
-    legend_waiting_list_label = models.CharField(
-        _("label: waiting list"), max_length=60, blank=True
-    )
-    legend_waiting_list_colour = models.CharField(
-        _("colour: waiting list"), max_length=7, blank=True, validators=[validate_hex_colour]
-    )
-    legend_enrolled_label = models.CharField(
-        _("label: enrolled, not booked"), max_length=60, blank=True
-    )
-    legend_enrolled_colour = models.CharField(
-        _("colour: enrolled, not booked"),
-        max_length=7,
-        blank=True,
-        validators=[validate_hex_colour],
-    )
-    legend_closed_label = models.CharField(_("label: closed"), max_length=60, blank=True)
-    legend_closed_colour = models.CharField(
-        _("colour: closed"), max_length=7, blank=True, validators=[validate_hex_colour]
+    legend_closed_label, legend_closed_colour = legend_fields(
+        _("label: closed"), _("colour: closed")
     )
     email_signature = models.TextField(
         _("e-mail signature"),

@@ -235,21 +235,18 @@ def propose_change(
         "record": _record_name(target_type, record),
         "fields": _labels(model, changed),
     }
-    with transaction.atomic():
-        request = _create_request(family, user, summary, TOPICS[target_type])
-        FileChange.objects.bulk_create(
-            FileChange(
-                request=request,
-                target_type=target_type,
-                target_id=key_id,
-                operation=Operation.UPDATE,
-                field=name,
-                old_value=old,
-                new_value=new,
-            )
-            for name, (old, new) in changed.items()
+    changes = [
+        FileChange(
+            target_type=target_type,
+            target_id=key_id,
+            operation=Operation.UPDATE,
+            field=name,
+            old_value=old,
+            new_value=new,
         )
-    return request
+        for name, (old, new) in changed.items()
+    ]
+    return _submit(family, user, summary, TOPICS[target_type], changes)
 
 
 def propose_photo(*, family: Family, user, child_id, uploaded, rules=None) -> Request:
@@ -275,24 +272,17 @@ def propose_photo(*, family: Family, user, child_id, uploaded, rules=None) -> Re
         )
     field = _field(Child, PHOTO_FIELD)
     storage = private_storage()
-    with transaction.atomic():
-        name = storage.save(PENDING_PHOTOS + content.name, content)
-        request = _create_request(
-            family,
-            user,
-            _("Photo of %(child)s") % {"child": child.first_name},
-            Request.Topic.CHILD,
-        )
-        FileChange.objects.create(
-            request=request,
-            target_type=Target.CHILD,
-            target_id=child.pk,
-            operation=Operation.UPDATE,
-            field=PHOTO_FIELD,
-            old_value=_text(field, child),
-            new_value=name,
-        )
-    return request
+    name = storage.save(PENDING_PHOTOS + content.name, content)
+    change = FileChange(
+        target_type=Target.CHILD,
+        target_id=child.pk,
+        operation=Operation.UPDATE,
+        field=PHOTO_FIELD,
+        old_value=_text(field, child),
+        new_value=name,
+    )
+    summary = _("Photo of %(child)s") % {"child": child.first_name}
+    return _submit(family, user, summary, Request.Topic.CHILD, [change])
 
 
 def _pending_photo_names(request: Request) -> list[str]:
@@ -335,16 +325,13 @@ def propose_addition(
         "record": model._meta.verbose_name,
         "name": _display_name(record),
     }
-    with transaction.atomic():
-        request = _create_request(family, user, summary, ADDITION_TOPICS[target_type])
-        FileChange.objects.create(
-            request=request,
-            target_type=target_type,
-            target_id=parent_id if target_type == Target.CONTACT else None,
-            operation=Operation.ADD,
-            new_value=values,
-        )
-    return request
+    change = FileChange(
+        target_type=target_type,
+        target_id=parent_id if target_type == Target.CONTACT else None,
+        operation=Operation.ADD,
+        new_value=values,
+    )
+    return _submit(family, user, summary, ADDITION_TOPICS[target_type], [change])
 
 
 def propose_removal(*, family: Family, user, target_type: str, target_id) -> Request:
@@ -363,16 +350,13 @@ def propose_removal(*, family: Family, user, target_type: str, target_id) -> Req
         "record": type(record)._meta.verbose_name,
         "name": _display_name(record),
     }
-    with transaction.atomic():
-        request = _create_request(family, user, summary, TOPICS[target_type])
-        FileChange.objects.create(
-            request=request,
-            target_type=target_type,
-            target_id=record.pk,
-            operation=Operation.REMOVE,
-            old_value={"name": _display_name(record)},
-        )
-    return request
+    change = FileChange(
+        target_type=target_type,
+        target_id=record.pk,
+        operation=Operation.REMOVE,
+        old_value={"name": _display_name(record)},
+    )
+    return _submit(family, user, summary, TOPICS[target_type], [change])
 
 
 def _display_name(record) -> str:
@@ -402,6 +386,17 @@ ADDITION_TOPICS = {
     Target.CHILD: Request.Topic.NEW_CHILD,
     Target.CONTACT: Request.Topic.CONTACT,
 }
+
+
+def _submit(family, user, summary, topic, changes: list[FileChange]) -> Request:
+    """The request of ``changes`` (unsaved lines), with its first history entry and its receipt:
+    all saved, or none."""
+    with transaction.atomic():
+        request = _create_request(family, user, summary, topic)
+        for change in changes:
+            change.request = request
+        FileChange.objects.bulk_create(changes)
+    return request
 
 
 def _create_request(family, user, summary, topic) -> Request:

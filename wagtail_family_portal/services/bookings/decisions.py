@@ -44,8 +44,7 @@ def decide_lines(lines, *, agent, accept: bool, message: str = "") -> Decision:
     ids = [line.pk for line in lines]
     with transaction.atomic():
         locked = list(
-            BookingLine.objects.select_for_update()
-            .filter(pk__in=ids, state__in=[LineState.PENDING, LineState.WAITING_LIST])
+            transitions.lock_open(ids)
             .select_related("activity")
             .order_by("activity_id", "date", "pk")
         )

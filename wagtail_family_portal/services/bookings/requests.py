@@ -196,11 +196,7 @@ def withdraw_lines(lines, *, user) -> list[BookingLine]:
     """The family takes back days still waiting (for an agent or on the waiting list)."""
     ids = [line.pk for line in lines]
     with transaction.atomic():
-        locked = list(
-            BookingLine.objects.select_for_update()
-            .filter(pk__in=ids, state__in=[LineState.PENDING, LineState.WAITING_LIST])
-            .order_by("pk")
-        )
+        locked = list(transitions.lock_open(ids).order_by("pk"))
         if len(locked) != len(set(ids)):
             raise BookingError(
                 _("Some of these days have already been decided and cannot be withdrawn."),

@@ -20,6 +20,8 @@ Operation = BookingLine.Operation
 LineState = BookingLine.State
 # The line states a family hears about in its digest.
 NOTIFIED_STATES = (LineState.ACCEPTED, LineState.REFUSED, LineState.WAITING_LIST)
+# The line states still open: waiting for an agent, or for a place on the waiting list.
+OPEN_STATES = (LineState.PENDING, LineState.WAITING_LIST)
 
 # The state a line gives its day, by operation and line state (DESIGN.md §3). A withdrawn line
 # leaves the day as it was before: enrolled for a booking, booked for an absence.
@@ -39,6 +41,12 @@ DAY_STATES = {
 def day_state(operation: str, line_state: str) -> str:
     """The state a line in ``line_state`` gives its day."""
     return DAY_STATES[operation, line_state].value
+
+
+def lock_open(ids):
+    """The lines of ``ids`` still open (``OPEN_STATES``), locked until the caller's transaction
+    ends; the caller orders them (the order the locks are taken in)."""
+    return BookingLine.objects.select_for_update().filter(pk__in=ids, state__in=OPEN_STATES)
 
 
 def finish(lines, state, agent, message, now, by_agent, notify=False) -> None:
