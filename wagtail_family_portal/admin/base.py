@@ -2,7 +2,8 @@
 
 - ``MunicipalityScopedViewSet``, the base of every ``ModelViewSet``: rows, forms and filters
   limited to the agent's municipalities; ``ReadOnlyViewSetMixin`` for screens with a list (and
-  a detail) only; ``PendingCountMenuItem`` for menu entries that count what waits;
+  a detail) only; ``PendingCountViewSetMixin`` (its ``PendingCountMenuItem``) for
+  menu entries that count what waits;
 - Wagtail's generic views, scoped: each fetches its rows from a different hook of Wagtail's
   views, and every one of them goes through ``for_agent``, so an object of another
   municipality is a 404 and never listed or exported. ``ScopedPhotoView`` streams a row's
@@ -276,6 +277,23 @@ class PendingCountMenuItem(MenuItem):
         if count:
             component.label = f"{self.label} ({count})"
         return component
+
+
+class PendingCountViewSetMixin:
+    """A screen whose menu entry counts what waits for the agent (``PendingCountMenuItem``).
+
+    Subclasses set ``pending_count``, a function of the user (as a ``staticmethod``).
+    """
+
+    pending_count = None
+
+    @cached_property
+    def menu_item_class(self):
+        return type(
+            f"{self.model.__name__}MenuItem",
+            (PendingCountMenuItem, super().menu_item_class),
+            {"pending_count": staticmethod(type(self).pending_count)},
+        )
 
 
 # Queues and details of what agents decide

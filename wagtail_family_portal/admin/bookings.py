@@ -30,7 +30,7 @@ from .base import (
     FamilyLinksMixin,
     LinkColumn,
     MunicipalityScopedViewSet,
-    PendingCountMenuItem,
+    PendingCountViewSetMixin,
     QueueItemMixin,
     ReadOnlyViewSetMixin,
     ScopedIndexView,
@@ -43,16 +43,17 @@ from .base import (
 )
 from .decisions import (
     ACCEPT,
-    REFUSE,
+    AcceptBulkActionMixin,
     DecideViewMixin,
     DecisionBulkAction,
     DecisionDetailMixin,
     DecisionViewSetMixin,
+    RefuseBulkActionMixin,
     counts_text,
     line_history,
     request_history,
 )
-from .forms import AcceptDecisionForm, RefuseDecisionForm
+from .forms import RefuseDecisionForm
 from .policies import policy_for
 from .scoping import BookingLinePermissionPolicy, for_agent
 
@@ -401,14 +402,9 @@ class LineDecisionBulkAction(DecisionBulkAction):
         report_decision(self.request, decision)
 
 
-class AcceptLinesBulkAction(LineDecisionBulkAction):
-    display_name = _("Accept")
+class AcceptLinesBulkAction(AcceptBulkActionMixin, LineDecisionBulkAction):
     action_type = "accept_booking_lines"
     aria_label = _("Accept the selected days")
-    action_priority = 10
-    form_class = AcceptDecisionForm
-    decision = ACCEPT
-    confirm_label = _("Accept")
 
     def intro(self, count: int) -> str:
         return ngettext(
@@ -420,15 +416,10 @@ class AcceptLinesBulkAction(LineDecisionBulkAction):
         ) % {"counter": count}
 
 
-class RefuseLinesBulkAction(LineDecisionBulkAction):
-    display_name = _("Refuse")
+class RefuseLinesBulkAction(RefuseBulkActionMixin, LineDecisionBulkAction):
     action_type = "refuse_booking_lines"
     aria_label = _("Refuse the selected days")
-    action_priority = 20
-    classes = {"serious"}
     form_class = RefuseForm
-    decision = REFUSE
-    confirm_label = _("Refuse")
 
     def intro(self, count: int) -> str:
         return ngettext(
@@ -441,7 +432,9 @@ class RefuseLinesBulkAction(LineDecisionBulkAction):
 # The screen
 
 
-class BookingLineViewSet(DecisionViewSetMixin, ReadOnlyViewSetMixin, MunicipalityScopedViewSet):
+class BookingLineViewSet(
+    PendingCountViewSetMixin, DecisionViewSetMixin, ReadOnlyViewSetMixin, MunicipalityScopedViewSet
+):
     """Days of booking and absence requests, for agents to accept or refuse; and the form where
     an agent books or cancels days for a family."""
 
@@ -450,13 +443,13 @@ class BookingLineViewSet(DecisionViewSetMixin, ReadOnlyViewSetMixin, Municipalit
     url_prefix = "family-portal/bookings"
     icon = "calendar-check"
     menu_label = _("Bookings to process")
-    actions = ("view", "change")
     index_view_class = BookingLineIndexView
     inspect_view_class = BookingLineDetailView
     permission_policy_class = BookingLinePermissionPolicy
     filterset_class = filters.BookingLineFilterSet
     search_fields = ["child__first_name", "child__last_name", "request__family__name"]
 
+    pending_count = staticmethod(pending_count)
     decide_view_class = DecideLineView
 
     @property
@@ -474,11 +467,3 @@ class BookingLineViewSet(DecisionViewSetMixin, ReadOnlyViewSetMixin, Municipalit
                 name="request",
             ),
         ]
-
-    @cached_property
-    def menu_item_class(self):
-        return type(
-            "BookingLineMenuItem",
-            (PendingCountMenuItem, super().menu_item_class),
-            {"pending_count": staticmethod(pending_count)},
-        )

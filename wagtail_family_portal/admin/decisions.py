@@ -5,7 +5,8 @@ the decisions on changes to the family file (``requests``) and on booking days (
 - ``DecisionDetailMixin`` puts the two forms on an item's detail, when the user may decide it;
 - ``DecideViewMixin`` turns that detail into the view the forms post to: an error shows the
   detail again, with the message the agent wrote;
-- ``DecisionBulkAction`` decides the items checked in a queue, with one message;
+- ``DecisionBulkAction`` decides the items checked in a queue, with one message; with
+  ``AcceptBulkActionMixin`` or ``RefuseBulkActionMixin`` it is a queue's "Accept" or "Refuse";
 - ``request_history`` and ``line_history``: the rows of the one history table
   (``decisions/history.html``).
 
@@ -23,6 +24,7 @@ from django.urls import path, reverse
 from django.utils.functional import cached_property
 from django.utils.text import capfirst
 from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 from wagtail.admin import messages
 from wagtail.admin.utils import get_valid_next_url_from_request
 from wagtail.admin.views.bulk_action import BulkAction
@@ -37,8 +39,10 @@ CONFIRM_TEMPLATE = "wagtail_family_portal/admin/decisions/confirm_bulk_decision.
 
 
 class DecisionViewSetMixin:
-    """Accept and refuse views (POST) for rows that agents decide: requests, booking days."""
+    """Accept and refuse views (POST) for rows that agents decide: requests, booking days;
+    seeing them is the ``view`` permission, deciding them ``change``."""
 
+    actions = ("view", "change")
     decide_view_class = None
 
     def get_common_view_kwargs(self, **kwargs):
@@ -207,6 +211,28 @@ class DecisionBulkAction(BulkAction):
         items, without_access = self.get_actionable_objects()
         self.decide(items, without_access["items_with_no_access"], form.cleaned_data["message"])
         return redirect(self.next_url)
+
+
+class AcceptBulkActionMixin:
+    """The "Accept" of a queue's bulk actions (before a ``DecisionBulkAction``), first in the
+    menu."""
+
+    display_name = _("Accept")
+    confirm_label = _("Accept")
+    action_priority = 10
+    form_class = AcceptDecisionForm
+    decision = ACCEPT
+
+
+class RefuseBulkActionMixin:
+    """The "Refuse" of a queue's bulk actions (before a ``DecisionBulkAction``), after "Accept";
+    the domain sets ``form_class``, its ``RefuseDecisionForm``."""
+
+    display_name = _("Refuse")
+    confirm_label = _("Refuse")
+    action_priority = 20
+    classes = {"serious"}
+    decision = REFUSE
 
 
 # What a decision did

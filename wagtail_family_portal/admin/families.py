@@ -60,7 +60,6 @@ class LinkedAccountsPanel(Panel):
                 {
                     "subscription": subscription,
                     "account_url": self._account_url(subscription, may_view_accounts),
-                    "linked_by_account": subscription.created_by_id == subscription.user_id,
                     "unlink_url": (
                         f"{reverse(UNLINK_URL_NAME, args=[quote(subscription.pk)])}?{back}"
                         if may_unlink

@@ -41,7 +41,7 @@ from .base import (
     FamilyLinksMixin,
     LinkColumn,
     MunicipalityScopedViewSet,
-    PendingCountMenuItem,
+    PendingCountViewSetMixin,
     QueueItemMixin,
     ReadOnlyViewSetMixin,
     ScopedIndexView,
@@ -53,15 +53,15 @@ from .base import (
 )
 from .bookings import REQUEST_URL_NAME as BOOKING_REQUEST_URL_NAME
 from .decisions import (
-    ACCEPT,
-    REFUSE,
+    AcceptBulkActionMixin,
     DecideViewMixin,
     DecisionBulkAction,
     DecisionDetailMixin,
     DecisionViewSetMixin,
+    RefuseBulkActionMixin,
     request_history,
 )
-from .forms import AcceptDecisionForm, RefuseDecisionForm
+from .forms import RefuseDecisionForm
 from .policies import PermissionCheckedMixin, policy_for
 from .scoping import RequestPermissionPolicy, for_agent
 
@@ -469,15 +469,9 @@ class RequestDecisionBulkAction(DecisionBulkAction):
     success_message = None
 
 
-class AcceptRequestsBulkAction(RequestDecisionBulkAction):
-    display_name = _("Accept")
+class AcceptRequestsBulkAction(AcceptBulkActionMixin, RequestDecisionBulkAction):
     action_type = "accept_file_changes"
     aria_label = _("Accept the selected changes")
-    action_priority = 10
-    form_class = AcceptDecisionForm
-    decision = ACCEPT
-    confirm_label = _("Accept")
-
     success_message = ngettext_lazy(
         "%(count)d change accepted.", "%(count)d changes accepted.", "count"
     )
@@ -491,16 +485,10 @@ class AcceptRequestsBulkAction(RequestDecisionBulkAction):
         ) % {"counter": count}
 
 
-class RefuseRequestsBulkAction(RequestDecisionBulkAction):
-    display_name = _("Refuse")
+class RefuseRequestsBulkAction(RefuseBulkActionMixin, RequestDecisionBulkAction):
     action_type = "refuse_file_changes"
     aria_label = _("Refuse the selected changes")
-    action_priority = 20
-    classes = {"serious"}
     form_class = RefuseForm
-    decision = REFUSE
-    confirm_label = _("Refuse")
-
     success_message = ngettext_lazy(
         "%(count)d change refused.", "%(count)d changes refused.", "count"
     )
@@ -539,7 +527,9 @@ class RequestAdminURLFinder(ModelAdminURLFinder):
         return self.construct_edit_url(instance)
 
 
-class RequestViewSet(DecisionViewSetMixin, ReadOnlyViewSetMixin, MunicipalityScopedViewSet):
+class RequestViewSet(
+    PendingCountViewSetMixin, DecisionViewSetMixin, ReadOnlyViewSetMixin, MunicipalityScopedViewSet
+):
     """Changes to the family file asked by families, for agents to accept or refuse."""
 
     model = Request
@@ -547,13 +537,13 @@ class RequestViewSet(DecisionViewSetMixin, ReadOnlyViewSetMixin, MunicipalitySco
     url_prefix = "family-portal/file-changes"
     icon = "tasks"
     menu_label = _("Changes to validate")
-    actions = ("view", "change")
     index_view_class = RequestIndexView
     inspect_view_class = RequestDetailView
     permission_policy_class = RequestPermissionPolicy
     filterset_class = filters.RequestFilterSet
     search_fields = ["summary", "family__name"]
 
+    pending_count = staticmethod(pending_count)
     decide_view_class = DecideRequestView
 
     def register_admin_url_finder(self):
@@ -572,11 +562,3 @@ class RequestViewSet(DecisionViewSetMixin, ReadOnlyViewSetMixin, MunicipalitySco
             *super().get_urlpatterns(),
             path("photo/<int:pk>/<int:line_pk>/", self.photo_view, name="photo"),
         ]
-
-    @cached_property
-    def menu_item_class(self):
-        return type(
-            "RequestMenuItem",
-            (PendingCountMenuItem, super().menu_item_class),
-            {"pending_count": staticmethod(pending_count)},
-        )

@@ -25,15 +25,7 @@ from .fields import (
     WeekdayListField,
     check_in_range,
 )
-from .requests import (
-    ACTORS,
-    REQUEST_FIELDS,
-    MessageSerializer,
-    get_topic_label,
-    request_messages,
-    topic_field,
-    topic_label_field,
-)
+from .requests import ACTORS, RequestDetailSerializer
 
 Operation = BookingLine.Operation
 LineState = BookingLine.State
@@ -191,23 +183,14 @@ def booking_history(family_request: Request, lines, unread=frozenset()) -> list[
     ]
 
 
-class BookingRequestSerializer(serializers.ModelSerializer):
+class BookingRequestSerializer(RequestDetailSerializer):
     """A booking or absence request, with its days, its history and the municipality's
     messages (``context["unread"]``: the ids of the events the account has not read)."""
 
     # booking or absence: the same values as the lines' operation.
     kind = serializers.ChoiceField(choices=Operation.choices, read_only=True)
-    topic = topic_field()
-    topic_label = topic_label_field()
     lines = serializers.SerializerMethodField()
     history = serializers.SerializerMethodField()
-    messages = serializers.SerializerMethodField()
-    get_topic_label = get_topic_label
-
-    class Meta:
-        model = Request
-        fields = REQUEST_FIELDS
-        read_only_fields = fields
 
     @extend_schema_field(BookingLineSerializer(many=True))
     def get_lines(self, family_request) -> list[dict]:
@@ -218,11 +201,6 @@ class BookingRequestSerializer(serializers.ModelSerializer):
         unread = self.context.get("unread", frozenset())
         entries = booking_history(family_request, self._lines(family_request), unread)
         return HistoryEntrySerializer(entries, many=True).data
-
-    @extend_schema_field(MessageSerializer(many=True))
-    def get_messages(self, family_request) -> list[dict]:
-        unread = self.context.get("unread", frozenset())
-        return MessageSerializer(request_messages(family_request, unread), many=True).data
 
     @staticmethod
     def _lines(family_request):

@@ -6,18 +6,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
-from ...models.requests import FileChange, Request, RequestEvent
+from ...models.requests import FileChange, RequestEvent
 from .family_file import FileChangeLineSerializer, present_line
 from .fields import MAX_ID, REQUIRED
-from .requests import (
-    ACTORS,
-    REQUEST_FIELDS,
-    MessageSerializer,
-    get_topic_label,
-    request_messages,
-    topic_field,
-    topic_label_field,
-)
+from .requests import ACTORS, RequestDetailSerializer
 
 Target = FileChange.Target
 Operation = FileChange.Operation
@@ -121,29 +113,15 @@ class RequestEventSerializer(serializers.ModelSerializer):
         return event.pk in self.context.get("unread", frozenset())
 
 
-class RequestSerializer(serializers.ModelSerializer):
+class RequestSerializer(RequestDetailSerializer):
     """A request with its lines, history and the municipality's messages; the lines obey the
     site's field rules (``context["rules"]``)."""
 
-    topic = topic_field()
-    topic_label = topic_label_field()
     lines = serializers.SerializerMethodField()
     history = RequestEventSerializer(source="events", many=True, read_only=True)
-    messages = serializers.SerializerMethodField()
-    get_topic_label = get_topic_label
-
-    class Meta:
-        model = Request
-        fields = REQUEST_FIELDS
-        read_only_fields = fields
 
     @extend_schema_field(FileChangeLineSerializer(many=True))
     def get_lines(self, request) -> list[dict]:
         rules = self.context["rules"]
         shown = (present_line(line, rules) for line in request.file_changes.all())
         return [line for line in shown if line is not None]
-
-    @extend_schema_field(MessageSerializer(many=True))
-    def get_messages(self, request) -> list[dict]:
-        unread = self.context.get("unread", frozenset())
-        return MessageSerializer(request_messages(request, unread), many=True).data

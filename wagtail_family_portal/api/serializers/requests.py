@@ -8,6 +8,7 @@ rules): the same ones ``RequestEvent.objects.messages()`` selects and the unread
 
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
@@ -101,6 +102,27 @@ def request_messages(family_request: Request, unread=frozenset()) -> list[dict]:
         for event in events
         if is_message(event)
     ]
+
+
+class RequestDetailSerializer(serializers.ModelSerializer):
+    """What a request shows whatever its kind: its type and the municipality's messages
+    (``context["unread"]``: the ids of the events the account has not read). Each kind's
+    serializer adds its ``lines`` and ``history``."""
+
+    topic = topic_field()
+    topic_label = topic_label_field()
+    messages = serializers.SerializerMethodField()
+    get_topic_label = get_topic_label
+
+    class Meta:
+        model = Request
+        fields = REQUEST_FIELDS
+        read_only_fields = fields
+
+    @extend_schema_field(MessageSerializer(many=True))
+    def get_messages(self, family_request) -> list[dict]:
+        unread = self.context.get("unread", frozenset())
+        return MessageSerializer(request_messages(family_request, unread), many=True).data
 
 
 # Bodies
