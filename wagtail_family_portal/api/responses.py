@@ -18,22 +18,22 @@ from .exceptions import ConflictError
 from .serializers.bookings import skipped_data
 from .serializers.common import ErrorSerializer
 
+
+def error_answer(description: str) -> OpenApiResponse:
+    """An error answer of the API's schema: the error body (``{"detail": …}`` or
+    ``{field: [messages]}``) with what it means for that operation."""
+    return OpenApiResponse(ErrorSerializer, description=description)
+
+
 # The errors several endpoints document alike.
-ERROR_400 = OpenApiResponse(
-    ErrorSerializer, description="A field is missing or invalid: {field: [messages]}."
+ERROR_400 = error_answer("A field is missing or invalid: {field: [messages]}.")
+ERROR_401 = error_answer("Not logged in.")
+ERROR_404 = error_answer("Unknown, or belonging to a family the account is not linked to.")
+ERROR_409_PENDING = error_answer(
+    "A change of the same field (or the same removal, or a photo) is already "
+    "waiting for validation: withdraw it first."
 )
-ERROR_401 = OpenApiResponse(ErrorSerializer, description="Not logged in.")
-ERROR_404 = OpenApiResponse(
-    ErrorSerializer, description="Unknown, or belonging to a family the account is not linked to."
-)
-ERROR_409_PENDING = OpenApiResponse(
-    ErrorSerializer,
-    description="A change of the same field (or the same removal, or a photo) is already "
-    "waiting for validation: withdraw it first.",
-)
-ERROR_429 = OpenApiResponse(
-    ErrorSerializer, description="Too many attempts; the Retry-After header says when to retry."
-)
+ERROR_429 = error_answer("Too many attempts; the Retry-After header says when to retry.")
 
 
 def error_response(status_code: int, data: dict, retry_after: int | None = None) -> Response:

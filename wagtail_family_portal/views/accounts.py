@@ -68,8 +68,7 @@ def signup(request, pages):
             try:
                 accounts.sign_up(
                     **form.service_arguments(),
-                    site=request_site(request),
-                    portal_url=absolute_portal_url(request, pages.page),
+                    **pages.portal,
                     ip_address=client_ip(request),
                 )
             except ValidationError as error:
@@ -132,8 +131,7 @@ def resend_activation(request, pages):
         if form.is_valid():
             accounts.resend_activation(
                 email=form.cleaned_data["email"],
-                site=request_site(request),
-                portal_url=absolute_portal_url(request, pages.page),
+                **pages.portal,
             )
             context = {"sent": True, "expiry_days": _expiry_days()}
             return pages.render(TEMPLATES + "resend_activation.html", context)

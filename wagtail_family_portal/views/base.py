@@ -26,6 +26,7 @@ from django.utils.http import urlencode
 from wagtail.models import Site
 
 from .. import clock, theming
+from ..http import absolute_portal_url, request_site
 from ..models import Activity, Child, Enrolment, Family, FamilyPortalSettings, Municipality
 from ..validators import HEX_COLOUR_RE
 from .planning_forms import parse_ids
@@ -82,6 +83,15 @@ class PortalPages:
     @cached_property
     def base_url(self) -> str:
         return self.page.get_url(self.request)
+
+    @cached_property
+    def portal(self) -> dict:
+        """Which portal a service writes to the family about: the site (its wording, its town)
+        and the page's address as the visitor reached it (the links of the e-mails)."""
+        return {
+            "site": request_site(self.request),
+            "portal_url": absolute_portal_url(self.request, self.page),
+        }
 
     def subpage_url(self, name: str) -> str | None:
         """A route of the page without arguments (None if the page has none of that name)."""

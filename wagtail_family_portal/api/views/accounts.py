@@ -1,6 +1,6 @@
 """The logged-in account (``me/``), its e-mail preferences and its subscriptions."""
 
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse
+from drf_spectacular.utils import OpenApiExample
 from rest_framework import status
 from rest_framework.response import Response
 
@@ -11,20 +11,18 @@ from ...services import accounts, subscriptions
 from ...services import requests as requests_service
 from ..base import FamilyPortalAPIView
 from ..openapi import extend_schema
-from ..responses import ERROR_401, ERROR_429, error_response, too_many_attempts
+from ..responses import ERROR_401, ERROR_429, error_answer, error_response, too_many_attempts
 from ..serializers.accounts import (
     AccountSerializer,
     LinkedSubscriptionSerializer,
     NotificationPreferencesSerializer,
     SubscribeRequestSerializer,
 )
-from ..serializers.common import ErrorSerializer
 
 PREFERENCE_ANSWERS = {
     200: NotificationPreferencesSerializer,
-    400: OpenApiResponse(
-        ErrorSerializer,
-        description="{decision_emails: [message]}: missing (PUT), or neither digest nor none.",
+    400: error_answer(
+        "{decision_emails: [message]}: missing (PUT), or neither digest nor none.",
     ),
     401: ERROR_401,
     429: ERROR_429,
@@ -120,20 +118,16 @@ class SubscriptionsView(FamilyPortalAPIView):
         request=SubscribeRequestSerializer,
         responses={
             201: LinkedSubscriptionSerializer,
-            400: OpenApiResponse(
-                ErrorSerializer,
-                description=(
+            400: error_answer(
+                (
                     "{subscriber_code: [message]}: missing, or not recognised on this site (the "
                     "same words for an unknown code and for a code of another municipality)."
                 ),
             ),
             401: ERROR_401,
-            409: OpenApiResponse(
-                ErrorSerializer, description="The account is already linked to this family."
-            ),
-            429: OpenApiResponse(
-                ErrorSerializer,
-                description=(
+            409: error_answer("The account is already linked to this family."),
+            429: error_answer(
+                (
                     "Too many wrong codes in the last hour (5 per account, 20 per IP address): "
                     "every code is refused, right or wrong, until the Retry-After header's "
                     "seconds have passed."

@@ -21,7 +21,7 @@ from ...throttling import AuthRateThrottle
 from ..base import FamilyPortalAPIView
 from ..exceptions import InvalidCredentials
 from ..openapi import extend_schema
-from ..responses import ERROR_429, error_response
+from ..responses import ERROR_429, error_answer, error_response
 from ..serializers.accounts import (
     ActivationErrorSerializer,
     ActivationRequestSerializer,
@@ -30,7 +30,7 @@ from ..serializers.accounts import (
     TokenRequestSerializer,
     TokenSerializer,
 )
-from ..serializers.common import DetailSerializer, ErrorSerializer
+from ..serializers.common import DetailSerializer
 
 SIGNUP_ACCEPTED = _(
     "Thank you. Unless this address already has an account, an e-mail with a link to activate "
@@ -75,18 +75,16 @@ class TokenView(AuthEndpoint):
         request=TokenRequestSerializer,
         responses={
             200: TokenSerializer,
-            400: OpenApiResponse(
-                ErrorSerializer,
-                description=(
+            400: error_answer(
+                (
                     "A field is missing or invalid, or the address and password do not open an "
                     "active account (the same answer whether or not the address exists). An "
                     "account not activated yet gets its own message, only when the password is "
                     "right."
                 ),
             ),
-            429: OpenApiResponse(
-                ErrorSerializer,
-                description=(
+            429: error_answer(
+                (
                     "Too many attempts, or too many failed logins for this account from this IP "
                     "address, or from this IP address whatever the accounts (blocked for a "
                     "while); the message and the Retry-After header say how long is left."
@@ -134,17 +132,15 @@ class SignUpView(AuthEndpoint):
                     "many wrong codes from this IP address) and how to link it later."
                 ),
             ),
-            400: OpenApiResponse(
-                ErrorSerializer,
-                description=(
+            400: error_answer(
+                (
                     "{field: [messages]} for bad input (email, password, first_name, last_name, "
                     "phone, civility, subscriber_code too long, accept_terms), or {detail} when "
                     "the site has no portal page to build activation links from."
                 ),
             ),
-            429: OpenApiResponse(
-                ErrorSerializer,
-                description=(
+            429: error_answer(
+                (
                     "Too many sign-up attempts from this IP address; the Retry-After header says "
                     "when to retry."
                 ),
@@ -242,9 +238,8 @@ class ResendActivationView(AuthEndpoint):
                     "activation, or sent a link moments ago."
                 ),
             ),
-            400: OpenApiResponse(
-                ErrorSerializer,
-                description=(
+            400: error_answer(
+                (
                     "{email: [message]} for a missing or invalid address, or {detail} when the "
                     "site has no portal page to build activation links from."
                 ),

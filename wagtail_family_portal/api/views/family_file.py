@@ -5,7 +5,7 @@ family comes from ``AccountScopedMixin.account_family`` (api/scoping.py): anothe
 answers 404, like an unknown one.
 """
 
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse
+from drf_spectacular.utils import OpenApiExample
 from rest_framework.response import Response
 
 from ...models import Family, FamilyFileRules
@@ -13,9 +13,15 @@ from ...services import dossier
 from ..base import FamilyPortalAPIView
 from ..openapi import extend_schema
 from ..parsers import FormParser, MultiPartParser
-from ..responses import ERROR_401, ERROR_404, ERROR_409_PENDING, ERROR_429, dossier_error
+from ..responses import (
+    ERROR_401,
+    ERROR_404,
+    ERROR_409_PENDING,
+    ERROR_429,
+    dossier_error,
+    error_answer,
+)
 from ..scoping import AccountScopedMixin
-from ..serializers.common import ErrorSerializer
 from ..serializers.family_file import (
     ChildPhotoLinks,
     FamilyFileSerializer,
@@ -63,9 +69,8 @@ class FamilyChangesView(RequestAnswerMixin, FamilyPortalAPIView):
         request=FileChangeBodySerializer,
         responses={
             201: RequestSerializer,
-            400: OpenApiResponse(
-                ErrorSerializer,
-                description=(
+            400: error_answer(
+                (
                     "{<field>: [messages]} for a field of the body (target_type, target_id, "
                     "parent_id, fields) or of the record (a value that is not valid, a field "
                     "the rules make read-only or hide, a required field missing from an "
@@ -148,9 +153,8 @@ class ChildPhotoView(RequestAnswerMixin, FamilyPortalAPIView):
         request={"multipart/form-data": PhotoUploadSerializer},
         responses={
             201: RequestSerializer,
-            400: OpenApiResponse(
-                ErrorSerializer,
-                description=(
+            400: error_answer(
+                (
                     "{photo: [message]}: no file, not a JPEG, PNG or WebP image (whatever its "
                     "name), larger than 5 MB or 40 megapixels, or the rules do not let the "
                     "family change the photo."

@@ -6,16 +6,15 @@ Thin: the planning is ``planning.build_planning``'s, and its body ``Planning.to_
 
 import datetime as dt
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiTypes
 from rest_framework.response import Response
 
 from ... import clock, planning
 from ...http import request_site
 from ..base import FamilyPortalAPIView
 from ..openapi import extend_schema
-from ..responses import ERROR_401, ERROR_429
+from ..responses import ERROR_401, ERROR_429, error_answer
 from ..scoping import AccountScopedMixin
-from ..serializers.common import ErrorSerializer
 from ..serializers.fields import IDS_HELP
 from ..serializers.planning import MAX_PLANNING_DAYS, PlanningQuerySerializer, PlanningSerializer
 
@@ -72,15 +71,13 @@ class PlanningView(AccountScopedMixin, FamilyPortalAPIView):
         ],
         responses={
             200: PlanningSerializer,
-            400: OpenApiResponse(
-                ErrorSerializer,
-                description="{start|end|child|activity: [message]}: not a date, end before "
+            400: error_answer(
+                "{start|end|child|activity: [message]}: not a date, end before "
                 f"start, more than {MAX_PLANNING_DAYS} days, ids that are not numbers.",
             ),
             401: ERROR_401,
-            404: OpenApiResponse(
-                ErrorSerializer,
-                description="The family, or a child or activity of the filters, is unknown or "
+            404: error_answer(
+                "The family, or a child or activity of the filters, is unknown or "
                 "another family's.",
             ),
             429: ERROR_429,

@@ -30,6 +30,7 @@ from ..responses import (
     ERROR_429,
     booking_error_response,
     dossier_error,
+    error_answer,
 )
 from ..scoping import AccountScopedMixin
 from ..serializers.bookings import (
@@ -40,7 +41,6 @@ from ..serializers.bookings import (
     NothingToRequestSerializer,
     skipped_data,
 )
-from ..serializers.common import ErrorSerializer
 from ..serializers.fields import IDS_HELP
 from ..serializers.file_changes import RequestSerializer
 from ..serializers.requests import (
@@ -125,14 +125,12 @@ class FamilyRequestsView(AccountScopedMixin, FamilyPortalGenericAPIView):
         ],
         responses={
             200: RequestSummarySerializer(many=True),
-            400: OpenApiResponse(
-                ErrorSerializer,
-                description="{child|state|kind|topic: [message]}: an unknown value.",
+            400: error_answer(
+                "{child|state|kind|topic: [message]}: an unknown value.",
             ),
             401: ERROR_401,
-            404: OpenApiResponse(
-                ErrorSerializer,
-                description="The family, or a child of the filter, is unknown or another "
+            404: error_answer(
+                "The family, or a child of the filter, is unknown or another "
                 "family's; or a page after the last.",
             ),
             429: ERROR_429,
@@ -161,17 +159,15 @@ class FamilyRequestsView(AccountScopedMixin, FamilyPortalGenericAPIView):
         request=DaysRequestBodySerializer,
         responses={
             201: CreatedBookingRequestSerializer,
-            400: OpenApiResponse(
-                ErrorSerializer,
-                description="{<field>: [message]}: kind, child_id, activity_id, a date that is "
+            400: error_answer(
+                "{<field>: [message]}: kind, child_id, activity_id, a date that is "
                 "not YYYY-MM-DD, no date, dates or a period spanning more than a school year, "
                 "end before start, no weekday or one outside 0–6; {detail} for dates and a "
                 "period together, or neither.",
             ),
             401: ERROR_401,
-            404: OpenApiResponse(
-                ErrorSerializer,
-                description="The family, the child or the activity is unknown or another "
+            404: error_answer(
+                "The family, the child or the activity is unknown or another "
                 "family's (or municipality's).",
             ),
             409: OpenApiResponse(
@@ -293,20 +289,17 @@ class RequestWithdrawView(RequestAnswerMixin, FamilyPortalAPIView):
         request=WithdrawBodySerializer,
         responses={
             200: ANY_REQUEST,
-            400: OpenApiResponse(
-                ErrorSerializer,
-                description="{lines: [message]}: ids that are not numbers, or lines sent for a "
+            400: error_answer(
+                "{lines: [message]}: ids that are not numbers, or lines sent for a "
                 "change to the family file (withdrawn as a whole).",
             ),
             401: ERROR_401,
-            404: OpenApiResponse(
-                ErrorSerializer,
-                description="The request is unknown or another family's, or a line of "
+            404: error_answer(
+                "The request is unknown or another family's, or a line of "
                 "lines is not one of its days.",
             ),
-            409: OpenApiResponse(
-                ErrorSerializer,
-                description="The request (or a line of lines) is no longer waiting for an agent.",
+            409: error_answer(
+                "The request (or a line of lines) is no longer waiting for an agent.",
             ),
             429: ERROR_429,
         },
