@@ -9,6 +9,22 @@ from phonenumber_field.modelfields import PhoneNumberField
 
 from .phones import INVALID_PHONE, PHONE_REGION, PortalPhoneNumber, to_phone, validate_phone
 
+
+def optional_link(to, verbose_name, *, related_name="+", **options) -> models.ForeignKey:
+    """A link that may be empty and outlives what it points to: deleting the account, the
+    family, the school or the image empties the link and keeps the row (a log, a history, a
+    profile). ``related_name="+"`` unless the other side lists the rows."""
+    return models.ForeignKey(
+        to,
+        verbose_name=verbose_name,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name=related_name,
+        **options,
+    )
+
+
 WEEKDAY_CHOICES = [
     (0, pgettext_lazy("family portal", "Monday")),
     (1, pgettext_lazy("family portal", "Tuesday")),

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from ..fields import PhoneField
+from ..fields import PhoneField, optional_link
 from .families import Family, Guardian
 from .municipality import Municipality, ScopedQuerySet, scoped_manager, sees_every_municipality
 
@@ -58,25 +58,18 @@ class AccountProfile(models.Model):
         _("civility"), max_length=5, choices=Guardian.Civility.choices, blank=True
     )
     phone = PhoneField(_("phone"), blank=True)
-    municipality = models.ForeignKey(
+    municipality = optional_link(
         Municipality,
-        verbose_name=_("signed up on the portal of"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
+        _("signed up on the portal of"),
         related_name="accounts",
     )
     created_at = models.DateTimeField(_("signed up at"), default=timezone.now)
     terms_accepted_at = models.DateTimeField(_("terms accepted at"), null=True, blank=True)
     activation_sent_at = models.DateTimeField(_("activation e-mail sent at"), null=True, blank=True)
     activated_at = models.DateTimeField(_("activated at"), null=True, blank=True)
-    pending_family = models.ForeignKey(
+    pending_family = optional_link(
         Family,
-        verbose_name=_("family to link on activation"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
+        _("family to link on activation"),
         help_text=_("The family of the subscriber code given at sign-up."),
     )
     signup_code_outcome = models.CharField(
@@ -128,34 +121,22 @@ class SubscriptionAttempt(models.Model):
         API = "api", _("API")
 
     created_at = models.DateTimeField(_("tried at"), default=timezone.now, db_index=True)
-    user = models.ForeignKey(
+    user = optional_link(
         settings.AUTH_USER_MODEL,
-        verbose_name=pgettext_lazy("family portal", "account"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
+        pgettext_lazy("family portal", "account"),
     )
     email = models.CharField(_("e-mail address"), max_length=254, blank=True)
     ip_address = models.GenericIPAddressField(
         pgettext_lazy("family portal", "IP address"), null=True, blank=True
     )
     code = models.CharField(_("code entered"), max_length=64, blank=True)
-    family = models.ForeignKey(
+    family = optional_link(
         Family,
-        verbose_name=_("family"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
+        _("family"),
     )
-    municipality = models.ForeignKey(
+    municipality = optional_link(
         Municipality,
-        verbose_name=_("portal of"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
+        _("portal of"),
     )
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)

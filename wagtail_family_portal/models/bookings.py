@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from ..fields import optional_link
 from .events import HistoryEvent, by_field, decision_fields, state_fields
 from .municipality import ScopedQuerySet, scoped_manager
 from .requests import Request
@@ -173,13 +174,9 @@ class ChildDay(models.Model):
     )
     date = models.DateField(pgettext_lazy("family portal", "day"))
     state = models.CharField(_("state"), max_length=20, choices=DayState.choices)
-    line = models.ForeignKey(
+    line = optional_link(
         BookingLine,
-        verbose_name=_("line"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
+        _("line"),
     )
     queued_at = models.DateTimeField(_("on the waiting list since"), null=True, blank=True)
     presence = models.CharField(

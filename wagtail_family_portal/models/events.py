@@ -9,18 +9,12 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ..fields import optional_link
+
 
 def by_field(**options):
     """``user`` of a step: the account that made it, empty when the rules did."""
-    return models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        **options,
-    )
+    return optional_link(settings.AUTH_USER_MODEL, _("by"), **options)
 
 
 def decision_fields():
@@ -28,13 +22,9 @@ def decision_fields():
     decided; both empty until then, ``decided_by`` also when the rules decided."""
     return (
         models.DateTimeField(_("decided at"), null=True, blank=True),
-        models.ForeignKey(
+        optional_link(
             settings.AUTH_USER_MODEL,
-            verbose_name=_("decided by"),
-            null=True,
-            blank=True,
-            on_delete=models.SET_NULL,
-            related_name="+",
+            _("decided by"),
         ),
     )
 

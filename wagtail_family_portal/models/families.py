@@ -14,7 +14,7 @@ from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 
 from .. import clock
-from ..fields import PhoneField
+from ..fields import PhoneField, optional_link
 from ..storage import private_storage
 from ..validators import normalise_iban, validate_bic, validate_hex_colour, validate_iban
 from .municipality import ScopedQuerySet, scoped_manager
@@ -271,12 +271,9 @@ class Child(ClusterableModel):
     last_name = models.CharField(pgettext_lazy("family portal", "last name"), max_length=100)
     birth_date = models.DateField(_("birth date"))
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
-    establishment = models.ForeignKey(
+    establishment = optional_link(
         "wagtail_family_portal.Establishment",
-        verbose_name=_("school"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
+        _("school"),
         related_name="pupils",
     )
     class_level = models.CharField(
@@ -440,13 +437,9 @@ class Subscription(models.Model):
         Family, verbose_name=_("family"), on_delete=models.CASCADE, related_name="subscriptions"
     )
     created_at = models.DateTimeField(_("linked at"), default=timezone.now)
-    created_by = models.ForeignKey(
+    created_by = optional_link(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("linked by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
+        _("linked by"),
     )
 
     objects = SubscriptionQuerySet.as_manager()

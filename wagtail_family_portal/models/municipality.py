@@ -5,7 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from ..fields import PhoneField
+from ..fields import PhoneField, optional_link
 
 
 def sees_every_municipality(user) -> bool:
@@ -75,13 +75,9 @@ class Municipality(models.Model):
         help_text=_("Address the portal's e-mails are sent from, e.g. ne-pas-repondre@ville.fr."),
     )
     website = models.URLField(_("website"), blank=True)
-    logo = models.ForeignKey(
+    logo = optional_link(
         "wagtailimages.Image",
-        verbose_name=_("logo"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
+        _("logo"),
     )
     agents = models.ManyToManyField(
         settings.AUTH_USER_MODEL,

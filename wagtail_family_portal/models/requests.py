@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from ..fields import optional_link
 from .events import HistoryEvent, decision_fields, state_fields
 from .families import Family
 from .municipality import ScopedQuerySet
@@ -66,13 +67,9 @@ class Request(models.Model):
         _("summary"), max_length=255, help_text=_("What was asked, in a few words.")
     )
     created_at = models.DateTimeField(_("submitted at"), default=timezone.now, db_index=True)
-    created_by = models.ForeignKey(
+    created_by = optional_link(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("submitted by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
+        _("submitted by"),
     )
     decided_at, decided_by = decision_fields()
     answer = models.TextField(
