@@ -206,3 +206,20 @@ def agent_with_only(municipality, username, *codenames):
     )
     grant(user, *codenames)
     return user
+
+
+def book(family, child, activity, dates, user=None, operation="booking", **options):
+    """Ask ``dates`` for ``child`` through the booking service, as of ``NOW`` (``user`` None:
+    the rules decide, as for an automatic booking; ``options`` such as ``confirm_skipped``)."""
+    from wagtail_family_portal.services import bookings
+
+    return bookings.request_days(
+        family=family,
+        child_id=child.pk,
+        activity_id=activity.pk,
+        operation=operation,
+        dates=dates,
+        user=user,
+        now=NOW,
+        **options,
+    )

@@ -86,17 +86,7 @@ def ask(client, family, **body):
     return client.post(requests_url(family), body, format="json")
 
 
-def book(family, child, activity, dates, user=None, operation="booking", **kwargs):
-    return bookings.request_days(
-        family=family,
-        child_id=child.pk,
-        activity_id=activity.pk,
-        operation=operation,
-        dates=dates,
-        user=user,
-        now=NOW,
-        **kwargs,
-    )
+book = factories.book
 
 
 def cells_of(body, **match):

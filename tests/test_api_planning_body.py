@@ -32,16 +32,7 @@ CLOSED = dt.date(2026, 12, 14)
 pytestmark = pytest.mark.usefixtures("fixed_now")
 
 
-def book(family, child, activity, dates, operation="booking"):
-    return bookings.request_days(
-        family=family,
-        child_id=child.pk,
-        activity_id=activity.pk,
-        operation=operation,
-        dates=dates,
-        user=None,
-        now=NOW,
-    )
+book = factories.book
 
 
 @pytest.fixture

@@ -56,16 +56,7 @@ def other_parent(family):
     return user
 
 
-def book(family, child, activity, dates, user, operation="booking"):
-    return bookings.request_days(
-        family=family,
-        child_id=child.pk,
-        activity_id=activity.pk,
-        operation=operation,
-        dates=dates,
-        user=user,
-        now=NOW,
-    )
+book = factories.book
 
 
 def change_class(family, parent, child, level="GS"):

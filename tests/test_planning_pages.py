@@ -85,16 +85,7 @@ def state_of(child, activity, date) -> str:
     return row.state if row else "enrolled"
 
 
-def book(family, child, activity, dates, user, operation="booking"):
-    return bookings.request_days(
-        family=family,
-        child_id=child.pk,
-        activity_id=activity.pk,
-        operation=operation,
-        dates=dates,
-        user=user,
-        now=NOW,
-    )
+book = factories.book
 
 
 def booked(family, child, activity, dates, user, agent):
