@@ -209,6 +209,12 @@ def centre(school, lea):
 
 
 @pytest.fixture
+def office(municipality):
+    """The régie of ``municipality`` (dummy online payment, SEPA creditor details)."""
+    return factories.BillingOfficeFactory(municipality=municipality)
+
+
+@pytest.fixture
 def portal_site(db):
     """The default Wagtail site created by wagtail's initial migration (recreated if flushed)."""
     from wagtail.models import Page, Site

@@ -223,3 +223,78 @@ def book(family, child, activity, dates, user=None, operation="booking", **optio
         now=NOW,
         **options,
     )
+
+
+class BillingOfficeFactory(factory.django.DjangoModelFactory):
+    """A régie of ``municipality`` (pass it), with the dummy online-payment backend and the
+    SEPA creditor details of a test bank."""
+
+    class Meta:
+        model = models.BillingOffice
+
+    municipality = factory.SubFactory(MunicipalityFactory)
+    name = "Régie enfance"
+    code = factory.Sequence(lambda n: f"ENF{n}")
+    address = "Hôtel de ville\n1 place de la Mairie\n44000 Belleville-sur-Loire"
+    email = "regie@example.org"
+    payment_backend = models.BillingOffice.PaymentBackend.DUMMY
+    creditor_name = "Régie enfance de Belleville"
+    creditor_identifier = "FR12ZZZ123456"
+    creditor_iban = "FR7630006000011234567890189"
+    creditor_bic = "AGRIFRPP"
+
+
+def issued_invoice(office, family, lines, *, issue_date=None, due_date=None, period=None):
+    """An issued invoice of ``office`` to ``family``, numbered like the run's issue numbers
+    them, without a run: ``lines`` are ``(child, activity, quantity, unit_price)``. For the
+    tests of what comes after the issue (payments, PDFs, pages, API)."""
+    from decimal import Decimal
+
+    from django.db import transaction
+
+    from wagtail_family_portal.models.billing import money
+    from wagtail_family_portal.services.billing import numbering
+
+    issue_date = issue_date or dt.date(2026, 12, 1)
+    start, end = period or (dt.date(2026, 11, 1), dt.date(2026, 11, 30))
+    with transaction.atomic():
+        (sequence,) = numbering.take_numbers(office, "invoice", issue_date.year, 1)
+        invoice = models.Invoice.objects.create(
+            billing_office=office,
+            family=family,
+            state=models.Invoice.State.ISSUED,
+            number=numbering.format_number("invoice", issue_date.year, sequence),
+            year=issue_date.year,
+            sequence=sequence,
+            period_start=start,
+            period_end=end,
+            issue_date=issue_date,
+            due_date=due_date or issue_date + dt.timedelta(days=office.payment_terms_days),
+            family_name=family.name,
+            addressee=f"Famille {family.name}",
+            address=family.postal_address,
+            family_quotient=family.family_quotient,
+            quotient_year=family.quotient_year,
+        )
+        total = Decimal("0.00")
+        for position, (child, activity, quantity, unit_price) in enumerate(lines):
+            amount = money(Decimal(quantity) * Decimal(unit_price))
+            total += amount
+            models.InvoiceLine.objects.create(
+                invoice=invoice,
+                child=child,
+                activity=activity,
+                kind=models.InvoiceLine.Kind.BOOKED,
+                child_name=f"{child.first_name} {child.last_name}",
+                activity_name=activity.name,
+                period_start=start,
+                period_end=end,
+                quantity=Decimal(quantity),
+                unit_price=Decimal(unit_price),
+                amount=amount,
+                basis="QF 620 → tranche 2",
+                position=position,
+            )
+        invoice.total = total
+        invoice.save(update_fields=["total"])
+    return invoice

@@ -2,7 +2,29 @@
 
 from .accounts import AccountProfile, SubscriptionAttempt
 from .activities import Activity, Closure, Enrolment, Establishment
-from .bookings import ActivityDay, BookingLine, BookingLineEvent, ChildDay, DayState
+from .billing import (
+    BillingOffice,
+    BillingRun,
+    DirectDebitBatch,
+    DirectDebitMandate,
+    Invoice,
+    InvoiceLine,
+    InvoiceSequence,
+    OnlinePayment,
+    OnlinePaymentEvent,
+    Payment,
+    PaymentAllocation,
+    PriceBand,
+    PriceGrid,
+)
+from .bookings import (
+    ActivityDay,
+    BookingLine,
+    BookingLineEvent,
+    ChildDay,
+    DayState,
+    UnbookedPresence,
+)
 from .families import AuthorisedContact, Child, ChildHealth, Family, Guardian, Subscription
 from .field_rules import FamilyFileRules
 from .municipality import Municipality
@@ -16,6 +38,8 @@ __all__ = [
     "Activity",
     "ActivityDay",
     "AuthorisedContact",
+    "BillingOffice",
+    "BillingRun",
     "BookingLine",
     "BookingLineEvent",
     "Child",
@@ -23,6 +47,8 @@ __all__ = [
     "ChildHealth",
     "Closure",
     "DayState",
+    "DirectDebitBatch",
+    "DirectDebitMandate",
     "EmailTemplate",
     "Enrolment",
     "Establishment",
@@ -32,9 +58,19 @@ __all__ = [
     "FamilyPortalSettings",
     "FileChange",
     "Guardian",
+    "Invoice",
+    "InvoiceLine",
+    "InvoiceSequence",
     "Municipality",
+    "OnlinePayment",
+    "OnlinePaymentEvent",
+    "Payment",
+    "PaymentAllocation",
+    "PriceBand",
+    "PriceGrid",
     "Request",
     "RequestEvent",
     "Subscription",
     "SubscriptionAttempt",
+    "UnbookedPresence",
 ]

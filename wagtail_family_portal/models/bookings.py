@@ -7,6 +7,7 @@ line that changes it, so that the planning reads one row per cell and capacity i
 ``ActivityDay`` is the row locked to count and change the places of an activity on a date.
 """
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -80,6 +81,11 @@ class BookingLine(models.Model):
     created_at = models.DateTimeField(_("asked at"), default=timezone.now)
     decided_at, decided_by = decision_fields()
     message = models.TextField(_("message to the family"), blank=True)
+    after_deadline = models.BooleanField(
+        _("asked after the deadline"),
+        default=False,
+        help_text=_("Set when an agent asked it for the family after the deadline had passed."),
+    )
 
     objects = BookingLineQuerySet.as_manager()
 
@@ -182,6 +188,11 @@ class ChildDay(models.Model):
     presence = models.CharField(
         _("presence"), max_length=10, choices=Presence.choices, default="", blank=True
     )
+    absence_justified = models.BooleanField(
+        _("absence justified"),
+        default=False,
+        help_text=_("A justified absence (e.g. a medical certificate) is never billed."),
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = scoped_manager("child__family__municipality")
@@ -223,3 +234,40 @@ class ActivityDay(models.Model):
 
     def __str__(self):
         return f"{self.activity} {self.date}"
+
+
+class UnbookedPresence(models.Model):
+    """A child the staff found at an activity on a day it was not booked for: billed with the
+    grid's surcharge, and kept apart from ``ChildDay`` so that places and the planning are
+    unchanged."""
+
+    child = models.ForeignKey(
+        "wagtail_family_portal.Child",
+        verbose_name=_("child"),
+        on_delete=models.CASCADE,
+        related_name="unbooked_presences",
+    )
+    activity = models.ForeignKey(
+        "wagtail_family_portal.Activity",
+        verbose_name=_("activity"),
+        on_delete=models.PROTECT,
+        related_name="unbooked_presences",
+    )
+    date = models.DateField(pgettext_lazy("family portal", "day"))
+    marked_by = optional_link(settings.AUTH_USER_MODEL, _("marked by"))
+    marked_at = models.DateTimeField(_("marked at"), default=timezone.now)
+
+    objects = scoped_manager("child__family__municipality")
+
+    class Meta:
+        verbose_name = _("presence without a booking")
+        verbose_name_plural = _("presences without a booking")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["child", "activity", "date"], name="wfp_unique_unbooked_presence"
+            )
+        ]
+        indexes = [models.Index(fields=["activity", "date"], name="wfp_unbooked_day_idx")]
+
+    def __str__(self):
+        return f"{self.child} {self.activity} {self.date}"

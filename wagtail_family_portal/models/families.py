@@ -121,6 +121,11 @@ class Family(ClusterableModel, Address):
         blank=True,
         validators=[MinValueValidator(2000), MaxValueValidator(2100)],
     )
+    lives_outside = models.BooleanField(
+        _("lives outside the municipality"),
+        default=False,
+        help_text=_("Price grids may charge families living outside the municipality more."),
+    )
     caf_number = models.CharField(
         _("CAF allocataire number"),
         max_length=20,
