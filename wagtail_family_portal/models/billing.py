@@ -24,6 +24,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
 
 from .. import clock
 from ..fields import optional_link
@@ -208,7 +210,7 @@ class PriceGridQuerySet(ScopedQuerySet):
         )
 
 
-class PriceGrid(models.Model):
+class PriceGrid(ClusterableModel):
     """The prices of an activity between two dates, and the rules its days are billed by."""
 
     class Method(models.TextChoices):
@@ -347,7 +349,7 @@ class PriceBand(models.Model):
     """One family-quotient band of a grid: families whose QF is in [``quotient_min``,
     ``quotient_max``] pay ``price`` (``outside_price`` when they live outside the town)."""
 
-    grid = models.ForeignKey(
+    grid = ParentalKey(
         PriceGrid, verbose_name=_("price grid"), on_delete=models.CASCADE, related_name="bands"
     )
     label = models.CharField(
