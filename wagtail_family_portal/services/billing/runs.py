@@ -459,7 +459,11 @@ def create_run(office, period_start, period_end, *, user, label="") -> BillingRu
 def compute(run: BillingRun, *, user=None) -> BillingRun:
     """(Re)compute the drafts of ``run`` from the days as they are now."""
     with transaction.atomic():
-        run = BillingRun.objects.select_for_update().select_related("billing_office").get(pk=run.pk)
+        run = (
+            BillingRun.objects.select_for_update(of=("self",), no_key=True)
+            .select_related("billing_office")
+            .get(pk=run.pk)
+        )
         if not run.is_draft:
             raise BillingError(
                 _("This run is issued: its invoices can no longer be computed again."), "issued"
@@ -494,7 +498,11 @@ def issue(run: BillingRun, *, user, issue_date: dt.date | None = None) -> Billin
 
     issue_date = issue_date or clock.today()
     with transaction.atomic():
-        run = BillingRun.objects.select_for_update().select_related("billing_office").get(pk=run.pk)
+        run = (
+            BillingRun.objects.select_for_update(of=("self",), no_key=True)
+            .select_related("billing_office")
+            .get(pk=run.pk)
+        )
         if not run.is_draft:
             return run
         office = run.billing_office
@@ -578,7 +586,9 @@ def credit_note(invoice: Invoice, *, amount=None, reason: str, user) -> Invoice:
         raise BillingError(_("Say why the credit note is made."), "reason")
     with transaction.atomic():
         invoice = (
-            Invoice.objects.select_for_update().select_related("billing_office").get(pk=invoice.pk)
+            Invoice.objects.select_for_update(of=("self",), no_key=True)
+            .select_related("billing_office")
+            .get(pk=invoice.pk)
         )
         if invoice.kind != Invoice.Kind.INVOICE or invoice.state != Invoice.State.ISSUED:
             raise BillingError(
