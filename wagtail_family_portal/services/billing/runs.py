@@ -468,8 +468,9 @@ def compute(run: BillingRun, *, user=None) -> BillingRun:
             raise BillingError(
                 _("This run is issued: its invoices can no longer be computed again."), "issued"
             )
-        InvoiceLine.objects.filter(invoice__run=run, invoice__state=Invoice.State.DRAFT).delete()
-        run.invoices.filter(state=Invoice.State.DRAFT).delete()
+        drafts = run.invoices.filter(state=Invoice.State.DRAFT)
+        InvoiceLine.objects.filter(invoice__in=drafts).delete()
+        drafts.delete()
         plan = _Plan(run)
         family_ids = plan.family_ids()
         count, total, warnings = 0, ZERO, 0
@@ -507,9 +508,9 @@ def issue(run: BillingRun, *, user, issue_date: dt.date | None = None) -> Billin
             return run
         office = run.billing_office
         drafts = list(
-            run.invoices.filter(state=Invoice.State.DRAFT)
+            Invoice.objects.filter(run=run, state=Invoice.State.DRAFT)
             .order_by("family_name", "family_id")
-            .only("pk", "family_id", "total", "paid_amount", "state", "kind")
+            .only("pk", "run_id", "family_id", "total", "paid_amount", "state", "kind")
         )
         if not drafts:
             raise BillingError(_("This run has no invoice to issue."), "empty")
