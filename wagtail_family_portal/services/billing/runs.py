@@ -486,7 +486,9 @@ def compute(run: BillingRun, *, user=None) -> BillingRun:
     return run
 
 
-def issue(run: BillingRun, *, user, issue_date: dt.date | None = None) -> BillingRun:
+def issue(
+    run: BillingRun, *, user, issue_date: dt.date | None = None, notify: bool = True
+) -> BillingRun:
     """Number and freeze every draft of ``run`` in one transaction; a second call does nothing.
 
     Numbers follow the families' names (``numbering``: gap-free per régie and year). The due
@@ -494,6 +496,8 @@ def issue(run: BillingRun, *, user, issue_date: dt.date | None = None) -> Billin
     active mandate of the régie are paid by direct debit on the régie's collection date; the
     credit families have at the régie pays their new invoices. After commit, the PDFs and the
     "invoice available" e-mails are queued, and the direct-debit file when there is one.
+    ``notify=False`` (the demo's history) queues nothing and marks the families as told: the
+    PDFs are then made when first asked for, and the direct-debit file by the caller.
     """
     from django_q.tasks import async_task
 
@@ -510,7 +514,9 @@ def issue(run: BillingRun, *, user, issue_date: dt.date | None = None) -> Billin
         drafts = list(
             Invoice.objects.filter(run=run, state=Invoice.State.DRAFT)
             .order_by("family_name", "family_id")
-            .only("pk", "run_id", "family_id", "total", "paid_amount", "state", "kind")
+            .only(
+                "pk", "run_id", "family_id", "total", "paid_amount", "state", "kind", "notified_at"
+            )
         )
         if not drafts:
             raise BillingError(_("This run has no invoice to issue."), "empty")
@@ -541,9 +547,11 @@ def issue(run: BillingRun, *, user, issue_date: dt.date | None = None) -> Billin
             invoice.issued_at = now
             invoice.direct_debit = invoice.family_id in debited
             invoice.debit_date = debit_date if invoice.direct_debit else None
+            invoice.notified_at = None if notify else now
         Invoice.objects.bulk_update(
             drafts,
             [
+                "notified_at",
                 "state",
                 "year",
                 "sequence",
@@ -574,7 +582,8 @@ def issue(run: BillingRun, *, user, issue_date: dt.date | None = None) -> Billin
             if debited:
                 async_task(DEBIT_TASK, run.pk)
 
-        transaction.on_commit(queue)
+        if notify:
+            transaction.on_commit(queue)
     return run
 
 
