@@ -72,6 +72,24 @@ def register_family_portal_log_actions(actions):
                 count,
             ) % {"count": count, "date": log_entry.data.get("date", "")}
 
+    @actions.register_action("wagtail_family_portal.mandate_signed")
+    class MandateSigned(LogFormatter):
+        label = _("Sign a direct debit mandate")
+
+        def format_message(self, log_entry):
+            return _("Direct debit mandate %(reference)s signed") % {
+                "reference": log_entry.data.get("reference", "")
+            }
+
+    @actions.register_action("wagtail_family_portal.mandate_revoked")
+    class MandateRevoked(LogFormatter):
+        label = _("Revoke a direct debit mandate")
+
+        def format_message(self, log_entry):
+            return _("Direct debit mandate %(reference)s revoked") % {
+                "reference": log_entry.data.get("reference", "")
+            }
+
     @actions.register_action("wagtail_family_portal.health_viewed")
     class HealthViewed(LogFormatter):
         label = _("View health information")
