@@ -397,3 +397,34 @@ def test_a_rejected_debit_is_recorded_from_the_file(billing_client, batch):
     invoice.refresh_from_db()
     assert mandate.rejections == 1
     assert invoice.balance == Decimal("32.00")
+
+
+def test_the_lists_run_a_constant_number_of_queries(
+    billing_client, freeze_clock, office, family, lea, canteen, neighbour_family
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    neighbour, zoe = neighbour_family
+
+    def add_paid_and_overdue(target, child):
+        paid = factories.issued_invoice(office, target, [(child, canteen, 2, "3.20")])
+        payments.record_payment(
+            office=office, family=target, method="cash", amount="6.40", invoices=[paid.pk]
+        )
+        factories.issued_invoice(office, target, [(child, canteen, 1, "3.20")])
+
+    def count(name):
+        with CaptureQueriesContext(connection) as queries:
+            assert billing_client.get(url(name)).status_code == 200
+        return len(queries)
+
+    freeze_clock(dt.datetime(2027, 2, 1, 9, 0))
+    add_paid_and_overdue(family, lea)
+    few = {name: count(name) for name in PAGES}
+    for _ in range(3):
+        add_paid_and_overdue(neighbour, zoe)
+    assert {name: count(name) for name in PAGES} == few
+
+
+PAGES = ("family_portal_payments:index", "family_portal_overdue_invoices:index")

@@ -24,7 +24,7 @@ from django.urls import path, reverse
 from django.utils import formats
 from django.utils.functional import cached_property
 from django.utils.text import capfirst
-from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import TemplateView
@@ -504,7 +504,7 @@ class PaymentViewSet(BillingViewSet):
         Column(
             "rejected",
             label=_("rejected"),
-            accessor=lambda p: gettext("Rejected") if p.rejected else "",
+            accessor=lambda p: pgettext("family portal", "Rejected") if p.rejected else "",
         ),
     ]
     filterset_class = PaymentFilterSet
@@ -643,7 +643,9 @@ class MandateFilterSet(WagtailFilterSet):
         label=_("régie"), queryset=scoped_choices(BillingOffice)
     )
     active = django_filters.BooleanFilter(
-        label=_("active"), field_name="revoked_on", lookup_expr="isnull"
+        label=pgettext_lazy("family portal", "active"),
+        field_name="revoked_on",
+        lookup_expr="isnull",
     )
 
     class Meta:
@@ -667,7 +669,12 @@ class MandateInspectView(ScopedInspectView):
             (_("IBAN"), mandate.iban),
             (_("BIC"), mandate.bic),
             (_("revoked on"), short_date(mandate.revoked_on) if mandate.revoked_on else ""),
-            (_("first debit done"), gettext("Yes") if mandate.first_debit_done else gettext("No")),
+            (
+                _("first debit done"),
+                pgettext("family portal", "Yes")
+                if mandate.first_debit_done
+                else pgettext("family portal", "No"),
+            ),
             (_("rejected debits"), str(mandate.rejections)),
         ]
         return [
