@@ -11,6 +11,7 @@ from django.urls import reverse
 from wagtail_family_portal.models import (
     BillingRun,
     DirectDebitMandate,
+    Invoice,
     Payment,
 )
 from wagtail_family_portal.services.billing import payments, sepa
@@ -74,8 +75,9 @@ def elsewhere(other_family, other_municipality):
         state=BillingRun.State.ISSUED,
     )
     debited = factories.issued_invoice(other_office, other_family, [(child, activity, 2, "5")])
-    debited.run, debited.direct_debit, debited.debit_date = run, True, dt.date(2026, 12, 11)
-    debited.save()
+    Invoice.objects.filter(pk=debited.pk).update(
+        run=run, direct_debit=True, debit_date=dt.date(2026, 12, 11)
+    )
     batch = sepa.batch_for_run(run)
     return {"payment": payment, "mandate": mandate, "batch": batch}
 
@@ -349,8 +351,9 @@ def batch(office, family, lea, canteen):
         state=BillingRun.State.ISSUED,
     )
     invoice = factories.issued_invoice(office, family, [(lea, canteen, 10, "3.20")])
-    invoice.run, invoice.direct_debit, invoice.debit_date = run, True, dt.date(2026, 12, 11)
-    invoice.save()
+    Invoice.objects.filter(pk=invoice.pk).update(
+        run=run, direct_debit=True, debit_date=dt.date(2026, 12, 11)
+    )
     return sepa.batch_for_run(run)
 
 

@@ -12,6 +12,7 @@ from wagtail_family_portal.models import (
     BillingRun,
     DirectDebitBatch,
     DirectDebitMandate,
+    Invoice,
     Payment,
 )
 from wagtail_family_portal.services.billing import BillingError, sepa
@@ -58,10 +59,11 @@ def debited_invoice(office, family, child, activity, run, quantity, price="3.20"
         [(child, activity, quantity, price)],
         period=(run.period_start, run.period_end),
     )
-    invoice.run = run
-    invoice.direct_debit = True
-    invoice.debit_date = dt.date(2026, 12, 11)
-    invoice.save(update_fields=["run", "direct_debit", "debit_date"])
+    # As the run's issue marks them (an issued invoice is frozen: no save()).
+    Invoice.objects.filter(pk=invoice.pk).update(
+        run=run, direct_debit=True, debit_date=dt.date(2026, 12, 11)
+    )
+    invoice.refresh_from_db()
     return invoice
 
 
@@ -323,3 +325,39 @@ def test_only_a_direct_debit_is_recorded_as_a_rejected_debit(office, family, lea
     )
     with pytest.raises(BillingError):
         sepa.record_rejection(cheque, "sans provision")
+
+
+def test_issuing_a_run_makes_its_file_after_commit(
+    office, family, claire, lea, canteen, django_capture_on_commit_callbacks, monkeypatch
+):
+    from wagtail_family_portal.services.billing import runs
+
+    # The PDFs and e-mails of the issue are another task's (tasks.invoices_issued).
+    monkeypatch.setattr(tasks, "invoices_issued", lambda ids: None, raising=False)
+
+    from .test_billing_runs import CANTEEN_DAYS, NOVEMBER, grid_with_bands, set_days
+
+    family.family_quotient = Decimal("620")
+    family.save()
+    grid_with_bands(canteen, office)
+    mandate = sepa.create_mandate(family, claire, office, signed_on=dt.date(2026, 11, 2))
+    set_days(lea, canteen, CANTEEN_DAYS[:3])
+    run = runs.create_run(office, *NOVEMBER, user=None)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        runs.issue(run, user=None, issue_date=dt.date(2026, 12, 1))
+
+    batch = DirectDebitBatch.objects.get(run=run)
+    _tree, rows = transactions(batch)
+    assert rows == [
+        {
+            "sequence": "FRST",
+            "date": "2026-12-11",
+            "amount": "9.60",
+            "mandate": mandate.reference,
+            "iban": CLAIRE_IBAN,
+            "name": "Claire Martin",
+        }
+    ]
+    invoice = run.invoices.get()
+    assert invoice.balance == Decimal("0.00")

@@ -113,7 +113,7 @@ def send_reminder(invoice_id: int, *, today: dt.date | None = None) -> int:
     """
     with transaction.atomic():
         invoice = (
-            Invoice.objects.select_for_update(of=("self",))
+            Invoice.objects.select_for_update(of=("self",), no_key=True)
             .select_related("family__municipality__site", "billing_office")
             .filter(pk=invoice_id, reminded_at__isnull=True)
             .first()

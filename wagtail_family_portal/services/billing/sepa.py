@@ -89,7 +89,7 @@ def create_mandate(
     with transaction.atomic():
         # One mandate created at a time per family: the reference and the "already active"
         # check hold under concurrency.
-        type(family).objects.select_for_update().filter(pk=family.pk).first()
+        type(family).objects.select_for_update(no_key=True).filter(pk=family.pk).first()
         if (
             DirectDebitMandate.objects.active()
             .filter(family=family, billing_office=office)
@@ -141,7 +141,7 @@ def revoke_mandate(mandate: DirectDebitMandate, *, on: dt.date | None = None, us
     debited. Revoking a revoked mandate changes nothing."""
     on = on or clock.today()
     with transaction.atomic():
-        mandate = DirectDebitMandate.objects.select_for_update().get(pk=mandate.pk)
+        mandate = DirectDebitMandate.objects.select_for_update(no_key=True).get(pk=mandate.pk)
         if mandate.revoked_on is not None:
             return mandate
         if on < mandate.signed_on:
@@ -227,7 +227,7 @@ def _debited_invoices(run):
     """The run's issued invoices paid by direct debit that still owe, with the family's active
     mandate of the run's régie: ``[(invoice, mandate)]`` (locked, oldest first)."""
     invoices = list(
-        Invoice.objects.select_for_update()
+        Invoice.objects.select_for_update(of=("self",), no_key=True)
         .filter(
             run=run,
             state=Invoice.State.ISSUED,
@@ -240,7 +240,7 @@ def _debited_invoices(run):
     invoices = [invoice for invoice in invoices if invoice.balance > 0]
     mandates = {}
     for mandate in (
-        DirectDebitMandate.objects.select_for_update()
+        DirectDebitMandate.objects.select_for_update(no_key=True)
         .active()
         .filter(billing_office=run.billing_office_id, family__in=[i.family_id for i in invoices])
         .order_by("signed_on", "pk")
@@ -267,7 +267,11 @@ def batch_for_run(run: BillingRun) -> DirectDebitBatch | None:
     anything. ``BillingError`` for a run not issued or a régie without its creditor details.
     """
     with transaction.atomic():
-        run = BillingRun.objects.select_for_update().select_related("billing_office").get(pk=run.pk)
+        run = (
+            BillingRun.objects.select_for_update(of=("self",), no_key=True)
+            .select_related("billing_office")
+            .get(pk=run.pk)
+        )
         existing = DirectDebitBatch.objects.filter(run=run).first()
         if existing is not None:
             return existing
