@@ -126,3 +126,11 @@ def test_the_kind_is_offered_in_the_cms_with_sample_values():
     kind = kinds.KINDS["payment_reminder"]
     missing = [name for name in kind.placeholders if name not in kinds.SAMPLE_VALUES]
     assert missing == ["municipality"]  # the site's own, filled by the renderer
+
+
+def test_the_cms_preview_fills_the_reminder_with_sample_values(site):
+    from wagtail_family_portal.emails.samples import sample_email
+
+    email = sample_email(kinds.PAYMENT_REMINDER.key, site=site, to="editor@example.org")
+    assert "2026-000123" in email.subject
+    assert "12,50" in email.text and "{{" not in email.text
