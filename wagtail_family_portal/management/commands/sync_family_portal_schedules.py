@@ -13,7 +13,8 @@ class Command(BaseCommand):
     help = (
         "Create, update or delete the django-q2 schedules that send the decision digests, one "
         "per site and time of Settings → Family portal, and the nightly purge of old subscriber "
-        "code attempts and the daily reminders of unpaid invoices. Safe to run again: it changes only what differs."
+        "code attempts and the daily reminders of unpaid invoices. Safe to run again: it "
+        "changes only what differs."
     )
 
     def handle(self, *args, **options):
