@@ -516,3 +516,33 @@ def test_the_schema_documents_the_billing_endpoints(db):
     listing = paths[BASE + "families/{family_id}/invoices/"]["get"]
     status = next(p for p in listing["parameters"] if p["name"] == "status")
     assert "to_pay" in status["schema"]["items"]["enum"]
+
+
+def test_a_regies_code_cannot_break_the_file_name(client, family, office, paid_in_2025):
+    office.code = 'EN"F\\é'
+    office.save(update_fields=["code"])
+
+    response = client.get(attestation_url(family, 2025))
+
+    assert response.status_code == 200
+    disposition = response["Content-Disposition"]
+    assert disposition.startswith("attachment; filename") and "\n" not in disposition
+    assert 'filename="attestation-2025-EN"F' not in disposition
+
+
+def test_one_invoice_reads_a_constant_number_of_queries(
+    client, office, family, lea, canteen, november
+):
+    def queries(invoice):
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(invoice_url(invoice)).status_code == 200
+        return len(captured)
+
+    small = factories.issued_invoice(office, family, [(lea, canteen, 1, "3.20")])
+    pay(office, family, small, "1.00")
+    big = factories.issued_invoice(office, family, [(lea, canteen, 1, "3.20")] * 12)
+    for _index in range(5):
+        pay(office, family, big, "1.00")
+
+    # The token's account, the invoice, its payments, its credit notes, its lines.
+    assert queries(small) == queries(big) == 5

@@ -10,6 +10,7 @@ The PDFs are answered as ``application/pdf``; their errors stay JSON.
 from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, OpenApiTypes
 from rest_framework import negotiation
@@ -57,7 +58,8 @@ class AnyAcceptedNegotiation(negotiation.DefaultContentNegotiation):
 
 def pdf_response(content: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    # Quoted and encoded by Django: a régie's code is free text.
+    response["Content-Disposition"] = content_disposition_header(True, filename)
     response["X-Content-Type-Options"] = "nosniff"
     return response
 
