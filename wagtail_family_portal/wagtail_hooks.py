@@ -108,6 +108,38 @@ def register_family_portal_log_actions(actions):
                 "reference": log_entry.data.get("reference", "")
             }
 
+    @actions.register_action("wagtail_family_portal.absence_justified")
+    class AbsenceJustified(LogFormatter):
+        label = _("Justify an absence")
+
+        def format_message(self, log_entry):
+            count = len(log_entry.data.get("justified", {}))
+            return ngettext(
+                "Justification of the absence of %(count)d child changed for %(date)s",
+                "Justification of the absence of %(count)d children changed for %(date)s",
+                count,
+            ) % {"count": count, "date": log_entry.data.get("date", "")}
+
+    @actions.register_action("wagtail_family_portal.unbooked_presence_marked")
+    class UnbookedPresenceMarked(LogFormatter):
+        label = _("Mark a presence without a booking")
+
+        def format_message(self, log_entry):
+            return _("%(child)s marked present without a booking for %(date)s") % {
+                "child": log_entry.data.get("child", ""),
+                "date": log_entry.data.get("date", ""),
+            }
+
+    @actions.register_action("wagtail_family_portal.unbooked_presence_removed")
+    class UnbookedPresenceRemoved(LogFormatter):
+        label = _("Remove a presence without a booking")
+
+        def format_message(self, log_entry):
+            return _("Presence without a booking of %(child)s removed for %(date)s") % {
+                "child": log_entry.data.get("child", ""),
+                "date": log_entry.data.get("date", ""),
+            }
+
     @actions.register_action("wagtail_family_portal.health_viewed")
     class HealthViewed(LogFormatter):
         label = _("View health information")
