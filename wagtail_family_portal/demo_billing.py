@@ -33,7 +33,7 @@ from .models import (
     PriceGrid,
 )
 from .models.billing import money
-from .services.billing import numbering, payments, runs
+from .services.billing import numbering, payments, runs, sepa
 
 CANTEEN_BANDS = [
     ("tranche 1", "0", "450", "1.10", "1.60"),
@@ -221,6 +221,8 @@ def billed_month(office, start, end, issue_date, agent) -> BillingRun | None:
     run = runs.create_run(office, start, end, user=agent, label=f"Mois {label}")
     if run.invoice_count:
         runs.issue(run, user=agent, issue_date=issue_date, notify=False)
+        if run.invoices.filter(direct_debit=True).exists():
+            sepa.batch_for_run(run)  # what the task queued by a real issue makes
     return run
 
 
@@ -317,22 +319,21 @@ def load_billing(municipality, activities, season, martin, durand, others, agent
             run = billed_month(office, max(start, season.start), end, issue_date, agent)
             if run is not None:
                 issued.append(run)
-    # The month before last: paid at the desk, Durand's by direct debit; the Nguyens' are
-    # still due (overdue).
+    # The month before last: paid at the desk (Durand's went by direct debit with the run's
+    # file); the Nguyens' are still due (overdue).
     for run in issued:
         if run.period_start != max(before_last[0], season.start):
             continue
         for invoice in run.invoices.filter(state=Invoice.State.ISSUED).select_related("family"):
             if invoice.family.name == "Nguyen" or invoice.balance <= 0:
                 continue
-            method = "direct_debit" if invoice.direct_debit else "card"
             payments.record_payment(
                 office=run.billing_office,
                 family=invoice.family,
-                method=method,
+                method="card",
                 amount=invoice.balance,
                 invoices=[invoice.pk],
                 date=min(invoice.issue_date + dt.timedelta(days=9), today),
-                reference="Prélèvement SEPA" if invoice.direct_debit else "TPE régie",
+                reference="TPE régie",
                 user=agent,
             )
