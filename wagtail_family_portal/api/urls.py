@@ -5,7 +5,7 @@ import re
 from django.urls import path, re_path, register_converter
 
 from . import docs
-from .views import accounts, auth, family_file, planning, requests, unknown
+from .views import accounts, auth, billing_pay, family_file, planning, requests, unknown
 
 
 class IdConverter:
@@ -65,6 +65,7 @@ urlpatterns = [
         requests.RequestWithdrawView.as_view(),
         name="request-withdraw",
     ),
+    path("invoices/pay/", billing_pay.InvoicePayView.as_view(), name="invoices-pay"),
     # The schema and its docs are public and do not depend on the host's settings.
     path("schema/", docs.SchemaView.as_view(), name="schema"),
     path("docs/", docs.DocsView.as_view(), name="docs"),
