@@ -8,7 +8,7 @@ the result to the notification address of ``wagtail_family_portal.urls``.
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample
 from rest_framework import status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
@@ -18,6 +18,7 @@ from ...models import FamilyPortalPage, Invoice
 from ...services.billing import BillingError, online
 from ..base import FamilyPortalAPIView
 from ..exceptions import NOT_FOUND, ConflictError
+from ..openapi import extend_schema
 from ..responses import ERROR_401, ERROR_404, ERROR_429, error_answer
 from ..serializers.billing_pay import PayAnswerSerializer, PayBodySerializer
 
