@@ -249,7 +249,7 @@ def pay(request, pages: FamilyPages):
             user=request.user,
             return_url=request.build_absolute_uri(pages.url("payment_return", office.pk)),
             notify_url=request.build_absolute_uri(reverse(NOTIFICATION_URL_NAME, args=[office.pk])),
-            test_bank_url=request.build_absolute_uri(pages.subpage_url("test_bank") or ""),
+            test_bank_url=_absolute(request, pages.subpage_url("test_bank")),
             form_url=lambda started: pages.url("payment_form", started.pk),
         )
     except BillingError as error:
@@ -260,6 +260,10 @@ def pay(request, pages: FamilyPages):
             return redirect(pages.url("invoice_detail", ids[0]))
         return redirect(pages.url("invoices"))
     return redirect(url)
+
+
+def _absolute(request, url):
+    return request.build_absolute_uri(url) if url else None
 
 
 @portal_view(family=True)
