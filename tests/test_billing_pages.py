@@ -344,3 +344,24 @@ def test_the_attestation_of_another_regie_is_a_404(
     freeze_clock(dt.datetime(2027, 1, 10, 8, 0))
     other = factories.BillingOfficeFactory(municipality=municipality, name="Régie loisirs")
     assert parent_client.get(url(family, f"attestations/{other.pk}/2026/")).status_code == 404
+
+
+def test_a_credit_note_shows_on_its_invoice_and_a_cancelled_invoice_stays_listed(
+    parent_client, portal_page, office, family, agent, invoices
+):
+    from wagtail_family_portal.services.billing import runs
+
+    _first, second = invoices
+    note = runs.credit_note(second, reason="Sortie annulée", user=agent)
+    second.refresh_from_db()
+    assert second.state == "cancelled"
+    listed = rows(parent_client.get(url(family, "factures/")))
+    assert note.number in listed[note.pk]
+    assert second.number in listed[second.pk]
+    assert 'data-status="cancelled"' in parent_client.get(url(family, "factures/")).content.decode()
+    detail = parent_client.get(url(family, f"factures/{second.pk}/"))
+    assert note.number in clean(detail.content.decode())
+    assert "Sortie annulée" in clean(detail.content.decode())
+    assert f'name="factures" value="{second.pk}"' not in detail.content.decode()
+    of_note = parent_client.get(url(family, f"factures/{note.pk}/"))
+    assert f'href="{url(family, f"factures/{second.pk}/")}"' in of_note.content.decode()

@@ -13,7 +13,7 @@ and the yearly attestation.
   no login, no CSRF) receives the service's server-to-server notification.
 - ``attestation``: the yearly attestation of a past year, per régie.
 
-Every read goes through ``Invoice.objects.for_account`` and the family of the URL (another
+Every read is scoped by ``Family.objects.for_account`` and the family of the URL (another
 family's invoice is a 404), in a fixed number of queries whatever the number of invoices and
 payments. Nothing here changes billing data: ``services.billing`` does.
 """
@@ -31,7 +31,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from .. import clock, pdf
-from ..models import BillingOffice, Invoice, OnlinePayment, Payment, PaymentAllocation
+from ..models import BillingOffice, Family, Invoice, OnlinePayment, Payment, PaymentAllocation
 from ..models.billing import ZERO
 from ..services.billing import BillingError, attestations, online
 from .base import FamilyPages, portal_view
@@ -41,8 +41,14 @@ NOTIFICATION_URL_NAME = "wagtail_family_portal_payment_notification"
 
 
 def account_invoices(pages: FamilyPages):
-    """The family's issued invoices the account may see (``Invoice.objects.for_account``)."""
-    return Invoice.objects.for_account(pages.request.user).filter(family=pages.family)
+    """The family's invoices the account may see: issued ones, and those a credit note
+    cancelled since (a family sees them "annulée"); never a draft. Scoped by
+    ``Family.objects.for_account``, as ``Invoice.objects.for_account`` is."""
+    return (
+        Invoice.objects.exclude(state=Invoice.State.DRAFT)
+        .filter(family__in=Family.objects.for_account(pages.request.user))
+        .filter(family=pages.family)
+    )
 
 
 def _valid_allocations():
@@ -186,7 +192,7 @@ def invoice_detail(request, pages: FamilyPages, invoice_id):
             "pdf_url": pages.url("invoice_pdf", invoice.pk),
             "corrected_url": (
                 pages.url("invoice_detail", invoice.corrects_id)
-                if invoice.corrects_id and invoice.corrects.state == Invoice.State.ISSUED
+                if invoice.corrects_id and invoice.corrects.state != Invoice.State.DRAFT
                 else ""
             ),
             **_pay_form_context(pages),
@@ -332,8 +338,6 @@ def payment_notification(request, office_id):
 def invoices_entry(request, pages):
     """ "Mes factures" of the menu: the family's invoices, or the choice of the family when the
     account has several on this portal."""
-    from ..models import Family
-
     families = list(
         Family.objects.for_account(request.user)
         .on_portal(pages.context["municipality"])
