@@ -10,6 +10,7 @@ from wagtail_family_portal.models import Payment
 
 from . import factories
 from .browser import DESKTOP_VIEWPORT, screenshot
+from .test_browser_accessibility import check_axe
 
 pytestmark = [
     pytest.mark.browser,
@@ -39,6 +40,7 @@ def test_parent_downloads_a_pdf_and_pays_an_invoice_online(
     expect(page.locator(f"#wfp-invoice-{to_pay.pk}")).to_have_attribute("data-status", "to_pay")
     expect(page.locator("[data-total=due]")).to_contain_text("38,40")
     screenshot(page, "invoices-phone")
+    assert check_axe(page, "invoices") == []
 
     # The PDF of an invoice is downloaded.
     with page.expect_download() as download:
@@ -55,11 +57,16 @@ def test_parent_downloads_a_pdf_and_pays_an_invoice_online(
     expect(page.locator("main")).to_contain_text("32,00")
     page.set_viewport_size(DESKTOP_VIEWPORT)
     screenshot(page, "test-bank-desktop")
+    assert check_axe(page, "test-bank") == []
     page.locator("button[name=action][value=pay]").click()
     page.wait_for_url(f"**/factures/paiement/retour/{office.pk}/**")
     expect(page.locator("[data-state=paid]")).to_be_visible()
     screenshot(page, "payment-return-desktop")
+    assert check_axe(page, "payment-return") == []
 
     page.locator(f'a[href$="/famille/{family.pk}/factures/"]').last.click()
     expect(page.locator(f"#wfp-invoice-{to_pay.pk}")).to_have_attribute("data-status", "paid")
+    page.locator(f"#wfp-invoice-{to_pay.pk} a[href$='/factures/{to_pay.pk}/']").click()
+    expect(page.locator("[data-total=balance]")).to_contain_text("0,00")
+    assert check_axe(page, "invoice-detail") == []
     assert Payment.objects.filter(method="online").count() == 1
