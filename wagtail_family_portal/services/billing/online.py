@@ -26,6 +26,7 @@ from decimal import Decimal, InvalidOperation
 
 import eopayment
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -297,11 +298,14 @@ def handle_answer(data, *, source: str, office=None) -> Handled:
     log["result"] = eopayment.STATUS_NAME.get(response.result, str(response.result))
     content = response.return_content
     with transaction.atomic():
-        online_payment = (
-            OnlinePayment.objects.select_for_update()
-            .filter(billing_office=office, transaction_id=str(response.transaction_id or ""))
-            .first()
+        rows = OnlinePayment.objects.filter(
+            billing_office=office, transaction_id=str(response.transaction_id or "")
         )
+        # A write first: on SQLite (no SELECT … FOR UPDATE) it takes the database's write
+        # lock before anything is read, so two answers handled at once wait for each other
+        # there too; on PostgreSQL the row lock below is what counts.
+        rows.update(transaction_id=F("transaction_id"))
+        online_payment = rows.select_for_update(no_key=True).first()
         if online_payment is None:
             return _log(None, source, Outcome.UNKNOWN_TRANSACTION, log, content=content)
         if not response.signed:
@@ -391,8 +395,12 @@ def _record(online_payment: OnlinePayment) -> None:
     """The payment of a transaction the service says is paid, under the row's lock: each
     invoice gets what it still owes; what other payments settled meanwhile becomes the
     family's credit (the family did pay it)."""
+    # Locked in the order ``payments.record_payment`` locks them, so that neither waits for
+    # the other in a circle.
     invoices = list(
-        Invoice.objects.select_for_update().filter(pk__in=online_payment.invoices.values("pk"))
+        Invoice.objects.select_for_update(no_key=True)
+        .filter(pk__in=list(online_payment.invoices.values_list("pk", flat=True)))
+        .order_by("due_date", "sequence", "pk")
     )
     allocations = {invoice.pk: invoice.balance for invoice in invoices if invoice.balance > 0}
     owed = sum(allocations.values(), ZERO)
