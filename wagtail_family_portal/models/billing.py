@@ -522,10 +522,13 @@ class InvoiceQuerySet(ScopedQuerySet):
         return self.filter(state=Invoice.State.ISSUED)
 
     def for_account(self, user):
-        """Issued invoices of the account's families: what a family-side page may show."""
+        """The invoices of the account's families a family-side page may show: issued ones and
+        those a credit note cancelled since (read "annulée"); never a draft."""
         from .families import Family
 
-        return self.issued().filter(family__in=Family.objects.for_account(user))
+        return self.exclude(state=Invoice.State.DRAFT).filter(
+            family__in=Family.objects.for_account(user)
+        )
 
     def with_balance(self):
         return self.annotate(

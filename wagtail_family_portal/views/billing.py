@@ -42,13 +42,9 @@ NOTIFICATION_URL_NAME = "wagtail_family_portal_payment_notification"
 
 def account_invoices(pages: FamilyPages):
     """The family's invoices the account may see: issued ones, and those a credit note
-    cancelled since (a family sees them "annulée"); never a draft. Scoped by
-    ``Family.objects.for_account``, as ``Invoice.objects.for_account`` is."""
-    return (
-        Invoice.objects.exclude(state=Invoice.State.DRAFT)
-        .filter(family__in=Family.objects.for_account(pages.request.user))
-        .filter(family=pages.family)
-    )
+    cancelled since (a family sees them "annulée"); never a draft
+    (``Invoice.objects.for_account``)."""
+    return Invoice.objects.for_account(pages.request.user).filter(family=pages.family)
 
 
 def _valid_allocations():

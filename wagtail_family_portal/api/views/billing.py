@@ -1,8 +1,8 @@
 """API views of "Espace Facturation": a family's invoices, one invoice, its PDF, and the yearly
 attestation of what the family paid a régie.
 
-Read-only. Every invoice comes from ``Invoice.objects.for_account`` (issued invoices of the
-account's families: drafts and cancelled invoices are never shown) and every family from
+Read-only. Every invoice comes from ``Invoice.objects.for_account`` (the account's families'
+invoices, issued or cancelled since by a credit note; never a draft) and every family from
 ``AccountScopedMixin.account_family``: another family's id answers 404, like an unknown one.
 The PDFs are answered as ``application/pdf``; their errors stay JSON.
 """
