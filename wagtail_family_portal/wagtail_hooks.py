@@ -1,8 +1,11 @@
 """Wiring of the package into the Wagtail admin (the screens themselves live in ``admin/``)."""
 
+from itertools import chain
+
 from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 
+from .admin.billing import BillingViewSetGroup, billing_permission_policies
 from .admin.bookings import AcceptLinesBulkAction, RefuseLinesBulkAction
 from .admin.emails import EmailTemplateDeleteBulkAction
 from .admin.policies import register_policy
@@ -10,13 +13,18 @@ from .admin.requests import AcceptRequestsBulkAction, RefuseRequestsBulkAction
 from .admin.viewsets import EmailTemplateViewSet, FamilyPortalViewSetGroup, permission_policies
 
 # Registered first: Wagtail 8 refuses a policy once it has fallen back to its default one.
-for model, policy in permission_policies():
+for model, policy in chain(permission_policies(), billing_permission_policies()):
     register_policy(model, policy)
 
 
 @hooks.register("register_admin_viewset")
 def register_family_portal_viewsets():
     return FamilyPortalViewSetGroup()
+
+
+@hooks.register("register_admin_viewset")
+def register_billing_viewsets():
+    return BillingViewSetGroup()
 
 
 register_snippet(EmailTemplateViewSet)
