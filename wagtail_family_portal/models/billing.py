@@ -21,6 +21,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.db.models.signals import pre_delete
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -655,6 +657,47 @@ class Invoice(models.Model):
     def __str__(self):
         return self.number or str(_("draft invoice of %(family)s")) % {"family": self.family_name}
 
+    # What an issued invoice never changes: only its payments, PDF and e-mail dates do.
+    FROZEN_FIELDS = (
+        "billing_office_id",
+        "family_id",
+        "run_id",
+        "kind",
+        "corrects_id",
+        "number",
+        "year",
+        "sequence",
+        "period_start",
+        "period_end",
+        "issue_date",
+        "due_date",
+        "total",
+        "family_name",
+        "addressee",
+        "address",
+        "family_quotient",
+        "quotient_year",
+        "lives_outside",
+        "direct_debit",
+        "debit_date",
+    )
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            stored = Invoice.objects.filter(pk=self.pk).values("state", *self.FROZEN_FIELDS).first()
+            if stored is not None and stored["state"] != self.State.DRAFT:
+                changed = [f for f in self.FROZEN_FIELDS if stored[f] != getattr(self, f)]
+                if changed or self.state == self.State.DRAFT:
+                    raise ValidationError(IMMUTABLE_INVOICE)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        # Checked before Django's delete opens its transaction (the signal below catches
+        # queryset deletes, inside it).
+        if Invoice.objects.filter(pk=self.pk).exclude(state=self.State.DRAFT).exists():
+            raise ValidationError(IMMUTABLE_INVOICE)
+        return super().delete(*args, **kwargs)
+
     @property
     def balance(self) -> Decimal:
         if self.kind == self.Kind.CREDIT_NOTE or self.state != self.State.ISSUED:
@@ -687,6 +730,17 @@ class Invoice(models.Model):
     @property
     def is_issued(self) -> bool:
         return self.state != self.State.DRAFT
+
+
+IMMUTABLE_INVOICE = _(
+    "An issued invoice cannot be changed or deleted: correct it with a credit note."
+)
+
+
+@receiver(pre_delete, sender=Invoice)
+def _keep_issued_invoice(sender, instance, **kwargs):
+    if Invoice.objects.filter(pk=instance.pk).exclude(state=Invoice.State.DRAFT).exists():
+        raise ValidationError(IMMUTABLE_INVOICE)
 
 
 class InvoiceLine(models.Model):
@@ -732,6 +786,18 @@ class InvoiceLine(models.Model):
 
     def __str__(self):
         return f"{self.child_name} {self.activity_name} {self.quantity} × {self.unit_price}"
+
+    def save(self, *args, **kwargs):
+        issued = Invoice.objects.filter(pk=self.invoice_id).exclude(state=Invoice.State.DRAFT)
+        if not self._state.adding and issued.exists():
+            raise ValidationError(IMMUTABLE_INVOICE)
+        super().save(*args, **kwargs)
+
+
+@receiver(pre_delete, sender=InvoiceLine)
+def _keep_issued_lines(sender, instance, **kwargs):
+    if Invoice.objects.filter(pk=instance.invoice_id).exclude(state=Invoice.State.DRAFT).exists():
+        raise ValidationError(IMMUTABLE_INVOICE)
 
 
 class PaymentQuerySet(ScopedQuerySet):
