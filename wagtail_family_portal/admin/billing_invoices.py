@@ -309,6 +309,8 @@ class CreditNoteView(InvoiceObjectMixin, WagtailAdminTemplateMixin, FormView):
     page_title = _("Credit note")
     header_icon = "resubmit"
     index_url_name = None
+    # The field of the form each of the service's refusals is about (others: the whole form).
+    error_fields = {"amount": "amount", "over_total": "amount", "reason": "reason"}
 
     def get_page_subtitle(self):
         return str(self.object)
@@ -344,7 +346,7 @@ class CreditNoteView(InvoiceObjectMixin, WagtailAdminTemplateMixin, FormView):
                 user=self.request.user,
             )
         except BillingError as error:
-            form.add_error("amount" if error.code == "amount" else None, error.message)
+            form.add_error(self.error_fields.get(error.code), error.message)
             messages.error(
                 self.request,
                 _("The credit note was not made: %(message)s") % {"message": error.message},

@@ -30,6 +30,7 @@ from wagtail.admin.widgets.button import Button
 from ..models import BillingOffice, BillingRun, InvoiceLine
 from ..services.billing import BillingError
 from .base import (
+    EMPTY,
     MunicipalityScopedViewSet,
     ReadOnlyViewSetMixin,
     ScopedIndexView,
@@ -123,6 +124,9 @@ class BillingRunCreateView(generic.CreateView):
             return super().form_valid(form)
         except BillingError as error:
             form.add_error(None, error.message)
+            self.produced_error_message = _("The run was not created: %(message)s") % {
+                "message": error.message
+            }
             return self.form_invalid(form)
 
     def get_success_message(self, instance):
@@ -217,15 +221,27 @@ class BillingRunReviewView(ScopedInspectView):
         context = super().get_context_data(**kwargs)
         run = self.object
         page = self.invoices_page()
+        summary = runs.run_summary(run)
+        kinds = dict(InvoiceLine.Kind.choices)
         context.update(
             run=run,
-            summary=runs.run_summary(run),
+            summary=summary,
+            by_activity=[
+                {
+                    "activity": row["activity_name"] or EMPTY,
+                    "kind": kinds.get(row["kind"], row["kind"]),
+                    "quantity": row["quantity"],
+                    "lines": row["lines"],
+                    "amount": amount(row["amount"]),
+                }
+                for row in summary["by_activity"]
+            ],
             page=page,
             invoices=[
                 {"invoice": invoice, "url": invoice_url(invoice), "total": amount(invoice.total)}
                 for invoice in page
             ],
-            total=amount(run.total_amount),
+            total=amount(summary["total"]),
             may_change=self.may_change and run.is_draft,
             recompute_url=reverse(self.recompute_url_name, args=[quote(run.pk)]),
             issue_url=reverse(self.issue_url_name, args=[quote(run.pk)]),
