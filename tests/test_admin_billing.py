@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 from wagtail.test.utils.form_data import inline_formset, nested_form_data
 
-from wagtail_family_portal.models import BillingOffice, PriceGrid
+from wagtail_family_portal.models import BillingOffice, Invoice, PriceGrid
 from wagtail_family_portal.permissions import BILLING_AGENTS_GROUP_NAME, BILLING_PERMISSIONS
 from wagtail_family_portal.services.billing import payments
 
@@ -489,3 +489,70 @@ def test_billing_agents_group_migration_is_reversible(db):
     group = Group.objects.get(name=BILLING_AGENTS_GROUP_NAME)
     assert group.permissions.count() == len(BILLING_PERMISSIONS) + 1
     assert tuple(migration.BILLING_PERMISSIONS) == BILLING_PERMISSIONS
+
+
+# Credit notes
+
+
+def test_agent_makes_a_partial_credit_note_from_the_invoice(
+    agent_client, billing_agent, invoice, freeze_clock
+):
+    from django.utils import timezone
+
+    freeze_clock(timezone.make_aware(dt.datetime(2026, 12, 10, 9, 0)))
+    form = agent_client.get(url("invoices", "credit_note", invoice.pk))
+    assert form.status_code == 200
+    assert "32.00" in form.content.decode()
+
+    response = agent_client.post(
+        url("invoices", "credit_note", invoice.pk),
+        {"amount": "6,40", "reason": "Deux repas facturés à tort"},
+        follow=True,
+    )
+
+    note = Invoice.objects.get(kind=Invoice.Kind.CREDIT_NOTE)
+    invoice.refresh_from_db()
+    assert (note.corrects, note.total, note.number) == (invoice, Decimal("6.40"), "2026-000002")
+    assert invoice.balance == Decimal("25.60") and invoice.state == "issued"
+    assert response.redirect_chain[-1][0] == url("invoices", "inspect", invoice.pk)
+    success = f"Credit note {note.number} of 6.40 € made for invoice {invoice.number}."
+    assert any(message.startswith(success) for message in messages_of(response))
+    page = response.content.decode()
+    assert url("invoices", "inspect", note.pk) in page and "Deux repas facturés à tort" in page
+
+
+def test_a_credit_note_without_amount_credits_the_whole_invoice(
+    agent_client, billing_agent, invoice
+):
+    agent_client.post(url("invoices", "credit_note", invoice.pk), {"reason": "Annulation"})
+
+    invoice.refresh_from_db()
+    assert invoice.state == Invoice.State.CANCELLED
+    assert invoice.credit_notes.get().total == Decimal("32.00")
+    page = agent_client.get(url("invoices", "inspect", invoice.pk)).content.decode()
+    assert url("invoices", "credit_note", invoice.pk) not in page
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        ({"amount": "5", "reason": ""}, "reason", "This field is required."),
+        ({"amount": "abc", "reason": "x"}, "amount", "Give the amount as a number, e.g. 12.50."),
+        ({"amount": "-3", "reason": "x"}, "amount", "The amount must be more than zero."),
+        (
+            {"amount": "40", "reason": "x"},
+            "amount",
+            "is more than the 32.00 € left to credit.",
+        ),
+    ],
+)
+def test_a_wrong_credit_note_is_refused_with_its_reason(
+    agent_client, billing_agent, invoice, data, field, message
+):
+    response = agent_client.post(url("invoices", "credit_note", invoice.pk), data)
+
+    assert response.status_code == 400
+    assert field in response.context["form"].errors
+    assert message in response.content.decode()
+    assert any("The credit note was not made" in text for text in messages_of(response))
+    assert not Invoice.objects.filter(kind=Invoice.Kind.CREDIT_NOTE).exists()
