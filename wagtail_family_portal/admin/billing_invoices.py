@@ -356,7 +356,6 @@ class CreditNoteView(InvoiceObjectMixin, WagtailAdminTemplateMixin, FormView):
             self.request,
             _("Credit note %(number)s of %(amount)s made for invoice %(invoice)s.")
             % {"number": note.number, "amount": amount(note.total), "invoice": self.object},
-            buttons=[messages.button(invoice_url(note), _("View"))],
         )
         return redirect(invoice_url(self.object))
 
