@@ -175,7 +175,7 @@ def band(label, quotient_min, quotient_max, price, **overrides):
     return data
 
 
-def grid_data(activity, office, bands=(), **overrides):
+def grid_data(activity, office, bands=(), *, initial=0, **overrides):
     data = {
         "activity": activity.pk,
         "billing_office": office.pk,
@@ -192,7 +192,7 @@ def grid_data(activity, office, bands=(), **overrides):
         "bill_late_absences": "on",
         "bill_no_shows": "on",
         "unbooked_surcharge": "0",
-        "bands": inline_formset(list(bands)),
+        "bands": inline_formset(list(bands), initial=initial),
     }
     data.update(overrides)
     return nested_form_data(data)
@@ -556,3 +556,64 @@ def test_a_wrong_credit_note_is_refused_with_its_reason(
     assert message in response.content.decode()
     assert any("The credit note was not made" in text for text in messages_of(response))
     assert not Invoice.objects.filter(kind=Invoice.Kind.CREDIT_NOTE).exists()
+
+
+def test_editing_a_grid_checks_its_bands_again(agent_client, billing_agent, canteen, office):
+    agent_client.post(url("price_grids", "add"), grid_data(canteen, office, GOOD_BANDS))
+    grid = PriceGrid.objects.get()
+    bands = list(grid.bands.order_by("quotient_min"))
+    rows = [
+        {**band(b.label, str(b.quotient_min), str(b.quotient_max or ""), str(b.price)), "id": b.pk}
+        for b in bands
+    ]
+    rows[1]["quotient_min"] = "650"
+
+    edit = url("price_grids", "edit", grid.pk)
+    gap = agent_client.post(edit, grid_data(canteen, office, rows, initial=3))
+
+    assert gap.status_code == 200
+    assert "There is a gap between the bands “tranche 1” and “tranche 2”." in gap.content.decode()
+    rows[1]["quotient_min"], rows[1]["price"] = "600.01", "2.50"
+    saved = agent_client.post(edit, grid_data(canteen, office, rows, initial=3))
+    assert saved.status_code == 302
+    assert grid.bands.get(label="tranche 2").price == Decimal("2.50")
+
+
+def test_a_grid_of_this_town_is_not_found_by_another_towns_agent(
+    other_billing_client, canteen, office
+):
+    grid = PriceGrid.objects.create(
+        activity=canteen, billing_office=office, valid_from=dt.date(2026, 1, 1)
+    )
+
+    assert other_billing_client.get(url("price_grids", "edit", grid.pk)).status_code == 404
+    assert other_billing_client.post(url("price_grids", "delete", grid.pk)).status_code == 404
+    assert other_billing_client.get(url("billing_offices", "edit", office.pk)).status_code == 404
+    assert PriceGrid.objects.filter(pk=grid.pk).exists()
+
+
+def test_credited_invoices_are_listed_as_cancelled_and_notes_apart(
+    agent_client, billing_agent, invoice
+):
+    agent_client.post(url("invoices", "credit_note", invoice.pk), {"reason": "Annulation"})
+    note = invoice.credit_notes.get()
+
+    cancelled = agent_client.get(url("invoices", "index"), {"status": "cancelled"})
+    notes = agent_client.get(url("invoices", "index"), {"kind": "credit_note"})
+
+    assert list(cancelled.context["object_list"]) == [invoice]
+    assert list(notes.context["object_list"]) == [note]
+
+
+def test_the_demo_agent_is_a_billing_agent_too(db):
+    from django.contrib.auth import get_user_model
+
+    from wagtail_family_portal import demo
+
+    from .test_demo import load
+
+    load()
+
+    agent = get_user_model().objects.get(username=demo.AGENT_USERNAME)
+    assert agent.groups.filter(name=BILLING_AGENTS_GROUP_NAME).exists()
+    assert agent.has_perm("wagtail_family_portal.view_invoice")
