@@ -25,7 +25,6 @@ from wagtail.admin.admin_url_finder import AdminURLFinder
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
 from wagtail.admin.views.generic.base import BaseObjectMixin, WagtailAdminTemplateMixin
-from wagtail.admin.widgets.button import Button
 
 from .. import clock
 from ..models import BillingOffice, BillingRun, Family, Invoice, PaymentAllocation
@@ -151,6 +150,7 @@ class InvoiceDetailView(ScopedInspectView):
     payments that settle it, its credit notes, the PDF, and the "Credit note" action."""
 
     template_name = "wagtail_family_portal/admin/billing/invoice_detail.html"
+    page_title = pgettext_lazy("family portal", "Invoice")
     pdf_url_name = None
     credit_note_url_name = None
 
@@ -170,29 +170,6 @@ class InvoiceDetailView(ScopedInspectView):
             and invoice.kind == Invoice.Kind.INVOICE
             and policy_for(Invoice).user_has_permission(self.request.user, "change")
         )
-
-    @cached_property
-    def header_more_buttons(self):
-        buttons = list(super().header_more_buttons)
-        if self.object.is_issued:
-            buttons.append(
-                Button(
-                    _("Download the PDF"),
-                    url=reverse(self.pdf_url_name, args=[quote(self.object.pk)]),
-                    icon_name="download",
-                    priority=10,
-                )
-            )
-        if self.may_credit():
-            buttons.append(
-                Button(
-                    _("Credit note"),
-                    url=reverse(self.credit_note_url_name, args=[quote(self.object.pk)]),
-                    icon_name="resubmit",
-                    priority=20,
-                )
-            )
-        return buttons
 
     def get_fields_context(self):
         invoice = self.object
@@ -240,6 +217,14 @@ class InvoiceDetailView(ScopedInspectView):
             run_url=self.run_url(),
             family_url=finder.get_edit_url(invoice.family),
             warnings=invoice.warnings or [],
+            pdf_url=(
+                reverse(self.pdf_url_name, args=[quote(invoice.pk)]) if invoice.is_issued else ""
+            ),
+            credit_note_url=(
+                reverse(self.credit_note_url_name, args=[quote(invoice.pk)])
+                if self.may_credit()
+                else ""
+            ),
         )
         return context
 

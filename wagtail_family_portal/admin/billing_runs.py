@@ -25,7 +25,6 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic.base import BaseObjectMixin, WagtailAdminTemplateMixin
-from wagtail.admin.widgets.button import Button
 
 from ..models import BillingOffice, BillingRun, InvoiceLine
 from ..services.billing import BillingError
@@ -151,6 +150,7 @@ class BillingRunReviewView(ScopedInspectView):
     "Recompute" and "Issue" while it is a draft, the numbers and links once issued."""
 
     template_name = "wagtail_family_portal/admin/billing/run_review.html"
+    page_title = _("Billing run")
     recompute_url_name = None
     issue_url_name = None
 
@@ -170,23 +170,6 @@ class BillingRunReviewView(ScopedInspectView):
     @cached_property
     def may_export(self) -> bool:
         return policy_for(InvoiceLine).user_has_permission(self.request.user, "view")
-
-    @cached_property
-    def header_more_buttons(self):
-        buttons = list(super().header_more_buttons)
-        if self.may_export:
-            for priority, (export_format, label) in enumerate(
-                [("csv", _("Export the lines (CSV)")), ("xlsx", _("Export the lines (XLSX)"))]
-            ):
-                buttons.append(
-                    Button(
-                        label,
-                        url=lines_export_url(self.object, export_format),
-                        icon_name="download",
-                        priority=30 + priority,
-                    )
-                )
-        return buttons
 
     def get_fields_context(self):
         run = self.object
@@ -245,6 +228,14 @@ class BillingRunReviewView(ScopedInspectView):
             may_change=self.may_change and run.is_draft,
             recompute_url=reverse(self.recompute_url_name, args=[quote(run.pk)]),
             issue_url=reverse(self.issue_url_name, args=[quote(run.pk)]),
+            exports=(
+                [
+                    (lines_export_url(run, "csv"), _("Export the lines (CSV)")),
+                    (lines_export_url(run, "xlsx"), _("Export the lines (XLSX)")),
+                ]
+                if self.may_export
+                else []
+            ),
         )
         return context
 
