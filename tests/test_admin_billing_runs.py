@@ -240,3 +240,28 @@ def test_a_family_file_agent_cannot_open_the_runs(agent_client, run):
     denied = agent_client.post(url("issue", run.pk))
     assert denied.status_code == 302 and denied["Location"] == reverse("wagtailadmin_home")
     assert BillingRun.objects.get().is_draft
+
+
+def test_the_lines_export_runs_a_constant_number_of_queries(
+    agent_client, billing_agent, office, priced, canteen, municipality
+):
+    run = runs.create_run(office, *NOVEMBER, user=None)  # no label: named after its régie
+    lines = reverse("family_portal_invoice_lines:index")
+
+    def export():
+        with CaptureQueriesContext(connection) as queries:
+            response = agent_client.get(lines, {"run": run.pk, "export": "csv"})
+            rows = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()
+        return len(rows), len(queries)
+
+    one_row, one = export()
+    for number in range(4):
+        family = factories.FamilyFactory(municipality=municipality, name=f"Famille {number}")
+        child = factories.ChildFactory(family=family)
+        factories.enrol(child, canteen)
+        set_days(child, canteen, CANTEEN_DAYS[:3])
+    runs.compute(run)
+    five_rows, five = export()
+
+    assert (one_row, five_rows) == (2, 6)
+    assert five == one

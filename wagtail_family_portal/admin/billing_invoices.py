@@ -364,7 +364,7 @@ class InvoiceViewSet(ReadOnlyViewSetMixin, MunicipalityScopedViewSet):
     inspect_view_class = InvoiceDetailView
     permission_policy_class = InvoicePermissionPolicy
     actions = ("view", "change")
-    select_related = ["billing_office", "run"]
+    select_related = ["billing_office", "run__billing_office"]
     filterset_class = InvoiceFilterSet
     search_fields = ["number", "family_name", "addressee"]
     list_export = [

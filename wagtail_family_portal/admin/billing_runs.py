@@ -375,7 +375,12 @@ class InvoiceLineViewSet(ReadOnlyViewSetMixin, MunicipalityScopedViewSet):
     menu_label = _("Invoice lines")
     permission_policy_class = ListOnlyPermissionPolicy
     inspect_view_enabled = False
-    select_related = ["invoice__billing_office", "invoice__run", "invoice__family", "activity"]
+    select_related = [
+        "invoice__billing_office",
+        "invoice__run__billing_office",
+        "invoice__family",
+        "activity",
+    ]
     filterset_class = InvoiceLineFilterSet
     search_fields = ["child_name", "activity_name", "invoice__number", "invoice__family_name"]
     list_display = [
