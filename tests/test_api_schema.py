@@ -54,7 +54,7 @@ def ids(family, parent):
     """An id of each kind the routes take, all of the account's family."""
     child = factories.ChildFactory(family=family)
     request = Request.objects.create(family=family, kind="file_change", created_by=parent)
-    return {"family_id": family.pk, "child_id": child.pk, "id": request.pk}
+    return {"family_id": family.pk, "child_id": child.pk, "id": request.pk, "year": 2025}
 
 
 def route_path(pattern, ids) -> str:
@@ -97,6 +97,10 @@ def test_schema_is_openapi_3(anonymous, db):
         BASE + "families/{family_id}/requests/",
         BASE + "requests/{id}/",
         BASE + "requests/{id}/withdraw/",
+        BASE + "families/{family_id}/invoices/",
+        BASE + "invoices/{id}/",
+        BASE + "invoices/{id}/pdf/",
+        BASE + "families/{family_id}/attestations/{year}/pdf/",
     }
     token_op = schema["paths"][BASE + "auth/token/"]["post"]
     assert token_op["requestBody"]["content"]["application/json"]["schema"] == {

@@ -9,6 +9,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.urls import URLPattern
 
+from wagtail_family_portal import clock
 from wagtail_family_portal.api import urls as api_urls
 from wagtail_family_portal.models import FamilyPortalPage
 from wagtail_family_portal.services import dossier
@@ -40,12 +41,17 @@ def household(enrolled_family, portal_page, private_root):
         rules=None,
     )
     family.regenerate_calendar_token()
+    office = factories.BillingOfficeFactory(municipality=family.municipality)
+    invoice = factories.issued_invoice(
+        office, family, [(lea, lea.enrolments.first().activity, 2, "3.20")]
+    )
     return {
         "family": family,
         "child": lea,
         "guardian": guardian,
         "contact": contact,
         "request": change,
+        "invoice": invoice,
     }
 
 
@@ -120,6 +126,10 @@ def api_routes(household) -> dict[str, dict]:
         "family-requests": family,
         "request": request,
         "request-withdraw": request,
+        "family-invoices": family,
+        "invoice": {"id": household["invoice"].pk},
+        "invoice-pdf": {"id": household["invoice"].pk},
+        "family-attestation-pdf": {**family, "year": clock.today().year - 1},
     }
 
 
@@ -304,7 +314,7 @@ def test_static_files_from_another_origin_are_allowed(
 # Helpers
 
 
-_HOUSEHOLD_KEYS = ("family", "child", "guardian", "contact", "request")
+_HOUSEHOLD_KEYS = ("family", "child", "guardian", "contact", "request", "invoice")
 
 
 class _Any:

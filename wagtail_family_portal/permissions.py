@@ -33,4 +33,13 @@ BILLING_PERMISSIONS = (
     "view_invoice",
     "change_invoice",
     "view_invoiceline",
+    # Payments are recorded (``add``) and rejected (``change``); mandates signed and revoked;
+    # direct-debit files read (admin/billing_payments.py).
+    "view_payment",
+    "add_payment",
+    "change_payment",
+    "view_directdebitmandate",
+    "add_directdebitmandate",
+    "change_directdebitmandate",
+    "view_directdebitbatch",
 )

@@ -1,6 +1,7 @@
 """The billing screens of the admin ("Billing" menu, the régie's work): régies, price grids,
 billing runs and their review, invoices (read-only once issued, credit notes) and the export of
-the lines for the accounting software.
+the lines for the accounting software; the menu also holds the payments' and direct debit's
+screens of ``billing_payments``.
 
 A billing permission of its own: each screen needs the permissions of its model (the "Billing
 agents" group, ``permissions.BILLING_PERMISSIONS``); the family-file group has none of them.
@@ -22,6 +23,7 @@ from wagtail.admin.viewsets.base import ViewSetGroup
 
 from ..models import Activity, BillingOffice, PriceGrid
 from ..models.billing import check_bands
+from . import billing_payments
 from .base import MunicipalityScopedViewSet
 from .billing_invoices import InvoiceViewSet
 from .billing_runs import BillingRunViewSet, InvoiceLineViewSet
@@ -367,13 +369,26 @@ class BillingViewSetGroup(ViewSetGroup):
     items = (
         BillingRunViewSet,
         InvoiceViewSet,
+        *billing_payments.PAYMENT_VIEWSETS,
         InvoiceLineViewSet,
         PriceGridViewSet,
         BillingOfficeViewSet,
     )
 
 
+# The screens of this module and its two siblings; the payments' screens register their own
+# policies (``billing_payments.permission_policies``).
+BILLING_VIEWSETS = (
+    BillingRunViewSet,
+    InvoiceViewSet,
+    InvoiceLineViewSet,
+    PriceGridViewSet,
+    BillingOfficeViewSet,
+)
+
+
 def billing_permission_policies():
-    """``(model, policy)`` of every billing screen, to register before Wagtail needs them."""
-    for viewset_class in BillingViewSetGroup.items:
+    """``(model, policy)`` of the régies', grids', runs', invoices' and lines' screens, to
+    register before Wagtail needs them."""
+    for viewset_class in BILLING_VIEWSETS:
         yield viewset_class.model, viewset_class.permission_policy_class(viewset_class.model)

@@ -125,8 +125,37 @@ DIGEST = EmailKind(
     },
 )
 
+PAYMENT_REMINDER = EmailKind(
+    key="payment_reminder",
+    label=_("Reminder of an unpaid invoice"),
+    subject=_("Reminder: invoice {{ number }} is still to be paid"),
+    intro=_(
+        "Hello {{ full_name }},\n\n"
+        "Unless we are mistaken, invoice {{ number }} of {{ office }} for the {{ family_name }} "
+        "family, of {{ amount }} €, was due on {{ due_date }} ({{ days_overdue }} days ago). "
+        "{{ balance }} € are still to be paid."
+    ),
+    common_text=_(
+        "You can pay it online in your citizen space, in the menu Mes factures, or at the "
+        "régie's desk. If you have paid it in the meantime, please ignore this message."
+    ),
+    button_label=_("My invoices"),
+    placeholders=COMMON_PLACEHOLDERS
+    + ("family_name", "number", "amount", "balance", "due_date", "days_overdue", "office"),
+    descriptions={
+        "family_name": _("name of the family"),
+        "number": _("number of the invoice"),
+        "amount": _("amount of the invoice, e.g. 42,50"),
+        "balance": _("what is still to be paid, e.g. 12,50"),
+        "due_date": _("due date of the invoice"),
+        "days_overdue": _("days since the due date"),
+        "office": _("name of the régie that issued the invoice"),
+    },
+)
+
 KINDS: dict[str, EmailKind] = {
-    kind.key: kind for kind in (ACTIVATION, ALREADY_REGISTERED, PASSWORD_RESET, RECEIPT, DIGEST)
+    kind.key: kind
+    for kind in (ACTIVATION, ALREADY_REGISTERED, PASSWORD_RESET, RECEIPT, DIGEST, PAYMENT_REMINDER)
 }
 
 # Sample values for the admin's preview and "send me a test".
@@ -144,6 +173,12 @@ SAMPLE_VALUES = {
     "time": "09:14",
     "slot_date": "05/04/2027",
     "slot_time": "13:00",
+    "number": "2026-000123",
+    "amount": "42,50",
+    "balance": "12,50",
+    "due_date": "31/12/2026",
+    "days_overdue": 10,
+    "office": "Régie enfance-restauration",
 }
 
 

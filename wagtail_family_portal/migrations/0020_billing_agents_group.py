@@ -25,6 +25,13 @@ BILLING_PERMISSIONS = [
     "view_invoice",
     "change_invoice",
     "view_invoiceline",
+    "view_payment",
+    "add_payment",
+    "change_payment",
+    "view_directdebitmandate",
+    "add_directdebitmandate",
+    "change_directdebitmandate",
+    "view_directdebitbatch",
 ]
 
 create_billing_group, delete_billing_group = group_permissions(

@@ -739,7 +739,8 @@ IMMUTABLE_INVOICE = _(
 
 @receiver(pre_delete, sender=Invoice)
 def _keep_issued_invoice(sender, instance, **kwargs):
-    if Invoice.objects.filter(pk=instance.pk).exclude(state=Invoice.State.DRAFT).exists():
+    # A queryset's delete loads the rows before sending this: ``state`` is the stored one.
+    if instance.state != Invoice.State.DRAFT:
         raise ValidationError(IMMUTABLE_INVOICE)
 
 
@@ -793,11 +794,10 @@ class InvoiceLine(models.Model):
             raise ValidationError(IMMUTABLE_INVOICE)
         super().save(*args, **kwargs)
 
-
-@receiver(pre_delete, sender=InvoiceLine)
-def _keep_issued_lines(sender, instance, **kwargs):
-    if Invoice.objects.filter(pk=instance.invoice_id).exclude(state=Invoice.State.DRAFT).exists():
-        raise ValidationError(IMMUTABLE_INVOICE)
+    def delete(self, *args, **kwargs):
+        if Invoice.objects.filter(pk=self.invoice_id).exclude(state=Invoice.State.DRAFT).exists():
+            raise ValidationError(IMMUTABLE_INVOICE)
+        return super().delete(*args, **kwargs)
 
 
 class PaymentQuerySet(ScopedQuerySet):

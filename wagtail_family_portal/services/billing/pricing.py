@@ -49,6 +49,8 @@ class Pricer:
         if bands is None:
             bands = list(grid.bands.all())
         self.bands = sorted(bands, key=lambda band: band.quotient_min)
+        # A run prices thousands of children on a few hundred distinct quotients.
+        self._prices: dict = {}
 
     def _band(self, quotient):
         if quotient is not None:
@@ -112,6 +114,13 @@ class Pricer:
 
     def price(self, quotient, lives_outside: bool, rank: int = 1) -> Price:
         """The rounded unit price for a child of rank ``rank`` (1 = the oldest)."""
+        key = (quotient, bool(lives_outside), rank)
+        known = self._prices.get(key)
+        if known is None:
+            known = self._prices[key] = self._price(quotient, lives_outside, rank)
+        return known
+
+    def _price(self, quotient, lives_outside: bool, rank: int) -> Price:
         base = self.base_price(quotient, lives_outside)
         price, basis = base.unit_price, base.basis
         reduction = ZERO

@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 from ... import clock
 from ...models import (
     BillingRun,
+    Child,
     ChildDay,
     Closure,
     DayState,
@@ -210,29 +211,79 @@ WARNINGS = {
 }
 
 
-def _addressee(guardian) -> str:
-    if guardian is None:
-        return ""
-    return f"{guardian.get_civility_display()} {guardian.first_name} {guardian.last_name}".strip()
+@dataclass
+class _Family:
+    """What a run reads of a family (plain values: no model instance per family)."""
+
+    pk: int
+    name: str
+    quotient: object
+    quotient_year: int | None
+    lives_outside: bool
+    address: str
+    addressee: str = ""
+
+
+@dataclass
+class _Child:
+    pk: int
+    family_id: int
+    name: str
+    first_name: str
+    birth_date: dt.date | None
+
+
+def _read_families(family_ids):
+    """The batch's families, their first guardian as addressee, and their children: three
+    queries of plain values."""
+    families = {}
+    for pk, name, quotient, year, outside, line1, line2, postcode, city in Family.objects.filter(
+        pk__in=family_ids
+    ).values_list(
+        "pk",
+        "name",
+        "family_quotient",
+        "quotient_year",
+        "lives_outside",
+        "address_line1",
+        "address_line2",
+        "postcode",
+        "city",
+    ):
+        lines = [line1, line2, f"{postcode} {city}".strip()]
+        address = "\n".join(line for line in lines if line)
+        families[pk] = _Family(pk, name, quotient, year, outside, address)
+    guardians = (
+        Guardian.objects.filter(family_id__in=family_ids)
+        .order_by("family_id", "pk")
+        .values_list("family_id", "civility", "first_name", "last_name")
+    )
+    for family_id, civility, first_name, last_name in guardians:
+        family = families[family_id]
+        if not family.addressee:
+            title = Guardian.Civility(civility).label if civility else ""
+            family.addressee = f"{title} {first_name} {last_name}".strip()
+    children = {
+        pk: _Child(pk, family_id, f"{first_name} {last_name}", first_name, birth_date)
+        for pk, family_id, first_name, last_name, birth_date in Child.objects.filter(
+            family_id__in=family_ids
+        ).values_list("pk", "family_id", "first_name", "last_name", "birth_date")
+    }
+    return families, children
 
 
 def _compute_batch(plan: _Plan, family_ids: list[int]) -> tuple[list, list]:
     """The draft invoices (unsaved) and their lines for ``family_ids``, in a few queries."""
     run = plan.run
-    families = {
-        family.pk: family
-        for family in Family.objects.filter(pk__in=family_ids).prefetch_related("children")
-    }
-    guardians = {}
-    for guardian in Guardian.objects.filter(family_id__in=family_ids).order_by("family_id", "pk"):
-        guardians.setdefault(guardian.family_id, guardian)
+    families, children = _read_families(family_ids)
+    child_ids = list(children)
     window = Q(
         activity_id__in=plan.activity_ids, date__gte=run.period_start, date__lte=run.period_end
     )
     counts = defaultdict(int)  # (child, activity, grid, kind) → days
     pending = defaultdict(int)  # (child, activity, warning) → days
     days = (
-        plan.open_days(ChildDay.objects.filter(window, child__family_id__in=family_ids))
+        plan.open_days(ChildDay.objects.filter(window, child_id__in=child_ids))
         .annotate(grid_id=plan.grid_case())
         .filter(grid_id__isnull=False)
         .values_list(
@@ -257,7 +308,7 @@ def _compute_batch(plan: _Plan, family_ids: list[int]) -> tuple[list, list]:
         if warning:
             pending[(child_id, activity_id, warning)] += n
     extra = (
-        plan.open_days(UnbookedPresence.objects.filter(window, child__family_id__in=family_ids))
+        plan.open_days(UnbookedPresence.objects.filter(window, child_id__in=child_ids))
         .annotate(grid_id=plan.grid_case())
         .filter(grid_id__isnull=False)
         .values_list("child_id", "activity_id", "grid_id")
@@ -272,7 +323,7 @@ def _compute_batch(plan: _Plan, family_ids: list[int]) -> tuple[list, list]:
     if monthly:
         enrolments = list(
             Enrolment.objects.filter(
-                child__family_id__in=family_ids,
+                child_id__in=child_ids,
                 activity_id__in={g.grid.activity_id for g in monthly},
                 start_date__lte=run.period_end,
                 end_date__gte=run.period_start,
@@ -289,12 +340,7 @@ def _compute_batch(plan: _Plan, family_ids: list[int]) -> tuple[list, list]:
                         monthly_lines.append((child_id, activity_id, g.grid.pk, start, end))
     # Rank of each child among the family's children billed for the activity, oldest first.
     billed = defaultdict(set)  # (family, activity) → children
-    child_family = {}
-    children = {}
-    for family in families.values():
-        for child in family.children.all():
-            child_family[child.pk] = family.pk
-            children[child.pk] = child
+    child_family = {child.pk: child.family_id for child in children.values()}
     for child_id, activity_id, _grid, _kind in counts:
         billed[(child_family[child_id], activity_id)].add(child_id)
     for child_id, activity_id, _grid, _s, _e in monthly_lines:
@@ -312,9 +358,7 @@ def _compute_batch(plan: _Plan, family_ids: list[int]) -> tuple[list, list]:
     for (child_id, activity_id, grid_id, kind), quantity in sorted(counts.items()):
         family = families[child_family[child_id]]
         g = plan.grids[grid_id]
-        price = g.pricer.price(
-            family.family_quotient, family.lives_outside, rank(child_id, activity_id)
-        )
+        price = g.pricer.price(family.quotient, family.lives_outside, rank(child_id, activity_id))
         unit_price = price.unit_price
         basis = price.basis
         if kind == Kind.UNBOOKED and g.grid.unbooked_surcharge:
@@ -323,7 +367,7 @@ def _compute_batch(plan: _Plan, family_ids: list[int]) -> tuple[list, list]:
         lines_by_family[family.pk].append(
             (
                 children[child_id],
-                g.grid.activity,
+                g.grid.activity_id,
                 kind,
                 g.start,
                 g.end,
@@ -338,13 +382,11 @@ def _compute_batch(plan: _Plan, family_ids: list[int]) -> tuple[list, list]:
     for child_id, activity_id, grid_id, start, end in monthly_lines:
         family = families[child_family[child_id]]
         g = plan.grids[grid_id]
-        price = g.pricer.price(
-            family.family_quotient, family.lives_outside, rank(child_id, activity_id)
-        )
+        price = g.pricer.price(family.quotient, family.lives_outside, rank(child_id, activity_id))
         lines_by_family[family.pk].append(
             (
                 children[child_id],
-                g.grid.activity,
+                g.grid.activity_id,
                 Kind.MONTHLY,
                 start,
                 end,
@@ -372,15 +414,14 @@ def _compute_batch(plan: _Plan, family_ids: list[int]) -> tuple[list, list]:
             continue
         invoice = Invoice(
             billing_office=run.billing_office,
-            family=family,
+            family_id=family.pk,
             run=run,
             period_start=run.period_start,
             period_end=run.period_end,
             family_name=family.name,
-            addressee=_addressee(guardians.get(family_id))
-            or _("Family %(name)s") % {"name": family.name},
-            address=family.postal_address,
-            family_quotient=family.family_quotient,
+            addressee=family.addressee or _("Family %(name)s") % {"name": family.name},
+            address=family.address,
+            family_quotient=family.quotient,
             quotient_year=family.quotient_year,
             lives_outside=family.lives_outside,
             warnings=warnings_by_family.get(family_id, []),
@@ -388,18 +429,18 @@ def _compute_batch(plan: _Plan, family_ids: list[int]) -> tuple[list, list]:
         )
         total = ZERO
         for position, row in enumerate(rows):
-            child, activity, kind, start, end, quantity, unit_price, basis, warning = row
+            child, activity_id, kind, start, end, quantity, unit_price, basis, warning = row
             amount = money(quantity * unit_price)
             total += amount
             lines.append(
                 (
                     invoice,
                     InvoiceLine(
-                        child=child,
-                        activity=activity,
+                        child_id=child.pk,
+                        activity_id=activity_id,
                         kind=kind,
-                        child_name=f"{child.first_name} {child.last_name}",
-                        activity_name=activity.name,
+                        child_name=child.name,
+                        activity_name=activities[activity_id].name,
                         period_start=start,
                         period_end=end,
                         quantity=quantity,
@@ -459,13 +500,18 @@ def create_run(office, period_start, period_end, *, user, label="") -> BillingRu
 def compute(run: BillingRun, *, user=None) -> BillingRun:
     """(Re)compute the drafts of ``run`` from the days as they are now."""
     with transaction.atomic():
-        run = BillingRun.objects.select_for_update().select_related("billing_office").get(pk=run.pk)
+        run = (
+            BillingRun.objects.select_for_update(of=("self",), no_key=True)
+            .select_related("billing_office")
+            .get(pk=run.pk)
+        )
         if not run.is_draft:
             raise BillingError(
                 _("This run is issued: its invoices can no longer be computed again."), "issued"
             )
-        InvoiceLine.objects.filter(invoice__run=run, invoice__state=Invoice.State.DRAFT).delete()
-        run.invoices.filter(state=Invoice.State.DRAFT).delete()
+        drafts = run.invoices.filter(state=Invoice.State.DRAFT)
+        InvoiceLine.objects.filter(invoice__in=drafts).delete()
+        drafts.delete()
         plan = _Plan(run)
         family_ids = plan.family_ids()
         count, total, warnings = 0, ZERO, 0
@@ -481,7 +527,9 @@ def compute(run: BillingRun, *, user=None) -> BillingRun:
     return run
 
 
-def issue(run: BillingRun, *, user, issue_date: dt.date | None = None) -> BillingRun:
+def issue(
+    run: BillingRun, *, user, issue_date: dt.date | None = None, notify: bool = True
+) -> BillingRun:
     """Number and freeze every draft of ``run`` in one transaction; a second call does nothing.
 
     Numbers follow the families' names (``numbering``: gap-free per régie and year). The due
@@ -489,19 +537,27 @@ def issue(run: BillingRun, *, user, issue_date: dt.date | None = None) -> Billin
     active mandate of the régie are paid by direct debit on the régie's collection date; the
     credit families have at the régie pays their new invoices. After commit, the PDFs and the
     "invoice available" e-mails are queued, and the direct-debit file when there is one.
+    ``notify=False`` (the demo's history) queues nothing and marks the families as told: the
+    PDFs are then made when first asked for, and the direct-debit file by the caller.
     """
     from django_q.tasks import async_task
 
     issue_date = issue_date or clock.today()
     with transaction.atomic():
-        run = BillingRun.objects.select_for_update().select_related("billing_office").get(pk=run.pk)
+        run = (
+            BillingRun.objects.select_for_update(of=("self",), no_key=True)
+            .select_related("billing_office")
+            .get(pk=run.pk)
+        )
         if not run.is_draft:
             return run
         office = run.billing_office
         drafts = list(
-            run.invoices.filter(state=Invoice.State.DRAFT)
+            Invoice.objects.filter(run=run, state=Invoice.State.DRAFT)
             .order_by("family_name", "family_id")
-            .only("pk", "family_id", "total", "paid_amount", "state", "kind")
+            .only(
+                "pk", "run_id", "family_id", "total", "paid_amount", "state", "kind", "notified_at"
+            )
         )
         if not drafts:
             raise BillingError(_("This run has no invoice to issue."), "empty")
@@ -532,9 +588,11 @@ def issue(run: BillingRun, *, user, issue_date: dt.date | None = None) -> Billin
             invoice.issued_at = now
             invoice.direct_debit = invoice.family_id in debited
             invoice.debit_date = debit_date if invoice.direct_debit else None
+            invoice.notified_at = None if notify else now
         Invoice.objects.bulk_update(
             drafts,
             [
+                "notified_at",
                 "state",
                 "year",
                 "sequence",
@@ -565,7 +623,8 @@ def issue(run: BillingRun, *, user, issue_date: dt.date | None = None) -> Billin
             if debited:
                 async_task(DEBIT_TASK, run.pk)
 
-        transaction.on_commit(queue)
+        if notify:
+            transaction.on_commit(queue)
     return run
 
 
@@ -578,7 +637,9 @@ def credit_note(invoice: Invoice, *, amount=None, reason: str, user) -> Invoice:
         raise BillingError(_("Say why the credit note is made."), "reason")
     with transaction.atomic():
         invoice = (
-            Invoice.objects.select_for_update().select_related("billing_office").get(pk=invoice.pk)
+            Invoice.objects.select_for_update(of=("self",), no_key=True)
+            .select_related("billing_office")
+            .get(pk=invoice.pk)
         )
         if invoice.kind != Invoice.Kind.INVOICE or invoice.state != Invoice.State.ISSUED:
             raise BillingError(
