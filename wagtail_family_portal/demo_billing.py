@@ -11,7 +11,9 @@ downloaded. The billed days are the children's days: the demo books those of the
 for the agent (``ChildDay`` rows as the attendance sheets left them).
 
 Loading again changes nothing: régies and grids are updated in place, a month already billed
-is left as it is.
+is left as it is. The régies give 20 days to pay, so that the month before last is overdue
+whatever the day of the month the demo is loaded. In the first weeks of a school year there is
+no past month of the season to bill: the demo then shows last December's invoice only.
 """
 
 import datetime as dt
@@ -62,7 +64,7 @@ def offices(municipality) -> tuple[BillingOffice, BillingOffice]:
         "phone": "02 48 72 40 00",
         "siret": "21180025600011",
         "payment_backend": BillingOffice.PaymentBackend.DUMMY,
-        "payment_terms_days": 30,
+        "payment_terms_days": 20,
         "reminder_days": 7,
         "footer": (
             "Régie de recettes de la ville de Belleville-sur-Loire — instituée par arrêté du "

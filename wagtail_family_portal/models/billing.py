@@ -432,7 +432,7 @@ class BillingRun(models.Model):
     """The billing of a period by a régie: computed as drafts, reviewed, issued in one step."""
 
     class State(models.TextChoices):
-        DRAFT = "draft", _("draft")
+        DRAFT = "draft", pgettext_lazy("family portal", "draft")
         ISSUED = "issued", _("issued")
 
     billing_office = models.ForeignKey(
@@ -553,14 +553,14 @@ class Invoice(models.Model):
         CREDIT_NOTE = "credit_note", _("credit note")
 
     class State(models.TextChoices):
-        DRAFT = "draft", _("draft")
+        DRAFT = "draft", pgettext_lazy("family portal", "draft")
         ISSUED = "issued", _("issued")
         CANCELLED = "cancelled", _("cancelled")
 
     class Status(models.TextChoices):
         """What a family reads: computed from the state, the balance and the due date."""
 
-        DRAFT = "draft", _("draft")
+        DRAFT = "draft", pgettext_lazy("family portal", "draft")
         TO_PAY = "to_pay", _("to pay")
         PARTIALLY_PAID = "partially_paid", _("partially paid")
         PAID = "paid", _("paid")
@@ -919,7 +919,7 @@ class OnlinePayment(models.Model):
         on_delete=models.PROTECT,
         related_name="online_payments",
     )
-    user = optional_link(settings.AUTH_USER_MODEL, _("account"))
+    user = optional_link(settings.AUTH_USER_MODEL, pgettext_lazy("family portal", "account"))
     invoices = models.ManyToManyField(
         Invoice, verbose_name=_("invoices"), related_name="online_payments"
     )
@@ -1075,7 +1075,11 @@ class DirectDebitBatch(models.Model):
     total_amount = amount_field(_("total"), default=ZERO)
     message_id = models.CharField(_("message identifier"), max_length=35, unique=True)
     file = models.FileField(
-        _("file"), storage=private_storage, upload_to="sepa/%Y/", blank=True, editable=False
+        pgettext_lazy("family portal", "file"),
+        storage=private_storage,
+        upload_to="sepa/%Y/",
+        blank=True,
+        editable=False,
     )
 
     objects = DirectDebitBatchQuerySet.as_manager()
