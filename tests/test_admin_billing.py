@@ -12,6 +12,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
+from django.utils import translation
 from wagtail.test.utils.form_data import inline_formset, nested_form_data
 
 from wagtail_family_portal.models import BillingOffice, Invoice, PriceGrid
@@ -26,6 +27,13 @@ pytestmark = pytest.mark.django_db
 
 def url(viewset, view, *args):
     return reverse(f"family_portal_{viewset}:{view}", args=args)
+
+
+def field_errors(response, field):
+    """A field's errors as the agent read them (the admin is in English for the test agent;
+    the tests themselves run in French)."""
+    with translation.override("en"):
+        return [str(error) for error in response.context["form"].errors[field]]
 
 
 def messages_of(response):
@@ -122,7 +130,7 @@ def test_a_paying_service_needs_the_variable_of_its_secrets(
     )
 
     assert response.status_code == 200
-    assert response.context["form"].errors["payment_secrets_env"] == [
+    assert field_errors(response, "payment_secrets_env") == [
         "Name the environment variable that holds the service's secrets."
     ]
 
@@ -268,7 +276,7 @@ def test_overlapping_validity_is_refused(agent_client, billing_agent, canteen, o
     response = agent_client.post(url("price_grids", "add"), grid_data(canteen, office, GOOD_BANDS))
 
     assert response.status_code == 200
-    assert response.context["form"].errors["valid_from"] == [
+    assert field_errors(response, "valid_from") == [
         "Another price grid of this activity is valid on some of these dates."
     ]
 
@@ -279,9 +287,7 @@ def test_an_effort_rate_grid_needs_its_rate_and_may_have_bounds(
     without_rate = agent_client.post(
         url("price_grids", "add"), grid_data(canteen, office, method="effort_rate")
     )
-    assert without_rate.context["form"].errors["effort_rate"] == [
-        "An effort rate needs its percentage."
-    ]
+    assert field_errors(without_rate, "effort_rate") == ["An effort rate needs its percentage."]
 
     response = agent_client.post(
         url("price_grids", "add"),
@@ -309,7 +315,7 @@ def test_a_band_grid_has_no_rate(agent_client, billing_agent, canteen, office):
         url("price_grids", "add"), grid_data(canteen, office, GOOD_BANDS, minimum_price="1")
     )
 
-    assert response.context["form"].errors["minimum_price"] == [
+    assert field_errors(response, "minimum_price") == [
         "Only an effort-rate grid has a rate, a minimum and a maximum."
     ]
 
