@@ -174,8 +174,8 @@ class InvoiceDetailView(ScopedInspectView):
     def get_fields_context(self):
         invoice = self.object
         rows = [
-            (_("kind"), invoice.get_kind_display()),
-            (pgettext_lazy("family portal", "status"), invoice.status_label),
+            (_("kind"), capfirst(invoice.get_kind_display())),
+            (pgettext_lazy("family portal", "status"), capfirst(invoice.status_label)),
             (_("régie"), str(invoice.billing_office)),
             (_("family"), invoice.family_name or str(invoice.family)),
             (_("addressee"), invoice.addressee),

@@ -176,7 +176,7 @@ class BillingRunReviewView(ScopedInspectView):
         rows = [
             (_("régie"), str(run.billing_office)),
             (_("period"), period_label(run)),
-            (_("state"), run.get_state_display()),
+            (_("state"), capfirst(run.get_state_display())),
             (_("created by"), user_name(run.created_by)),
             (_("computed at"), local_datetime(run.computed_at)),
         ]
