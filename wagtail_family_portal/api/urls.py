@@ -5,7 +5,7 @@ import re
 from django.urls import path, re_path, register_converter
 
 from . import docs
-from .views import accounts, auth, billing, family_file, planning, requests, unknown
+from .views import accounts, auth, billing, billing_pay, family_file, planning, requests, unknown
 
 
 class IdConverter:
@@ -65,6 +65,7 @@ urlpatterns = [
         requests.RequestWithdrawView.as_view(),
         name="request-withdraw",
     ),
+    path("invoices/pay/", billing_pay.InvoicePayView.as_view(), name="invoices-pay"),
     path(
         "families/<wfp_id:family_id>/invoices/",
         billing.FamilyInvoicesView.as_view(),
