@@ -43,7 +43,7 @@ from .models import (
 )
 from .models.families import normalise_subscriber_code
 from .models.notifications import DecisionNotice
-from .permissions import AGENTS_GROUP_NAME
+from .permissions import AGENTS_GROUP_NAME, BILLING_AGENTS_GROUP_NAME
 from .services.closures import ClosureImportError, current_school_year, import_closures
 from .sites import is_local_hostname
 
@@ -271,6 +271,10 @@ def ensure_agent(municipality: Municipality, others: list[Municipality]):
         Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin")
     )
     agent.groups.add(group)
+    # The demo agent also runs the régie (the billing screens need a group of their own).
+    billing_group = Group.objects.filter(name=BILLING_AGENTS_GROUP_NAME).first()
+    if billing_group is not None:
+        agent.groups.add(billing_group)
     # The demo agent works with the children's health information (PAI, allergies): that
     # permission is granted person by person, never through the group.
     agent.user_permissions.add(

@@ -44,3 +44,23 @@ def agents_permissions(codenames):
             group.permissions.remove(*permissions)
 
     return grant, revoke
+
+
+def group_permissions(group_name, codenames):
+    """The ``RunPython`` pair that creates the group ``group_name`` with admin access and
+    ``codenames`` (of this app), creating the permissions if needed, and deletes the group."""
+
+    def create(apps, schema_editor):
+        Group = apps.get_model("auth", "Group")
+        Permission = apps.get_model("auth", "Permission")
+        group, _ = Group.objects.get_or_create(name=group_name)
+        group.permissions.add(*_permissions(apps, codenames))
+        group.permissions.add(
+            Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin")
+        )
+
+    def delete(apps, schema_editor):
+        Group = apps.get_model("auth", "Group")
+        Group.objects.filter(name=group_name).delete()
+
+    return create, delete

@@ -1,11 +1,12 @@
 """Wiring of the package into the Wagtail admin (the screens themselves live in ``admin/``)."""
 
-from django.utils.translation import gettext_lazy as _
+from itertools import chain
+
 from wagtail import hooks
-from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.snippets.models import register_snippet
 
 from .admin import billing_payments
+from .admin.billing import BillingViewSetGroup, billing_permission_policies
 from .admin.bookings import AcceptLinesBulkAction, RefuseLinesBulkAction
 from .admin.emails import EmailTemplateDeleteBulkAction
 from .admin.policies import register_policy
@@ -13,7 +14,7 @@ from .admin.requests import AcceptRequestsBulkAction, RefuseRequestsBulkAction
 from .admin.viewsets import EmailTemplateViewSet, FamilyPortalViewSetGroup, permission_policies
 
 # Registered first: Wagtail 8 refuses a policy once it has fallen back to its default one.
-for model, policy in permission_policies():
+for model, policy in chain(permission_policies(), billing_permission_policies()):
     register_policy(model, policy)
 for model, policy in billing_payments.permission_policies():
     register_policy(model, policy)
@@ -24,17 +25,9 @@ def register_family_portal_viewsets():
     return FamilyPortalViewSetGroup()
 
 
-# Payments and direct debit: until the "Billing" menu group of admin/billing.py gathers them.
-class PaymentsViewSetGroup(ViewSetGroup):
-    menu_label = _("Billing")
-    menu_icon = "doc-full"
-    menu_order = 160
-    items = billing_payments.PAYMENT_VIEWSETS
-
-
 @hooks.register("register_admin_viewset")
-def register_payment_viewsets():
-    return PaymentsViewSetGroup()
+def register_billing_viewsets():
+    return BillingViewSetGroup()
 
 
 register_snippet(EmailTemplateViewSet)

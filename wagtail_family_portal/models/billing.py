@@ -781,6 +781,8 @@ class InvoiceLine(models.Model):
     warning = models.CharField(_("warning"), max_length=250, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
 
+    objects = scoped_manager("invoice__billing_office__municipality")
+
     class Meta:
         verbose_name = _("invoice line")
         verbose_name_plural = _("invoice lines")
