@@ -1,16 +1,21 @@
 """In a real browser: the parent opens "Mes factures", downloads an invoice's PDF, pays one
-invoice online through the dummy backend's local test bank and sees it paid."""
+invoice online through the dummy backend's local test bank and sees it paid; then the régie's
+agent finds that payment in the admin, on the payments' list and on the invoice's page."""
 
 import datetime as dt
 
 import pytest
+from django.contrib.auth.models import Group
+from django.urls import reverse
 from playwright.sync_api import expect
 
 from wagtail_family_portal.models import Payment
+from wagtail_family_portal.permissions import BILLING_AGENTS_GROUP_NAME
 
 from . import factories
 from .browser import DESKTOP_VIEWPORT, screenshot
 from .test_browser_accessibility import check_axe
+from .test_browser_agents import admin_login
 
 pytestmark = [
     pytest.mark.browser,
@@ -20,7 +25,7 @@ pytestmark = [
 
 
 def test_parent_downloads_a_pdf_and_pays_an_invoice_online(
-    browser_page, live_server, portal_page, office, family, lea, canteen, parent
+    browser_page, live_server, portal_page, office, family, lea, canteen, parent, agent
 ):
     paid = factories.issued_invoice(
         office, family, [(lea, canteen, 2, "3.20")], issue_date=dt.date(2026, 11, 2)
@@ -70,3 +75,16 @@ def test_parent_downloads_a_pdf_and_pays_an_invoice_online(
     expect(page.locator("[data-total=balance]")).to_contain_text("0,00")
     assert check_axe(page, "invoice-detail") == []
     assert Payment.objects.filter(method="online").count() == 1
+
+    # The régie's agent sees the payment: on the payments' list, and on the invoice's page.
+    agent.groups.add(Group.objects.get(name=BILLING_AGENTS_GROUP_NAME))
+    payment = Payment.objects.get(method="online")
+    page.context.clear_cookies()
+    admin_login(page, live_server.url, agent.username, "correct-horse-battery")
+    page.goto(live_server.url + reverse("family_portal_payments:index"))
+    row = page.locator("tr", has_text=payment.number)
+    expect(row).to_contain_text("32,00")
+    expect(row).to_contain_text(family.name)
+    page.goto(live_server.url + reverse("family_portal_invoices:inspect", args=[to_pay.pk]))
+    expect(page.locator("main")).to_contain_text(payment.number)
+    screenshot(page, "agent-sees-online-payment")
