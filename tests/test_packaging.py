@@ -37,6 +37,10 @@ REQUIRED_IN_WHEEL = [
     f"{PACKAGE}/migrations/0001_initial.py",
     FRENCH_PO,
     FRENCH_PO.replace(".po", ".mo"),
+    # The fonts the PDFs embed, and their licence.
+    f"{PACKAGE}/pdf/fonts/DejaVuSans.ttf",
+    f"{PACKAGE}/pdf/fonts/DejaVuSans-Bold.ttf",
+    f"{PACKAGE}/pdf/fonts/LICENSE-DejaVu.txt",
 ]
 # A string of the package's own catalogue (the app's name), not one Django or Wagtail translate.
 TRANSLATED_MSGID = "Family portal"

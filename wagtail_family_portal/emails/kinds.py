@@ -125,8 +125,43 @@ DIGEST = EmailKind(
     },
 )
 
+INVOICE_AVAILABLE = EmailKind(
+    key="invoice_available",
+    label=_("New invoice available"),
+    subject=_("Your invoice {{ number }} is available"),
+    intro=_(
+        "Hello {{ full_name }},\n\n"
+        "The invoice {{ number }} of the {{ family_name }} family for {{ period }}, of "
+        "{{ amount }}, is available in your citizen space. {{ summary }}"
+    ),
+    common_text=_(
+        "You can see it, download it and pay it online in your citizen space, in the menu "
+        "Mes factures."
+    ),
+    button_label=_("See my invoice"),
+    placeholders=COMMON_PLACEHOLDERS
+    + ("family_name", "number", "amount", "balance", "due_date", "period", "summary"),
+    descriptions={
+        "family_name": _("name of the family"),
+        "number": _("number of the invoice"),
+        "amount": _("amount of the invoice, e.g. 86,40 €"),
+        "balance": _("what is left to pay once the family's credit is used"),
+        "due_date": _("date the invoice is to be paid by"),
+        "period": _("period the invoice bills"),
+        "summary": _("the sentence saying how and when to pay (or the direct debit's date)"),
+    },
+)
+
 KINDS: dict[str, EmailKind] = {
-    kind.key: kind for kind in (ACTIVATION, ALREADY_REGISTERED, PASSWORD_RESET, RECEIPT, DIGEST)
+    kind.key: kind
+    for kind in (
+        ACTIVATION,
+        ALREADY_REGISTERED,
+        PASSWORD_RESET,
+        RECEIPT,
+        DIGEST,
+        INVOICE_AVAILABLE,
+    )
 }
 
 # Sample values for the admin's preview and "send me a test".
@@ -144,6 +179,11 @@ SAMPLE_VALUES = {
     "time": "09:14",
     "slot_date": "05/04/2027",
     "slot_time": "13:00",
+    "number": "2027-000042",
+    "amount": "86,40\xa0€",
+    "balance": "86,40\xa0€",
+    "due_date": "30/04/2027",
+    "period": "01/03 – 31/03/2027",
 }
 
 
