@@ -166,7 +166,7 @@ class InvoiceRenderer(DocumentRenderer):
         invoice = self.invoice
         if self.is_credit_note:
             return [(gettext("Amount credited"), amount(invoice.total), True)]
-        rows = [(gettext("Total"), amount(invoice.total), False)]
+        rows = [(pgettext("family portal", "Total"), amount(invoice.total), False)]
         rows.append((gettext("Already paid"), amount(invoice.paid_amount), False))
         balance = invoice.total - invoice.paid_amount
         rows.append((gettext("Balance to pay"), amount(max(balance, 0)), True))
