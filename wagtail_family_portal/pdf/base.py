@@ -23,6 +23,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
@@ -364,16 +365,36 @@ class DocumentRenderer:
         )
         return table
 
-    def table(self, rows, widths, *, header_rows=1, extra=()) -> Table:
-        """A table of figures: a ruled head repeated on each page, a thin rule under each row."""
+    cell_padding = 3
+
+    def cell(self, text, width: float, style="cell"):
+        """A cell of a table of figures: the text itself when it fits on one line of the column
+        (reportlab draws a plain string several times faster than a ``Paragraph``, which counts
+        on an invoice of many lines), a ``Paragraph`` that wraps otherwise. ``table()`` gives
+        plain strings the font, size and colour of the ``cell`` styles."""
+        text = str(text or "")
+        font = self.styles[style]
+        if "\n" not in text:
+            if stringWidth(text, font.fontName, font.fontSize) <= width - 2 * self.cell_padding:
+                return text
+        return Paragraph(escape(text), font)
+
+    def table(self, rows, widths, *, header_rows=1, right=(), extra=()) -> Table:
+        """A table of figures: a ruled head repeated on each page, a thin rule under each row;
+        ``right`` are the indexes of the columns aligned right (amounts)."""
+        cell, head = self.styles["cell"], self.styles["cell_head"]
         table = Table(rows, colWidths=widths, repeatRows=header_rows)
         table.setStyle(
             TableStyle(
                 [
-                    ("FONTNAME", (0, 0), (-1, -1), self.regular),
+                    ("FONTNAME", (0, 0), (-1, -1), cell.fontName),
+                    ("FONTSIZE", (0, 0), (-1, -1), cell.fontSize),
+                    ("LEADING", (0, 0), (-1, -1), cell.leading),
+                    ("FONTNAME", (0, 0), (-1, header_rows - 1), head.fontName),
+                    *[("ALIGN", (column, 0), (column, -1), "RIGHT") for column in right],
                     ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                    ("LEFTPADDING", (0, 0), (-1, -1), 3),
-                    ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+                    ("LEFTPADDING", (0, 0), (-1, -1), self.cell_padding),
+                    ("RIGHTPADDING", (0, 0), (-1, -1), self.cell_padding),
                     ("TOPPADDING", (0, 0), (-1, -1), 2),
                     ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
                     ("LINEBELOW", (0, header_rows - 1), (-1, header_rows - 1), 0.8, self.accent),

@@ -127,39 +127,59 @@ class InvoiceRenderer(DocumentRenderer):
             gettext("Pricing basis"),
         ]
 
+    # The columns of amounts, aligned right.
+    right_columns = (3, 4, 5)
+
+    @property
+    def column_widths(self) -> list[float]:
+        return [self.width * part for part in self.column_parts]
+
     def line_row(self, line) -> list:
-        activity = escape(line.activity_name)
+        """One line: plain strings where they fit (``cell``), paragraphs where they wrap."""
+        widths = self.column_widths
         if line.kind in NOTED_KINDS:
             note = escape(InvoiceLine.Kind(line.kind).label)
-            activity += f'<br/><font size="7" color="#555555">{note}</font>'
-        basis = escape(line.basis)
+            activity = Paragraph(
+                f'{escape(line.activity_name)}<br/><font size="7" color="#555555">{note}</font>',
+                self.styles["cell"],
+            )
+        else:
+            activity = self.cell(line.activity_name, widths[1])
         if line.warning:
-            basis += f'<br/><font size="7" color="#555555">{escape(line.warning)}</font>'
+            warning = escape(line.warning)
+            basis = Paragraph(
+                f'{escape(line.basis)}<br/><font size="7" color="#555555">{warning}</font>',
+                self.styles["cell"],
+            )
+        else:
+            basis = self.cell(line.basis, widths[6])
         return [
-            self.paragraph(line.child_name, "cell"),
-            Paragraph(activity, self.styles["cell"]),
-            self.paragraph(period(line.period_start, line.period_end), "cell"),
-            self.paragraph(quantity(line.quantity), "cell_right"),
-            self.paragraph(amount(line.unit_price), "cell_right"),
-            self.paragraph(amount(line.amount), "cell_right"),
-            Paragraph(basis, self.styles["cell"]),
+            self.cell(line.child_name, widths[0]),
+            activity,
+            self.cell(period(line.period_start, line.period_end), widths[2]),
+            self.cell(quantity(line.quantity), widths[3], "cell_right"),
+            self.cell(amount(line.unit_price), widths[4], "cell_right"),
+            self.cell(amount(line.amount), widths[5], "cell_right"),
+            basis,
         ]
 
     def lines(self) -> list:
         return list(self.invoice.lines.all())
 
     def lines_table(self) -> list:
-        heads = self.line_headers()
-        right = {3, 4, 5}
+        widths = self.column_widths
         header = [
-            self.paragraph(text, "cell_head_right" if index in right else "cell_head")
-            for index, text in enumerate(heads)
+            self.cell(
+                text,
+                widths[index],
+                "cell_head_right" if index in self.right_columns else "cell_head",
+            )
+            for index, text in enumerate(self.line_headers())
         ]
         rows = [header] + [self.line_row(line) for line in self.lines()]
         if len(rows) == 1:
-            rows.append([self.paragraph(gettext("No line."), "cell")] + [""] * (len(heads) - 1))
-        widths = [self.width * part for part in self.column_parts]
-        return [self.table(rows, widths), Spacer(1, 4 * mm)]
+            rows.append([self.paragraph(gettext("No line."), "cell")] + [""] * (len(header) - 1))
+        return [self.table(rows, widths, right=self.right_columns), Spacer(1, 4 * mm)]
 
     def totals_rows(self) -> list[tuple[str, str, bool]]:
         """(label, amount, bold) rows under the lines."""
