@@ -46,12 +46,12 @@ class AttestationRenderer(DocumentRenderer):
 
     def addressee(self) -> list:
         """The family, where a window envelope shows it (as on its invoices)."""
-        block = [self.paragraph(gettext("Family %(name)s") % {"name": self.family.name}, "bold")]
+        block = [(gettext("Family %(name)s") % {"name": self.family.name}, "bold")]
         if self.guardians():
-            block.append(self.paragraph(self.guardians()))
+            block.append((self.guardians(), "base"))
         if self.family.postal_address:
-            block.append(self.paragraph(self.family.postal_address))
-        return [self.columns("", block), Spacer(1, 8 * mm)]
+            block.append((self.family.postal_address, "base"))
+        return [self.blocks([], block), Spacer(1, 8 * mm)]
 
     def statement(self) -> list:
         """The title and what the régie (named, with its SIRET, in the header) certifies."""

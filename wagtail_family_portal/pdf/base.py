@@ -137,6 +137,7 @@ class DocumentRenderer:
         self.municipality = office.municipality
         self.language = language or settings.LANGUAGE_CODE
         self.regular, self.bold = register_fonts()
+        self._fits, self._formatted = {}, {}
 
     # What subclasses give
 
@@ -227,15 +228,13 @@ class DocumentRenderer:
 
     def header(self) -> list:
         """The first page's top: logo and municipality on the left, the régie on the right."""
-        left = []
+        left = [(self.municipality.name, "issuer"), (self.municipality_address(), "base")]
+        right = [(self.office.name, "bold"), (self.office_contact(), "base")]
         logo = self.logo()
         if logo is not None:
-            left += [logo, Spacer(1, 2 * mm)]
-        left.append(Paragraph(escape(self.municipality.name), self.styles["issuer"]))
-        left.append(Paragraph(escape(self.municipality_address()), self.styles["base"]))
-        right = [Paragraph(escape(self.office.name), self.styles["bold"])]
-        right.append(Paragraph(escape(self.office_contact()), self.styles["base"]))
-        return [self.columns(left, right), Spacer(1, 6 * mm)]
+            left.insert(0, (logo, None))
+            right.insert(0, ("", "base"))
+        return [self.blocks(left, right), Spacer(1, 6 * mm)]
 
     def municipality_address(self) -> str:
         municipality = self.municipality
@@ -343,6 +342,33 @@ class DocumentRenderer:
 
     # Helpers for the subclasses
 
+    def blocks(self, left, right, *, split=0.55) -> Table:
+        """Two columns of ``(text, style)`` pairs side by side, without padding (the header,
+        the addressee): plain strings where they fit, drawn in their style; a flowable given
+        instead of a text (the logo) is placed as it is."""
+        widths = [self.width * split, self.width * (1 - split)]
+        rows, commands = [], []
+        for index in range(max(len(left), len(right))):
+            row = []
+            for column, side in enumerate((left, right)):
+                text, style = side[index] if index < len(side) else ("", "base")
+                if style is None:
+                    row.append(text)
+                    continue
+                row.append(self.cell(text, widths[column], style, padding=0) if text else "")
+                commands += self.style_commands(style, (column, index), (column, index))
+            rows.append(row)
+        return self.layout(
+            rows,
+            widths,
+            padding=0,
+            extra=[
+                *commands,
+                ("TOPPADDING", (0, 0), (-1, -1), 0),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+            ],
+        )
+
     def columns(self, left, right, *, split=0.55) -> Table:
         """Two blocks side by side, without padding (the header, the addressee)."""
         return self.layout(
@@ -367,17 +393,43 @@ class DocumentRenderer:
 
     cell_padding = 3
 
-    def cell(self, text, width: float, style="cell"):
+    def cell(self, text, width: float, style="cell", *, padding=None):
         """A cell of a table of figures: the text itself when it fits on one line of the column
         (reportlab draws a plain string several times faster than a ``Paragraph``, which counts
         on an invoice of many lines), a ``Paragraph`` that wraps otherwise. ``table()`` gives
         plain strings the font, size and colour of the ``cell`` styles."""
         text = str(text or "")
         font = self.styles[style]
-        if "\n" not in text:
-            if stringWidth(text, font.fontName, font.fontSize) <= width - 2 * self.cell_padding:
-                return text
-        return Paragraph(escape(text), font)
+        padding = self.cell_padding if padding is None else padding
+        key = (text, style, width, padding)
+        fits = self._fits.get(key)
+        if fits is None:  # an invoice repeats its children, activities, periods and prices
+            room = width - 2 * padding
+            fits = self._fits[key] = all(
+                stringWidth(line, font.fontName, font.fontSize) <= room for line in text.split("\n")
+            )
+        return text if fits else Paragraph(escape(text), font)
+
+    def style_commands(self, style: str, start, end) -> list:
+        """The ``TableStyle`` commands that draw the plain strings of cells ``start`` to ``end``
+        as a ``Paragraph`` of ``style`` would (font, size, leading, colour, alignment)."""
+        font = self.styles[style]
+        align = {0: "LEFT", 1: "CENTRE", 2: "RIGHT"}.get(font.alignment, "LEFT")
+        return [
+            ("FONTNAME", start, end, font.fontName),
+            ("FONTSIZE", start, end, font.fontSize),
+            ("LEADING", start, end, font.leading),
+            ("TEXTCOLOR", start, end, font.textColor),
+            ("ALIGN", start, end, align),
+        ]
+
+    def formatted(self, function, *args) -> str:
+        """``function(*args)`` (a formatting of base.py), computed once per document."""
+        key = (function, *args)
+        text = self._formatted.get(key)
+        if text is None:
+            text = self._formatted[key] = function(*args)
+        return text
 
     def table(self, rows, widths, *, header_rows=1, right=(), extra=()) -> Table:
         """A table of figures: a ruled head repeated on each page, a thin rule under each row;

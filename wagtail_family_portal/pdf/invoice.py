@@ -70,10 +70,10 @@ class InvoiceRenderer(DocumentRenderer):
         """The family's name and address as frozen at issue, where a window envelope shows
         them (the right half)."""
         invoice = self.invoice
-        block = [self.paragraph(invoice.addressee or invoice.family_name, "bold")]
+        block = [(invoice.addressee or invoice.family_name, "bold")]
         if invoice.address:
-            block.append(self.paragraph(invoice.address))
-        return [self.columns("", block), Spacer(1, 8 * mm)]
+            block.append((invoice.address, "base"))
+        return [self.blocks([], block), Spacer(1, 8 * mm)]
 
     def summary(self) -> list:
         """The title and what identifies the invoice: dates, period, family, its QF."""
@@ -104,12 +104,18 @@ class InvoiceRenderer(DocumentRenderer):
             )
         if self.is_credit_note and invoice.reason:
             facts.append((gettext("Reason"), invoice.reason))
-        rows = [[self.paragraph(label, "small"), self.paragraph(value)] for label, value in facts]
+        widths = [40 * mm, self.width - 40 * mm]
+        rows = [
+            [self.cell(label, widths[0], "small"), self.cell(value, widths[1], "base")]
+            for label, value in facts
+        ]
         table = self.layout(
             rows,
-            [40 * mm, self.width - 40 * mm],
+            widths,
             padding=0,
             extra=[
+                *self.style_commands("small", (0, 0), (0, -1)),
+                *self.style_commands("base", (1, 0), (1, -1)),
                 ("TOPPADDING", (0, 0), (-1, -1), 0.5),
                 ("BOTTOMPADDING", (0, 0), (-1, -1), 0.5),
             ],
@@ -156,10 +162,10 @@ class InvoiceRenderer(DocumentRenderer):
         return [
             self.cell(line.child_name, widths[0]),
             activity,
-            self.cell(period(line.period_start, line.period_end), widths[2]),
-            self.cell(quantity(line.quantity), widths[3], "cell_right"),
-            self.cell(amount(line.unit_price), widths[4], "cell_right"),
-            self.cell(amount(line.amount), widths[5], "cell_right"),
+            self.cell(self.formatted(period, line.period_start, line.period_end), widths[2]),
+            self.cell(self.formatted(quantity, line.quantity), widths[3], "cell_right"),
+            self.cell(self.formatted(amount, line.unit_price), widths[4], "cell_right"),
+            self.cell(self.formatted(amount, line.amount), widths[5], "cell_right"),
             basis,
         ]
 
@@ -193,18 +199,19 @@ class InvoiceRenderer(DocumentRenderer):
         return rows
 
     def totals(self) -> list:
-        rows = [
-            [
-                "",
-                self.paragraph(label, "bold_right" if bold else "right"),
-                self.paragraph(value, "bold_right" if bold else "right"),
-            ]
-            for label, value, bold in self.totals_rows()
-        ]
+        widths = [self.width * 0.5, self.width * 0.32, self.width * 0.18]
+        rows, styles = [], []
+        for index, (label, value, bold) in enumerate(self.totals_rows()):
+            style = "bold_right" if bold else "right"
+            rows.append(
+                ["", self.cell(label, widths[1], style), self.cell(value, widths[2], style)]
+            )
+            styles += self.style_commands(style, (1, index), (2, index))
         table = self.layout(
             rows,
-            [self.width * 0.5, self.width * 0.32, self.width * 0.18],
+            widths,
             extra=[
+                *styles,
                 ("LINEABOVE", (1, -1), (-1, -1), 0.8, self.accent),
                 ("TOPPADDING", (0, 0), (-1, -1), 1.5),
                 ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
