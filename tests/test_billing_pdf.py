@@ -313,6 +313,26 @@ def test_a_town_changes_the_footer_with_a_renderer_of_its_own(invoice, settings)
     assert "arrêté n° 2026-114" not in page
 
 
+@pytest.mark.parametrize(
+    "value, problem",
+    [
+        ("tests.test_billing_pdf.NoSuchRenderer", "cannot be imported"),
+        ("tests.test_billing_pdf.fr", "is not a subclass"),
+    ],
+)
+def test_a_renderer_setting_that_names_no_renderer_is_an_error_at_startup(settings, value, problem):
+    from wagtail_family_portal.checks import check_pdf_renderers
+
+    settings.WAGTAIL_FAMILY_PORTAL_INVOICE_RENDERER = value
+
+    [error] = check_pdf_renderers()
+
+    assert error.id == "wagtail_family_portal.E020"
+    assert "WAGTAIL_FAMILY_PORTAL_INVOICE_RENDERER" in error.msg and problem in error.msg
+    settings.WAGTAIL_FAMILY_PORTAL_INVOICE_RENDERER = "tests.test_billing_pdf.TownRenderer"
+    assert check_pdf_renderers() == []
+
+
 class TownRenderer(InvoiceRenderer):
     """What docs/billing.md shows a town writing."""
 
