@@ -291,7 +291,8 @@ def test_a_draft_is_marked_and_never_stored(regie, family, lea, canteen, private
 def test_an_issued_invoice_is_stored_once_and_served_from_its_file(invoice, private_root):
     first = documents.invoice_pdf(invoice)
     invoice.refresh_from_db()
-    assert invoice.pdf.name.startswith("invoices/2026/") and invoice.pdf.name.endswith(".pdf")
+    # invoices/<year stored>/<régie code>-<number>.pdf
+    assert re.fullmatch(r"invoices/\d{4}/ENF\d+-2026-000001\.pdf", invoice.pdf.name)
     stored = invoice.pdf.name
 
     # The régie's wording changes later: the family still gets the document of the issue.

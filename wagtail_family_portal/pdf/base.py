@@ -28,6 +28,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from reportlab.platypus.doctemplate import LayoutError
+from reportlab.platypus.tables import CellStyle
 
 FONTS = Path(__file__).resolve().parent / "fonts"
 REGULAR = "WFPDejaVuSans"
@@ -435,20 +436,29 @@ class DocumentRenderer:
         """A table of figures: a ruled head repeated on each page, a thin rule under each row;
         ``right`` are the indexes of the columns aligned right (amounts)."""
         cell, head = self.styles["cell"], self.styles["cell_head"]
-        table = Table(rows, colWidths=widths, repeatRows=header_rows)
+        # The cells start with the table's font and paddings (a style command applied to
+        # every cell of a long table costs more than drawing it).
+        defaults = type(
+            "FigureCell",
+            (CellStyle,),
+            {
+                "fontname": cell.fontName,
+                "fontsize": cell.fontSize,
+                "leading": cell.leading,
+                "leftPadding": self.cell_padding,
+                "rightPadding": self.cell_padding,
+                "topPadding": 2,
+                "bottomPadding": 2.5,
+                "valign": "TOP",
+            },
+        )
+        cells = [[defaults("") for _ in row] for row in rows]
+        table = Table(rows, colWidths=widths, repeatRows=header_rows, cellStyles=cells)
         table.setStyle(
             TableStyle(
                 [
-                    ("FONTNAME", (0, 0), (-1, -1), cell.fontName),
-                    ("FONTSIZE", (0, 0), (-1, -1), cell.fontSize),
-                    ("LEADING", (0, 0), (-1, -1), cell.leading),
                     ("FONTNAME", (0, 0), (-1, header_rows - 1), head.fontName),
                     *[("ALIGN", (column, 0), (column, -1), "RIGHT") for column in right],
-                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                    ("LEFTPADDING", (0, 0), (-1, -1), self.cell_padding),
-                    ("RIGHTPADDING", (0, 0), (-1, -1), self.cell_padding),
-                    ("TOPPADDING", (0, 0), (-1, -1), 2),
-                    ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
                     ("LINEBELOW", (0, header_rows - 1), (-1, header_rows - 1), 0.8, self.accent),
                     ("LINEBELOW", (0, header_rows), (-1, -1), 0.25, self.rule),
                     *extra,
