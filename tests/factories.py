@@ -296,5 +296,5 @@ def issued_invoice(office, family, lines, *, issue_date=None, due_date=None, per
                 position=position,
             )
         invoice.total = total
-        invoice.save(update_fields=["total"])
+        models.Invoice.objects.filter(pk=invoice.pk).update(total=total)
     return invoice

@@ -11,6 +11,7 @@ from wagtail.models import ModelLogEntry
 from wagtail.users.models import UserProfile
 
 from wagtail_family_portal.models import Activity, BookingLine, ChildDay, RequestEvent
+from wagtail_family_portal.models.bookings import UnbookedPresence
 from wagtail_family_portal.models.notifications import DecisionNotice
 from wagtail_family_portal.permissions import BOOKING_PERMISSIONS
 from wagtail_family_portal.services import bookings
@@ -22,6 +23,9 @@ pytestmark = pytest.mark.django_db
 
 HEALTH_VIEWED = "wagtail_family_portal.health_viewed"
 PRESENCE_MARKED = "wagtail_family_portal.presence_marked"
+ABSENCE_JUSTIFIED = "wagtail_family_portal.absence_justified"
+UNBOOKED_MARKED = "wagtail_family_portal.unbooked_presence_marked"
+UNBOOKED_REMOVED = "wagtail_family_portal.unbooked_presence_removed"
 # Family requests are made "long before" the days, so that deadlines never get in the way.
 LONG_AGO = dt.datetime(2000, 1, 3, 9, 0)
 
@@ -552,6 +556,119 @@ def test_presence_cannot_be_marked_with_a_bad_value_or_before_the_day(
     assert future.status_code == 400
     assert any("on the day itself or after it" in text for text in messages_of(future))
     assert set(ChildDay.objects.values_list("presence", flat=True)) == {""}
+
+
+def test_an_absence_is_justified_on_the_sheet(
+    agent_client, agent, booked_today, lea, bernard, canteen, today
+):
+    response = agent_client.post(
+        sheet(canteen, today),
+        {
+            f"child_{lea.pk}": "absent",
+            f"justified_{lea.pk}": "on",
+            f"child_{bernard.pk}": "present",
+            f"justified_{bernard.pk}": "on",  # present: nothing to justify
+        },
+        follow=True,
+    )
+
+    days = {
+        day.child_id: (day.presence, day.absence_justified)
+        for day in ChildDay.objects.filter(activity=canteen, date=today)
+    }
+    assert days == {lea.pk: ("absent", True), bernard.pk: ("present", False)}
+    assert "Presence saved: 2 children updated." in messages_of(response)
+    assert any(
+        "Only an absence can be justified" in text and "Adam" in text
+        for text in messages_of(response)
+    )
+    assert ModelLogEntry.objects.filter(action=ABSENCE_JUSTIFIED).count() == 1
+    assert f'name="justified_{lea.pk}" id="id_justified_{lea.pk}" checked' in (
+        response.content.decode()
+    )
+
+
+def test_an_absence_accepted_after_the_deadline_is_listed_and_justified_on_the_sheet(
+    agent_client, agent, booked_today, lea, canteen, today, family
+):
+    bookings.request_days(  # the morning of the day: past the deadline, only an agent may
+        family=family,
+        child_id=lea.pk,
+        activity_id=canteen.pk,
+        operation="absence",
+        dates=[today],
+        user=agent,
+        by_agent=True,
+    )
+
+    page = agent_client.get(sheet(canteen, today))
+    assert [absence.child for absence, _box in page.context["late_absences"]] == [lea]
+    assert "Absences after the deadline" in page.content.decode()
+    agent_client.post(sheet(canteen, today), {f"justified_{lea.pk}": "on"})
+
+    day = ChildDay.objects.get(child=lea, activity=canteen, date=today)
+    assert (day.state, day.absence_justified) == ("absent", True)
+    assert day.line.after_deadline
+
+
+def test_a_child_without_a_place_is_marked_present_then_removed_on_the_sheet(
+    agent_client, agent, booked_today, lea, bernard, hugo, canteen, today
+):
+    page = agent_client.get(sheet(canteen, today))
+    assert list(page.context["unbooked_form"].fields["child"].queryset) == [hugo]
+
+    added = agent_client.post(
+        sheet(canteen, today), {"action": "add_unbooked", "child": hugo.pk}, follow=True
+    )
+
+    [presence] = UnbookedPresence.objects.all()
+    assert (presence.child, presence.date, presence.marked_by) == (hugo, today, agent)
+    assert "Hugo" in " ".join(messages_of(added)) and "without a booking" in " ".join(
+        messages_of(added)
+    )
+    assert [row.child for row in added.context["unbooked"]] == [hugo]
+    assert added.context["taken"] == 2  # the places are unchanged
+    assert ModelLogEntry.objects.filter(action=UNBOOKED_MARKED, user=agent).count() == 1
+
+    removed = agent_client.post(
+        sheet(canteen, today), {"action": "remove_unbooked", "child": hugo.pk}, follow=True
+    )
+
+    assert not UnbookedPresence.objects.exists()
+    assert removed.context["unbooked"] == []
+    assert ModelLogEntry.objects.filter(action=UNBOOKED_REMOVED, user=agent).count() == 1
+
+
+def test_presence_without_a_booking_is_only_for_a_child_enrolled_without_a_place(
+    agent_client, agent, booked_today, lea, canteen, today, other_line
+):
+    stranger = factories.ChildFactory(family=lea.family, first_name="Jade")  # not enrolled
+
+    for child in (lea, stranger, other_line.child):
+        response = agent_client.post(
+            sheet(canteen, today), {"action": "add_unbooked", "child": child.pk}
+        )
+        assert response.status_code == 400
+    missing = agent_client.post(sheet(canteen, today), {"action": "remove_unbooked", "child": "x"})
+
+    assert missing.status_code == 400
+    assert not UnbookedPresence.objects.exists()
+
+
+def test_a_viewer_cannot_mark_a_presence_without_a_booking(
+    client, municipality, lea, hugo, canteen, today
+):
+    viewer = factories.agent_with_only(municipality, "viewer", "view_childday")
+    viewer_client = login(client, viewer)
+
+    page = viewer_client.get(sheet(canteen, today))
+    response = viewer_client.post(
+        sheet(canteen, today), {"action": "add_unbooked", "child": hugo.pk}
+    )
+
+    assert page.context["unbooked_form"] is None
+    assert_denied(response)
+    assert not UnbookedPresence.objects.exists()
 
 
 # Booking or cancelling for a family

@@ -128,6 +128,35 @@ def test_agents_bypass_deadlines(family, agent, lea, canteen):
     assert outcome.lines[0].events.first().by_agent_for_family
 
 
+def test_a_day_an_agent_asks_after_its_deadline_is_marked_late(family, parent, agent, lea, canteen):
+    friday, monday = dt.date(2026, 12, 4), MON  # deadlines: Wednesday 2 and Saturday 5, 10:00
+
+    outcome = ask(family, lea, canteen, [friday, monday], user=agent, by_agent=True)
+
+    late = dict(BookingLine.objects.values_list("date", "after_deadline"))
+    assert [line.state for line in outcome.lines] == ["accepted", "accepted"]
+    assert late == {friday: True, monday: False}
+
+
+def test_an_absence_an_agent_declares_after_the_deadline_is_marked_late(
+    family, parent, agent, lea, canteen
+):
+    ask(family, lea, canteen, [MON, TUE], user=agent, by_agent=True)
+    saturday = dt.datetime(2026, 12, 5, 12, 0)  # past Monday's deadline, not Tuesday's
+
+    ask(family, lea, canteen, [MON, TUE], "absence", user=agent, by_agent=True, now=saturday)
+
+    absences = BookingLine.objects.filter(operation="absence")
+    assert dict(absences.values_list("date", "after_deadline")) == {MON: True, TUE: False}
+    assert day_state(lea, canteen, MON) == "absent"
+
+
+def test_a_familys_days_are_never_late(family, parent, lea, canteen):
+    ask(family, lea, canteen, [MON], user=parent, now=dt.datetime(2026, 12, 5, 9, 59))
+
+    assert not BookingLine.objects.get().after_deadline
+
+
 def test_the_deadline_counts_working_days_when_asked(family, parent, lea, school, municipality):
     meal = activity(school, deadline_working_days=True, booking_deadline_days=2)
     factories.enrol(lea, meal)

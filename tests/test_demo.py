@@ -490,3 +490,32 @@ def test_the_readme_tells_the_demo_as_it_is():
         assert existing not in planned
     for future in ("billing", "supporting documents", "nursery", "campaigns"):
         assert future in planned
+
+
+def test_demo_bills_the_past_months_and_the_parent_has_an_invoice_to_pay(loaded):
+    from wagtail_family_portal import clock
+    from wagtail_family_portal.models import (
+        BillingOffice,
+        BillingRun,
+        DirectDebitBatch,
+        Invoice,
+        Payment,
+    )
+    from wagtail_family_portal.services.billing import attestations
+
+    martin = parent_family()
+    today = clock.today()
+    assert BillingOffice.objects.count() == 2
+    assert BillingRun.objects.filter(state="issued").exists()
+    to_pay = Invoice.objects.to_pay().filter(family=martin)
+    assert to_pay.exists()
+    assert {invoice.status for invoice in to_pay} <= {"to_pay", "overdue", "partially_paid"}
+    # Every issued invoice has lines and a number; some are paid, one family is overdue.
+    issued = Invoice.objects.issued()
+    assert all(invoice.number and invoice.lines.exists() for invoice in issued)
+    assert Payment.objects.filter(method="card").exists()
+    assert any(invoice.status_on(today) == "overdue" for invoice in issued)
+    assert DirectDebitBatch.objects.filter(file__gt="").exists()
+    # Last year's attestation has something to show.
+    office = BillingOffice.objects.get(code="ENF")
+    assert attestations.for_family(martin, office, today.year - 1).total > 0

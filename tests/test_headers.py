@@ -9,9 +9,11 @@ import pytest
 from django.core.files.base import ContentFile
 from django.urls import URLPattern
 
+from wagtail_family_portal import clock
 from wagtail_family_portal.api import urls as api_urls
-from wagtail_family_portal.models import FamilyPortalPage
+from wagtail_family_portal.models import FamilyPortalPage, OnlinePayment, OnlinePaymentEvent
 from wagtail_family_portal.services import dossier
+from wagtail_family_portal.services.billing import online
 
 from . import factories
 from .test_family_pages import jpeg
@@ -23,7 +25,7 @@ PUBLIC_API_ROUTES = {"schema", "docs", "docs-asset", "unknown"}
 
 
 @pytest.fixture
-def household(enrolled_family, portal_page, private_root):
+def household(enrolled_family, portal_page, private_root, parent):
     """The family of ``parent`` with everything a route of the portal can show: children with a
     photo, a guardian, a contact, a change waiting, a calendar address."""
     family = enrolled_family
@@ -40,12 +42,43 @@ def household(enrolled_family, portal_page, private_root):
         rules=None,
     )
     family.regenerate_calendar_token()
+    office = factories.BillingOfficeFactory(municipality=family.municipality)
+    activity = lea.enrolments.first().activity
+    invoice = factories.issued_invoice(
+        office, family, [(lea, activity, 2, "3.20")], issue_date=dt.date(2025, 12, 1)
+    )
+    dummy, _url = online.start_payment(
+        family=family,
+        invoice_ids=[invoice.pk],
+        user=parent,
+        return_url="https://example.org/retour/",
+        notify_url="https://example.org/notification/",
+        test_bank_url="https://example.org/banque-test/",
+    )
+    # A payment of a service that takes a posted form (Systempay…), as start_payment logs it.
+    form = OnlinePayment.objects.create(
+        billing_office=office,
+        family=family,
+        amount=invoice.total,
+        backend="systempayv2",
+        transaction_id="form-payment",
+    )
+    OnlinePaymentEvent.objects.create(
+        online_payment=form,
+        source="request",
+        outcome="started",
+        data={"kind": 3, "url": "https://bank.example/", "method": "POST", "fields": []},
+    )
     return {
         "family": family,
         "child": lea,
         "guardian": guardian,
         "contact": contact,
         "request": change,
+        "office": office,
+        "invoice": invoice,
+        "dummy_payment": dummy,
+        "form_payment": form,
     }
 
 
@@ -89,6 +122,15 @@ def portal_routes(household) -> dict[str, dict]:
         "calendar_feed": {"token": household["family"].calendar_token},
         "requests_list": family,
         "request_detail": {**family, "request_id": household["request"].pk},
+        "invoices_entry": {},
+        "invoices": family,
+        "pay": family,  # POST only: a GET answers 405
+        "invoice_detail": {**family, "invoice_id": household["invoice"].pk},
+        "invoice_pdf": {**family, "invoice_id": household["invoice"].pk},
+        "payment_form": {**family, "online_payment_id": household["form_payment"].pk},
+        "payment_return": {**family, "office_id": household["office"].pk},
+        "attestation": {**family, "office_id": household["office"].pk, "year": 2025},
+        "test_bank": {},
     }
 
 
@@ -98,7 +140,8 @@ def queries(household) -> dict[str, str]:
     day = dt.date.today() + dt.timedelta(days=14)
     return {
         "planning_day": f"?enfant={household['child'].pk}&activite={activity.pk}"
-        f"&date={day.isoformat()}&operation=booking"
+        f"&date={day.isoformat()}&operation=booking",
+        "test_bank": f"?transaction_id={household['dummy_payment'].transaction_id}",
     }
 
 
@@ -120,6 +163,11 @@ def api_routes(household) -> dict[str, dict]:
         "family-requests": family,
         "request": request,
         "request-withdraw": request,
+        "family-invoices": family,
+        "invoice": {"id": household["invoice"].pk},
+        "invoice-pdf": {"id": household["invoice"].pk},
+        "family-attestation-pdf": {**family, "year": clock.today().year - 1},
+        "invoices-pay": {},  # POST only: a GET answers 405
     }
 
 
@@ -198,7 +246,15 @@ def policy_of(response) -> dict[str, list[str]]:
     }
 
 
-FAMILY_PAGES = ("index", "family_file", "child_file", "planning", "requests_list")
+FAMILY_PAGES = (
+    "index",
+    "family_file",
+    "child_file",
+    "planning",
+    "requests_list",
+    "invoices",
+    "invoice_detail",
+)
 
 
 def family_page_urls(household, portal_page):
@@ -304,7 +360,17 @@ def test_static_files_from_another_origin_are_allowed(
 # Helpers
 
 
-_HOUSEHOLD_KEYS = ("family", "child", "guardian", "contact", "request")
+_HOUSEHOLD_KEYS = (
+    "family",
+    "child",
+    "guardian",
+    "contact",
+    "request",
+    "office",
+    "invoice",
+    "dummy_payment",
+    "form_payment",
+)
 
 
 class _Any:

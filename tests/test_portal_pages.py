@@ -223,10 +223,15 @@ def test_parent_does_not_see_another_family(parent_client, portal_page, enrolled
     assert "Accueil de loisirs mercredi" not in html
 
 
-def test_the_invoices_block_shows_no_fake_data(parent_client, portal_page, family):
+def test_the_invoices_block_says_nothing_is_due_and_links_to_the_invoices(
+    parent_client, portal_page, family
+):
     html = get(parent_client, PORTAL_URL).content.decode()
 
-    assert "Your invoices and what remains to be paid will be listed here." in html
+    block = html[html.index('data-block="invoices"') :]
+    block = block[: block.index("</section>")]
+    assert "Nothing to pay at the moment." in block
+    assert f'href="{PORTAL_URL}famille/{family.pk}/factures/">See my invoices</a>' in block
 
 
 def test_the_requests_block_links_to_the_requests_and_the_choice_of_e_mails(

@@ -23,6 +23,7 @@ from django.utils.translation import gettext
 from wagtail.models import Page, Site
 
 from . import clock
+from .demo_billing import load_billing
 from .models import (
     AccountProfile,
     Activity,
@@ -127,10 +128,11 @@ def load_demo(
         martin = martin_family(municipality, activities, season)
         if parent is not None:
             Subscription.objects.get_or_create(user=parent, family=martin)
-        durand_family(municipality, activities, season)
+        durand = durand_family(municipality, activities, season)
         others = other_families(municipality, activities, season)
         autreville_family(other, season)
         demo_bookings(martin, others, activities, parent, agent, today)
+        load_billing(municipality, activities, season, martin, durand, others, agent, today)
 
         portal_settings(site)
         page = portal_page(site)

@@ -133,3 +133,36 @@ def purge_subscription_attempts():
     from .services.subscriptions import purge_attempts
 
     return purge_attempts()
+
+
+def send_payment_reminders():
+    """The daily reminders of overdue invoices (django-q2 schedule); each invoice once."""
+    from .services.billing import reminders
+
+    return reminders.send_reminders()
+
+
+def direct_debit_file(run_id):
+    """The pain.008 file of an issued run's direct debits (queued by the run's issue).
+
+    Idempotent: a run has one file. A régie without its creditor details gets no file; the
+    reason is logged for the agents and the administrators.
+    """
+    import logging
+
+    from .models import BillingRun
+    from .services.billing import BillingError, sepa
+
+    run = BillingRun.objects.filter(pk=run_id).first()
+    if run is None:
+        return None
+    try:
+        batch = sepa.batch_for_run(run)
+    except BillingError as error:
+        logging.getLogger(__name__).error(
+            "No direct debit file for run %s: %s", run_id, error.message
+        )
+        return {"error": str(error.message)}
+    if batch is None:
+        return None
+    return {"batch": batch.pk, "debits": batch.transaction_count}

@@ -2,6 +2,7 @@
 
 from django.urls import include, path, re_path
 
+from .views.billing import NOTIFICATION_URL_NAME, payment_notification
 from .views.calendar import calendar_feed_file
 
 urlpatterns = [
@@ -13,5 +14,12 @@ urlpatterns = [
         r"^(?P<page_path>(?:[\w\-]+/)*)calendrier/(?P<token>[\w\-]+)\.ics$",
         calendar_feed_file,
         name="wagtail_family_portal_calendar_feed",
+    ),
+    # The online payment service's server-to-server notification, per régie: no session and no
+    # CSRF token, so a Django URL rather than a route of the portal page.
+    path(
+        "family-portal/payment/notification/<int:office_id>/",
+        payment_notification,
+        name=NOTIFICATION_URL_NAME,
     ),
 ]

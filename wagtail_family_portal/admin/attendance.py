@@ -1,5 +1,6 @@
 """The daily attendance sheet of an activity: who comes, what the staff must know, who may pick
-each child up, and the marking of presence (needed later for billing).
+each child up, and the marking of presence (billing reads it): present or absent, an absence
+justified (marked absent, or accepted after the deadline), a child present without a booking.
 
 The activity is fetched through ``for_agent`` (another municipality's activity is a 404). The
 children listed are those holding a place that day (booked, or an absence still waiting for a
@@ -30,7 +31,7 @@ from wagtail.admin.viewsets.base import ViewSet
 
 from .. import clock
 from ..models import Activity, AuthorisedContact, Child, ChildDay, ChildHealth
-from ..models.bookings import HOLDS_PLACE
+from ..models.bookings import HOLDS_PLACE, DayState, UnbookedPresence
 from ..services import attendance
 from ..services.bookings.waiting_list import queue
 from .audit import log_health_viewed, may_view_health
@@ -89,6 +90,7 @@ class SheetRow:
     contacts: list[AuthorisedContact]
     health: ChildHealth | None = None  # set only when its details are shown
     presence: object = None  # the bound radio field, when presence may be marked
+    justified: object = None  # the bound "absence justified" box, when presence may be marked
 
 
 def school_text(child: Child) -> str:
@@ -99,9 +101,11 @@ def school_text(child: Child) -> str:
 
 
 class PresenceForm(forms.Form):
-    """One radio group per child on the sheet: present, absent, not marked."""
+    """One radio group per child on the sheet (present, absent, not marked) with a box saying
+    its absence is justified; a box only for the children whose absence was accepted after the
+    deadline (``late``)."""
 
-    def __init__(self, *args, days, **kwargs):
+    def __init__(self, *args, days, late=(), **kwargs):
         super().__init__(*args, **kwargs)
         for day in days:
             self.fields[self.field_name(day.child_id)] = forms.ChoiceField(
@@ -111,16 +115,47 @@ class PresenceForm(forms.Form):
                 initial=day.presence,
                 widget=forms.RadioSelect,
             )
+        for day in [*days, *late]:
+            self.fields[self.justified_name(day.child_id)] = forms.BooleanField(
+                label=_("absence justified"), required=False, initial=day.absence_justified
+            )
 
     @staticmethod
     def field_name(child_id) -> str:
         return f"child_{child_id}"
 
+    @staticmethod
+    def justified_name(child_id) -> str:
+        return f"justified_{child_id}"
+
     def presences(self) -> dict[int, str]:
         return {
             int(name.removeprefix("child_")): value or ""
             for name, value in self.cleaned_data.items()
+            if name.startswith("child_")
         }
+
+    def justified(self) -> dict[int, bool]:
+        return {
+            int(name.removeprefix("justified_")): bool(value)
+            for name, value in self.cleaned_data.items()
+            if name.startswith("justified_")
+        }
+
+
+class UnbookedForm(forms.Form):
+    """A child enrolled that day, holding no place, found at the activity."""
+
+    child = forms.ModelChoiceField(
+        label=_("child present without a booking"), queryset=Child.objects.none()
+    )
+
+    def __init__(self, *args, candidates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["child"].queryset = candidates
+        self.fields["child"].label_from_instance = lambda child: (
+            f"{child.last_name} {child.first_name} ({child.family.name})"
+        )
 
 
 class SheetChoiceForm(forms.Form):
@@ -199,6 +234,38 @@ class AttendanceSheetView(AttendanceView):
         )
         return list(for_agent(queryset, self.request.user))
 
+    @cached_property
+    def late_absences(self) -> list[ChildDay]:
+        """The absences accepted after the deadline (billed unless justified)."""
+        queryset = (
+            ChildDay.objects.filter(
+                activity=self.activity,
+                date=self.day,
+                state=DayState.ABSENT,
+                line__after_deadline=True,
+            )
+            .select_related("child__family")
+            .order_by("child__last_name", "child__first_name", "child_id")
+        )
+        return list(for_agent(queryset, self.request.user))
+
+    def unbooked(self) -> list[UnbookedPresence]:
+        queryset = (
+            UnbookedPresence.objects.filter(activity=self.activity, date=self.day)
+            .select_related("child__family", "marked_by")
+            .order_by("child__last_name", "child__first_name", "child_id")
+        )
+        return list(for_agent(queryset, self.request.user))
+
+    def unbooked_form(self, data=None) -> UnbookedForm:
+        candidates = for_agent(
+            attendance.unbooked_candidates(self.activity, self.day), self.request.user
+        ).select_related("family")
+        return UnbookedForm(data, candidates=candidates.order_by("last_name", "first_name", "pk"))
+
+    def presence_form(self, data=None) -> PresenceForm:
+        return PresenceForm(data, days=self.days, late=self.late_absences)
+
     def waiting_list(self) -> list[ChildDay]:
         queryset = queue(self.activity, [self.day]).select_related("child__family")
         return list(for_agent(queryset, self.request.user))
@@ -218,6 +285,7 @@ class AttendanceSheetView(AttendanceView):
                     contacts=child.pick_up,
                     health=health if show_health and has_health_details(health) else None,
                     presence=form[form.field_name(child.pk)] if form is not None else None,
+                    justified=form[form.justified_name(child.pk)] if form is not None else None,
                 )
             )
         shown = [row.health for row in rows if row.health is not None]
@@ -231,16 +299,24 @@ class AttendanceSheetView(AttendanceView):
             )
         return rows
 
-    def get_context_data(self, form=None, **kwargs):
+    def get_context_data(self, form=None, unbooked_form=None, **kwargs):
         context = super().get_context_data(**kwargs)
         activity, day = self.activity, self.day
         if form is None and self.may_mark:
-            form = PresenceForm(days=self.days)
+            form = self.presence_form()
+        if unbooked_form is None and self.may_mark:
+            unbooked_form = self.unbooked_form()
         taken = len(self.days)
         context.update(
             activity=activity,
             day=day,
             rows=self.rows(form),
+            late_absences=[
+                (absence, form[form.justified_name(absence.child_id)] if form else None)
+                for absence in self.late_absences
+            ],
+            unbooked=self.unbooked(),
+            unbooked_form=unbooked_form,
             waiting=self.waiting_list(),
             taken=taken,
             capacity=activity.capacity,
@@ -260,18 +336,27 @@ class AttendanceSheetView(AttendanceView):
     def post(self, request, *args, **kwargs):
         if not self.user_has_permission("change"):
             raise PermissionDenied
-        form = PresenceForm(request.POST, days=self.days)
+        action = request.POST.get("action", "presence")
+        if action == "add_unbooked":
+            return self.add_unbooked(request)
+        if action == "remove_unbooked":
+            return self.remove_unbooked(request)
+        form = self.presence_form(request.POST)
         if not form.is_valid():
             messages.error(request, _("Presence was not saved: choose present, absent or none."))
             return self.render(form, status=400)
         try:
             marked = attendance.mark_presence(
-                self.activity, self.day, form.presences(), agent=request.user
+                self.activity,
+                self.day,
+                form.presences(),
+                agent=request.user,
+                justified=form.justified(),
             )
         except attendance.AttendanceError as error:
             messages.error(request, error.message)
             return self.render(form, status=400)
-        count = len(marked.changed)
+        count = len({row.child_id for row in [*marked.changed, *marked.justified]})
         messages.success(
             request,
             ngettext(
@@ -281,10 +366,50 @@ class AttendanceSheetView(AttendanceView):
             )
             % {"count": count},
         )
+        if marked.not_absent:
+            names = Child.objects.filter(pk__in=marked.not_absent).order_by("first_name")
+            messages.warning(
+                request,
+                _("Only an absence can be justified; left as it was: %(children)s.")
+                % {"children": ", ".join(str(child) for child in names)},
+            )
         return redirect(sheet_url(self.activity.pk, self.day))
 
-    def render(self, form, *, status):
-        response = self.render_to_response(self.get_context_data(form=form))
+    def add_unbooked(self, request):
+        form = self.unbooked_form(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Choose a child enrolled that day who holds no place."))
+            return self.render(None, status=400, unbooked_form=form)
+        child = form.cleaned_data["child"]
+        try:
+            attendance.mark_unbooked(self.activity, self.day, child.pk, agent=request.user)
+        except attendance.AttendanceError as error:
+            messages.error(request, error.message)
+            return self.render(None, status=400, unbooked_form=form)
+        messages.success(
+            request, _("%(child)s marked present without a booking.") % {"child": child}
+        )
+        return redirect(sheet_url(self.activity.pk, self.day))
+
+    def remove_unbooked(self, request):
+        presences = {presence.child_id: presence for presence in self.unbooked()}
+        try:
+            presence = presences.get(int(request.POST.get("child", "")))
+        except ValueError:
+            presence = None
+        if presence is None:
+            messages.error(request, _("This child was not marked present without a booking."))
+            return self.render(None, status=400)
+        attendance.remove_unbooked(self.activity, self.day, presence.child_id, agent=request.user)
+        messages.success(
+            request,
+            _("Presence without a booking of %(child)s removed.") % {"child": presence.child},
+        )
+        return redirect(sheet_url(self.activity.pk, self.day))
+
+    def render(self, form, *, status, unbooked_form=None):
+        context = self.get_context_data(form=form, unbooked_form=unbooked_form)
+        response = self.render_to_response(context)
         response.status_code = status
         return response
 

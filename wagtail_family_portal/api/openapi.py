@@ -24,6 +24,7 @@ from drf_spectacular.utils import extend_schema as spectacular_extend_schema
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import IsAuthenticated
 
+from ..models.billing import Invoice, InvoiceLine, Payment
 from ..models.bookings import BookingLine, DayState
 from ..models.requests import FileChange, Request
 from .serializers.accounts import ACTIVATION_ERROR_CODES
@@ -38,6 +39,10 @@ NAMED_ENUMS: dict[str, list[tuple[str, str]]] = {
     "DayStateEnum": DayState.choices,
     "DayOperationEnum": BookingLine.Operation.choices,
     "LineStateEnum": BookingLine.State.choices,
+    "InvoiceKindEnum": Invoice.Kind.choices,
+    "InvoiceStatusEnum": Invoice.Status.choices,
+    "InvoiceLineKindEnum": InvoiceLine.Kind.choices,
+    "PaymentMethodEnum": Payment.Method.choices,
 }
 _BY_VALUES = {
     frozenset(value for value, _label in choices): name for name, choices in NAMED_ENUMS.items()

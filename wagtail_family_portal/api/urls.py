@@ -5,7 +5,7 @@ import re
 from django.urls import path, re_path, register_converter
 
 from . import docs
-from .views import accounts, auth, family_file, planning, requests, unknown
+from .views import accounts, auth, billing, billing_pay, family_file, planning, requests, unknown
 
 
 class IdConverter:
@@ -64,6 +64,19 @@ urlpatterns = [
         "requests/<wfp_id:id>/withdraw/",
         requests.RequestWithdrawView.as_view(),
         name="request-withdraw",
+    ),
+    path("invoices/pay/", billing_pay.InvoicePayView.as_view(), name="invoices-pay"),
+    path(
+        "families/<wfp_id:family_id>/invoices/",
+        billing.FamilyInvoicesView.as_view(),
+        name="family-invoices",
+    ),
+    path("invoices/<wfp_id:id>/", billing.InvoiceDetailView.as_view(), name="invoice"),
+    path("invoices/<wfp_id:id>/pdf/", billing.InvoicePDFView.as_view(), name="invoice-pdf"),
+    path(
+        "families/<wfp_id:family_id>/attestations/<wfp_id:year>/pdf/",
+        billing.AttestationPDFView.as_view(),
+        name="family-attestation-pdf",
     ),
     # The schema and its docs are public and do not depend on the host's settings.
     path("schema/", docs.SchemaView.as_view(), name="schema"),

@@ -125,6 +125,34 @@ DIGEST = EmailKind(
     },
 )
 
+PAYMENT_REMINDER = EmailKind(
+    key="payment_reminder",
+    label=_("Reminder of an unpaid invoice"),
+    subject=_("Reminder: invoice {{ number }} is still to be paid"),
+    intro=_(
+        "Hello {{ full_name }},\n\n"
+        "Unless we are mistaken, invoice {{ number }} of {{ office }} for the {{ family_name }} "
+        "family, of {{ amount }} €, was due on {{ due_date }} ({{ days_overdue }} days ago). "
+        "{{ balance }} € are still to be paid."
+    ),
+    common_text=_(
+        "You can pay it online in your citizen space, in the menu Mes factures, or at the "
+        "régie's desk. If you have paid it in the meantime, please ignore this message."
+    ),
+    button_label=_("My invoices"),
+    placeholders=COMMON_PLACEHOLDERS
+    + ("family_name", "number", "amount", "balance", "due_date", "days_overdue", "office"),
+    descriptions={
+        "family_name": _("name of the family"),
+        "number": _("number of the invoice"),
+        "amount": _("amount of the invoice, e.g. 42,50"),
+        "balance": _("what is still to be paid, e.g. 12,50"),
+        "due_date": _("due date of the invoice"),
+        "days_overdue": _("days since the due date"),
+        "office": _("name of the régie that issued the invoice"),
+    },
+)
+
 INVOICE_AVAILABLE = EmailKind(
     key="invoice_available",
     label=_("New invoice available"),
@@ -132,7 +160,7 @@ INVOICE_AVAILABLE = EmailKind(
     intro=_(
         "Hello {{ full_name }},\n\n"
         "The invoice {{ number }} of the {{ family_name }} family for {{ period }}, of "
-        "{{ amount }}, is available in your citizen space. {{ summary }}"
+        "{{ amount }} €, is available in your citizen space. {{ summary }}"
     ),
     common_text=_(
         "You can see it, download it and pay it online in your citizen space, in the menu "
@@ -144,9 +172,9 @@ INVOICE_AVAILABLE = EmailKind(
     descriptions={
         "family_name": _("name of the family"),
         "number": _("number of the invoice"),
-        "amount": _("amount of the invoice, e.g. 86,40 €"),
-        "balance": _("what is left to pay once the family's credit is used"),
-        "due_date": _("date the invoice is to be paid by"),
+        "amount": _("amount of the invoice, e.g. 42,50"),
+        "balance": _("what is still to be paid, e.g. 12,50"),
+        "due_date": _("due date of the invoice"),
         "period": _("period the invoice bills"),
         "summary": _("the sentence saying how and when to pay (or the direct debit's date)"),
     },
@@ -160,6 +188,7 @@ KINDS: dict[str, EmailKind] = {
         PASSWORD_RESET,
         RECEIPT,
         DIGEST,
+        PAYMENT_REMINDER,
         INVOICE_AVAILABLE,
     )
 }
@@ -179,11 +208,13 @@ SAMPLE_VALUES = {
     "time": "09:14",
     "slot_date": "05/04/2027",
     "slot_time": "13:00",
-    "number": "2027-000042",
-    "amount": "86,40\xa0€",
-    "balance": "86,40\xa0€",
-    "due_date": "30/04/2027",
-    "period": "01/03 – 31/03/2027",
+    "number": "2026-000123",
+    "amount": "42,50",
+    "balance": "12,50",
+    "due_date": "31/12/2026",
+    "days_overdue": 10,
+    "office": "Régie enfance-restauration",
+    "period": "01/12 – 31/12/2026",
 }
 
 

@@ -30,7 +30,7 @@ def sample_values(kind_key: str) -> dict:
         ) % {"count": count}
     elif kind_key == INVOICE_AVAILABLE.key:
         values["summary"] = gettext("%(amount)s is to be paid by %(date)s.") % {
-            "amount": SAMPLE_VALUES["balance"],
+            "amount": f"{SAMPLE_VALUES['amount']}\xa0€",
             "date": SAMPLE_VALUES["due_date"],
         }
     return values

@@ -21,6 +21,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.db.models.signals import pre_delete
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -430,7 +432,7 @@ class BillingRun(models.Model):
     """The billing of a period by a régie: computed as drafts, reviewed, issued in one step."""
 
     class State(models.TextChoices):
-        DRAFT = "draft", _("draft")
+        DRAFT = "draft", pgettext_lazy("family portal", "draft")
         ISSUED = "issued", _("issued")
 
     billing_office = models.ForeignKey(
@@ -520,10 +522,13 @@ class InvoiceQuerySet(ScopedQuerySet):
         return self.filter(state=Invoice.State.ISSUED)
 
     def for_account(self, user):
-        """Issued invoices of the account's families: what a family-side page may show."""
+        """The invoices of the account's families a family-side page may show: issued ones and
+        those a credit note cancelled since (read "annulée"); never a draft."""
         from .families import Family
 
-        return self.issued().filter(family__in=Family.objects.for_account(user))
+        return self.exclude(state=Invoice.State.DRAFT).filter(
+            family__in=Family.objects.for_account(user)
+        )
 
     def with_balance(self):
         return self.annotate(
@@ -551,14 +556,14 @@ class Invoice(models.Model):
         CREDIT_NOTE = "credit_note", _("credit note")
 
     class State(models.TextChoices):
-        DRAFT = "draft", _("draft")
+        DRAFT = "draft", pgettext_lazy("family portal", "draft")
         ISSUED = "issued", _("issued")
         CANCELLED = "cancelled", _("cancelled")
 
     class Status(models.TextChoices):
         """What a family reads: computed from the state, the balance and the due date."""
 
-        DRAFT = "draft", _("draft")
+        DRAFT = "draft", pgettext_lazy("family portal", "draft")
         TO_PAY = "to_pay", _("to pay")
         PARTIALLY_PAID = "partially_paid", _("partially paid")
         PAID = "paid", _("paid")
@@ -655,6 +660,47 @@ class Invoice(models.Model):
     def __str__(self):
         return self.number or str(_("draft invoice of %(family)s")) % {"family": self.family_name}
 
+    # What an issued invoice never changes: only its payments, PDF and e-mail dates do.
+    FROZEN_FIELDS = (
+        "billing_office_id",
+        "family_id",
+        "run_id",
+        "kind",
+        "corrects_id",
+        "number",
+        "year",
+        "sequence",
+        "period_start",
+        "period_end",
+        "issue_date",
+        "due_date",
+        "total",
+        "family_name",
+        "addressee",
+        "address",
+        "family_quotient",
+        "quotient_year",
+        "lives_outside",
+        "direct_debit",
+        "debit_date",
+    )
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            stored = Invoice.objects.filter(pk=self.pk).values("state", *self.FROZEN_FIELDS).first()
+            if stored is not None and stored["state"] != self.State.DRAFT:
+                changed = [f for f in self.FROZEN_FIELDS if stored[f] != getattr(self, f)]
+                if changed or self.state == self.State.DRAFT:
+                    raise ValidationError(IMMUTABLE_INVOICE)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        # Checked before Django's delete opens its transaction (the signal below catches
+        # queryset deletes, inside it).
+        if Invoice.objects.filter(pk=self.pk).exclude(state=self.State.DRAFT).exists():
+            raise ValidationError(IMMUTABLE_INVOICE)
+        return super().delete(*args, **kwargs)
+
     @property
     def balance(self) -> Decimal:
         if self.kind == self.Kind.CREDIT_NOTE or self.state != self.State.ISSUED:
@@ -687,6 +733,18 @@ class Invoice(models.Model):
     @property
     def is_issued(self) -> bool:
         return self.state != self.State.DRAFT
+
+
+IMMUTABLE_INVOICE = _(
+    "An issued invoice cannot be changed or deleted: correct it with a credit note."
+)
+
+
+@receiver(pre_delete, sender=Invoice)
+def _keep_issued_invoice(sender, instance, **kwargs):
+    # A queryset's delete loads the rows before sending this: ``state`` is the stored one.
+    if instance.state != Invoice.State.DRAFT:
+        raise ValidationError(IMMUTABLE_INVOICE)
 
 
 class InvoiceLine(models.Model):
@@ -730,6 +788,17 @@ class InvoiceLine(models.Model):
 
     def __str__(self):
         return f"{self.child_name} {self.activity_name} {self.quantity} × {self.unit_price}"
+
+    def save(self, *args, **kwargs):
+        issued = Invoice.objects.filter(pk=self.invoice_id).exclude(state=Invoice.State.DRAFT)
+        if not self._state.adding and issued.exists():
+            raise ValidationError(IMMUTABLE_INVOICE)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if Invoice.objects.filter(pk=self.invoice_id).exclude(state=Invoice.State.DRAFT).exists():
+            raise ValidationError(IMMUTABLE_INVOICE)
+        return super().delete(*args, **kwargs)
 
 
 class PaymentQuerySet(ScopedQuerySet):
@@ -851,7 +920,7 @@ class OnlinePayment(models.Model):
         on_delete=models.PROTECT,
         related_name="online_payments",
     )
-    user = optional_link(settings.AUTH_USER_MODEL, _("account"))
+    user = optional_link(settings.AUTH_USER_MODEL, pgettext_lazy("family portal", "account"))
     invoices = models.ManyToManyField(
         Invoice, verbose_name=_("invoices"), related_name="online_payments"
     )
@@ -1007,7 +1076,11 @@ class DirectDebitBatch(models.Model):
     total_amount = amount_field(_("total"), default=ZERO)
     message_id = models.CharField(_("message identifier"), max_length=35, unique=True)
     file = models.FileField(
-        _("file"), storage=private_storage, upload_to="sepa/%Y/", blank=True, editable=False
+        pgettext_lazy("family portal", "file"),
+        storage=private_storage,
+        upload_to="sepa/%Y/",
+        blank=True,
+        editable=False,
     )
 
     objects = DirectDebitBatchQuerySet.as_manager()

@@ -17,6 +17,7 @@ from ..services import accounts
 from ..services import requests as request_reads
 from ..throttling import set_retry_after
 from .base import portal_context, portal_view
+from .billing import dashboard_dues
 from .errors import drop_autofocus
 from .throttling import ThrottledPostMixin, show_form_error
 
@@ -134,6 +135,10 @@ def dashboard(request, pages):
                 for enrolment in child.current_enrolments:
                     enrolment.weekday_names = weekday_names(enrolment.activity.weekdays)
         context["families"] = families
+        # One query for what every family shown still owes (the invoices block).
+        dues = dashboard_dues(request.user, families)
+        for family in families:
+            family.invoices_due = dues.get(family.pk)
         # One query for every family shown; none for an account without family.
         context["unread_messages"] = (
             request_reads.unread_total(request.user, [family.pk for family in families])

@@ -16,6 +16,7 @@ from django.urls import path
 
 from . import (
     accounts,
+    billing,
     calendar,
     child_photo,
     family_changes,
@@ -26,6 +27,7 @@ from . import (
     portal,
     requests,
     subscriptions,
+    test_bank,
 )
 
 
@@ -143,4 +145,37 @@ urlpatterns = [
         page_view(requests.request_detail),
         name="request_detail",
     ),
+    # "Mes factures" (views/billing.py): the invoices, one invoice, its PDF, paying online and
+    # coming back, the yearly attestation; the local test bank of the dummy backend
+    # (views/test_bank.py). The service's notification is a Django URL of
+    # wagtail_family_portal.urls (no login, no CSRF token).
+    path("factures/", page_view(billing.invoices_entry), name="invoices_entry"),
+    path(FAMILY + "factures/", page_view(billing.invoices), name="invoices"),
+    path(FAMILY + "factures/payer/", page_view(billing.pay), name="pay"),
+    path(
+        FAMILY + "factures/<int:invoice_id>/",
+        page_view(billing.invoice_detail),
+        name="invoice_detail",
+    ),
+    path(
+        FAMILY + "factures/<int:invoice_id>/pdf/",
+        page_view(billing.invoice_pdf),
+        name="invoice_pdf",
+    ),
+    path(
+        FAMILY + "factures/paiement/<int:online_payment_id>/",
+        page_view(billing.payment_form),
+        name="payment_form",
+    ),
+    path(
+        FAMILY + "factures/paiement/retour/<int:office_id>/",
+        page_view(billing.payment_return),
+        name="payment_return",
+    ),
+    path(
+        FAMILY + "attestations/<int:office_id>/<int:year>/",
+        page_view(billing.attestation),
+        name="attestation",
+    ),
+    path("banque-test/", page_view(test_bank.test_bank), name="test_bank"),
 ]

@@ -1,9 +1,10 @@
 """Create or update the django-q2 schedules of the decision digests from the sites' settings,
-and the nightly purge of the subscriber-code attempts."""
+the nightly purge of the subscriber-code attempts and the daily reminders of unpaid invoices."""
 
 from django.core.management.base import BaseCommand
 
 from ... import conf
+from ...services.billing.reminders import sync_reminder_schedule
 from ...services.notifications import sync_schedules
 from ...services.subscriptions import sync_purge_schedule
 
@@ -12,7 +13,8 @@ class Command(BaseCommand):
     help = (
         "Create, update or delete the django-q2 schedules that send the decision digests, one "
         "per site and time of Settings → Family portal, and the nightly purge of old subscriber "
-        "code attempts. Safe to run again: it changes only what differs."
+        "code attempts and the daily reminders of unpaid invoices. Safe to run again: it "
+        "changes only what differs."
     )
 
     def handle(self, *args, **options):
@@ -20,6 +22,7 @@ class Command(BaseCommand):
 
         result = sync_schedules()
         purge = sync_purge_schedule()
+        reminders = sync_reminder_schedule()
         for label, names in (
             ("created", result.created),
             ("updated", result.updated),
@@ -41,6 +44,13 @@ class Command(BaseCommand):
         ):
             for name in names:
                 self.stdout.write(self.style.SUCCESS(f"Purge of old attempts: {label}: {name}"))
+        for label, names in (
+            ("created", reminders.created),
+            ("updated", reminders.updated),
+            ("unchanged", reminders.unchanged),
+        ):
+            for name in names:
+                self.stdout.write(self.style.SUCCESS(f"Payment reminders: {label}: {name}"))
         if str(Conf.TIME_ZONE) != str(conf.time_zone()):
             self.stdout.write(
                 self.style.WARNING(

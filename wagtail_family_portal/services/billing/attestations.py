@@ -4,8 +4,9 @@ Parents use it for the childcare tax credit (frais de garde des enfants de moins
 A payment counts in the year of its date, when it was not rejected. Its part allocated to an
 invoice is split between the invoice's children in proportion to their lines (each share
 rounded half-up to the cent, the last child taking what rounding left, so that the shares add
-up to the payment). Credit not yet allocated to an invoice belongs to no child and is left out.
-An attestation of a year can be downloaded once the year is over (from 1 January after it).
+up to the payment). A credit note is not money paid and does not count. Credit not yet
+allocated to an invoice belongs to no child and is left out. An attestation of a year can be
+downloaded once the year is over (from 1 January after it).
 """
 
 import datetime as dt
@@ -16,7 +17,7 @@ from decimal import Decimal
 from django.db.models import Sum
 
 from ... import clock
-from ...models import InvoiceLine, PaymentAllocation
+from ...models import InvoiceLine, Payment, PaymentAllocation
 from ...models.billing import ZERO, money
 
 
@@ -65,7 +66,9 @@ def for_family(family, office, year: int) -> Attestation:
             payment__billing_office=office,
             payment__rejected=False,
             payment__date__year=year,
-        ).values_list("invoice_id", "amount")
+        )
+        .exclude(payment__method=Payment.Method.CREDIT)
+        .values_list("invoice_id", "amount")
     )
     invoice_ids = {invoice_id for invoice_id, _amount in allocations}
     lines = (

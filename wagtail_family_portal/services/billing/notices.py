@@ -74,8 +74,9 @@ def invoice_values(invoice: Invoice) -> dict:
     """The placeholders of the "invoice available" e-mail (kinds.INVOICE_AVAILABLE)."""
     return {
         "number": invoice.number,
-        "amount": amount(invoice.total),
-        "balance": amount(max(invoice.total - invoice.paid_amount, 0)),
+        # Without the currency sign, as in the other billing e-mails ("{{ amount }} €").
+        "amount": amount(invoice.total, currency=False),
+        "balance": amount(max(invoice.total - invoice.paid_amount, 0), currency=False),
         "due_date": date(invoice.due_date),
         "period": period(invoice.period_start, invoice.period_end),
         "family_name": invoice.family_name,

@@ -1,8 +1,10 @@
 """Numbers of invoices and payments: unique per régie and year, never reused, gap-free.
 
 A number is taken from the régie's ``InvoiceSequence`` row for the year, locked with
-``SELECT … FOR UPDATE`` in the caller's transaction: two issues at once wait for each other,
-and a transaction that rolls back gives its numbers back, so the sequence has no gap. Credit
+``SELECT … FOR NO KEY UPDATE`` in the caller's transaction: two issues at once wait for each
+other, and a transaction that rolls back gives its numbers back, so the sequence has no gap.
+(``no_key``: the lock does not conflict with the key-share locks PostgreSQL takes on a row that
+a new row references, so recording a payment while a run is issued cannot deadlock.) Credit
 notes share the invoices' sequence (one continuous series per régie and year, as French rules
 on invoicing ask); payments have their own.
 """
@@ -21,7 +23,7 @@ def format_number(kind: str, year: int, sequence: int) -> str:
 
 
 def _locked_sequence(office, kind: str, year: int) -> InvoiceSequence:
-    rows = InvoiceSequence.objects.select_for_update().filter(
+    rows = InvoiceSequence.objects.select_for_update(no_key=True).filter(
         billing_office=office, kind=kind, year=year
     )
     row = rows.first()

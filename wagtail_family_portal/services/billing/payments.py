@@ -40,7 +40,7 @@ def parse_amount(value) -> Decimal:
 
 def _locked_invoices(office, family, invoice_ids) -> list[Invoice]:
     invoices = list(
-        Invoice.objects.select_for_update()
+        Invoice.objects.select_for_update(no_key=True)
         .filter(pk__in=invoice_ids, billing_office=office, family=family)
         .order_by("due_date", "sequence", "pk")
     )
@@ -192,7 +192,7 @@ def use_credit(office, family, invoices) -> Decimal:
         return ZERO
     # Lock the family's payments first (FOR UPDATE cannot go with the sum's GROUP BY).
     list(
-        Payment.objects.select_for_update()
+        Payment.objects.select_for_update(no_key=True)
         .filter(billing_office=office, family=family, rejected=False)
         .values_list("pk", flat=True)
     )
@@ -227,11 +227,11 @@ def reject_payment(payment: Payment, *, reason: str, user=None) -> Payment:
     if not reason.strip():
         raise BillingError(_("Say why the payment was rejected."), "reason")
     with transaction.atomic():
-        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        payment = Payment.objects.select_for_update(no_key=True).get(pk=payment.pk)
         if payment.rejected:
             return payment
         allocations = list(payment.allocations.select_related("invoice"))
-        invoices = Invoice.objects.select_for_update().filter(
+        invoices = Invoice.objects.select_for_update(no_key=True).filter(
             pk__in=[a.invoice_id for a in allocations]
         )
         list(invoices)

@@ -102,7 +102,8 @@ def request_days(
             if limited:
                 # Before counting the places: the count below then stays true until commit.
                 capacity.lock_days(activity, [day for day in dates if activity.runs_on(day)])
-            ok, skipped = rules.judge(child, activity, operation, dates, now, by_agent)
+            judgement = rules.judge_days(child, activity, operation, dates, now, by_agent)
+            ok, skipped = judgement.ok, judgement.skipped
             if not ok:
                 raise BookingError(
                     _("None of these days can be requested."),
@@ -137,7 +138,13 @@ def request_days(
             )
             lines = BookingLine.objects.bulk_create(
                 BookingLine(
-                    request=request, child=child, activity=activity, date=day, operation=operation
+                    request=request,
+                    child=child,
+                    activity=activity,
+                    date=day,
+                    operation=operation,
+                    # An agent's request past the deadline: billing reads it as late.
+                    after_deadline=day in judgement.late,
                 )
                 for day in ok
             )

@@ -163,6 +163,14 @@ class Calendar:
     def __post_init__(self):
         self.is_working_day = working_day_checker(self.holidays)
 
+    def last_moment(self, day: dt.date, operation: str) -> dt.datetime:
+        """The last moment ``operation`` can be asked on ``day`` (a naive local datetime)."""
+        if operation == Operation.BOOKING:
+            deadline = self.activity.booking_deadline
+        else:
+            deadline = self.activity.absence_deadline
+        return deadline.last_moment(day, self.is_working_day)
+
     def reason(self, day: dt.date, operation: str, now: dt.datetime, bypass_deadline: bool):
         activity = self.activity
         if not any(start <= day <= end for start, end in self.enrolments):
@@ -172,14 +180,10 @@ class Calendar:
         if day in self.closed:
             return "closed"
         current = self.days.get(day)
-        if operation == Operation.BOOKING:
-            deadline = activity.booking_deadline
-        else:
-            deadline = activity.absence_deadline
         return refusal(
             current.state if current else DayState.ENROLLED,
             operation,
-            last_moment=deadline.last_moment(day, self.is_working_day),
+            last_moment=self.last_moment(day, operation),
             now=now,
             full=not capacity.has_room(activity, self.taken.get(day, 0)),
             waiting_list=activity.waiting_list,
@@ -234,14 +238,33 @@ def check_dates(dates) -> list[dt.date]:
     return dates
 
 
-def judge(child, activity, operation, dates, now, by_agent):
-    """``(ok, skipped)``: each of ``dates`` judged by the rules of a day."""
+@dataclass
+class Judgement:
+    """The days that may be asked, those skipped with their reason, and among the first the
+    days asked after their deadline's last moment (only an agent, bypassing the deadline, has
+    any): billing reads those as late (``BookingLine.after_deadline``)."""
+
+    ok: list[dt.date]
+    skipped: list[Skipped]
+    late: frozenset[dt.date] = frozenset()
+
+
+def judge_days(child, activity, operation, dates, now, by_agent) -> Judgement:
+    """Each of ``dates`` judged by the rules of a day, and which of those that pass are late."""
     calendar = load_calendar(child, activity, dates[0], dates[-1])
-    ok, skipped = [], []
+    ok, skipped, late = [], [], set()
     for day in dates:
         reason = calendar.reason(day, operation, now, bypass_deadline=by_agent)
         if reason:
             skipped.append(Skipped(day, reason))
-        else:
-            ok.append(day)
-    return ok, skipped
+            continue
+        ok.append(day)
+        if now > calendar.last_moment(day, operation):
+            late.add(day)
+    return Judgement(ok, skipped, frozenset(late))
+
+
+def judge(child, activity, operation, dates, now, by_agent):
+    """``(ok, skipped)``: each of ``dates`` judged by the rules of a day."""
+    judgement = judge_days(child, activity, operation, dates, now, by_agent)
+    return judgement.ok, judgement.skipped
