@@ -41,7 +41,13 @@ def invoice_detail_route(monkeypatch, registered: bool):
     """The portal's routes with (or without) the invoice's page, whatever this branch has."""
     routes = [route for route in FamilyPortalPage.routes if route.name != "invoice_detail"]
     if registered:
-        routes.append(path("factures/<int:invoice_id>/", lambda *a: None, name="invoice_detail"))
+        routes.append(
+            path(
+                "f/<int:family_id>/facture/<int:invoice_id>/",
+                lambda *a: None,
+                name="invoice_detail",
+            )
+        )
     monkeypatch.setattr(FamilyPortalPage, "routes", tuple(routes))
     # Wagtail keeps the resolver of a page class: a fresh one for the patched routes.
     monkeypatch.setattr(
@@ -67,7 +73,7 @@ def test_each_linked_account_gets_the_invoice_with_a_button_to_it(
             "{{ number }}", "2026-000001"
         )
     assert message.subject == subject
-    link = f"{PORTAL}factures/{invoice.pk}/"
+    link = f"{PORTAL}f/{invoice.family_id}/facture/{invoice.pk}/"
     html = message.alternatives[0][0]
     assert f'href="{link}"' in html and link in message.body
     for text in (message.body, html):
@@ -99,6 +105,18 @@ def test_a_family_without_an_account_gets_its_pdf_only(invoice, mailoutbox):
     assert mailoutbox == []
     invoice.refresh_from_db()
     assert invoice.pdf and invoice.notified_at is None
+
+
+def test_the_button_leads_to_the_invoice_s_page_of_the_portal(invoice, parent, mailoutbox):
+    route = FamilyPortalPage().reverse_subpage(
+        "invoice_detail", kwargs={"family_id": invoice.family_id, "invoice_id": invoice.pk}
+    )
+
+    tasks.invoices_issued([invoice.pk])
+
+    [message] = mailoutbox
+    assert route.endswith(f"/{invoice.family_id}/factures/{invoice.pk}/")
+    assert f'href="{PORTAL}{route}"' in message.alternatives[0][0]
 
 
 def test_without_the_invoice_page_the_button_leads_to_the_portal(

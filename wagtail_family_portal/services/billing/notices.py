@@ -40,14 +40,15 @@ class _SiteMail:
         self.portal_url = page.get_full_url() if page else ""
         self.domain = site.hostname if site else "localhost"
 
-    def invoice_link(self, invoice_id: int) -> str:
+    def invoice_link(self, invoice) -> str:
         """The invoice's page below the portal (route ``invoice_detail``); the portal's home
         when the route does not exist (a host that removed it)."""
         if not self.portal_url:
             return ""
         try:
             route = FamilyPortalPage().reverse_subpage(
-                "invoice_detail", kwargs={"invoice_id": invoice_id}
+                "invoice_detail",
+                kwargs={"family_id": invoice.family_id, "invoice_id": invoice.pk},
             )
         except NoReverseMatch:
             return self.portal_url
@@ -137,7 +138,7 @@ def _announce(invoice: Invoice, users, mail: _SiteMail) -> int | None:
     if not claimed:
         return None
     values = invoice_values(invoice)
-    link = mail.invoice_link(invoice.pk)
+    link = mail.invoice_link(invoice)
     sent = 0
     try:
         for user in users:
