@@ -80,6 +80,13 @@ def build(line_count: int) -> int:
             postcode="18240",
             city="Belleville-sur-Loire",
         )
+        rows = []
+        for n in range(line_count):
+            day = dt.date(2026, 11, 1 + n % 30)
+            quantity = Decimal(1 + n % 4)
+            unit_price = Decimal("3.20") + Decimal(n % 5) / 10
+            rows.append((n, day, quantity, unit_price, quantity * unit_price))
+        # An issued invoice is frozen once saved: its total is known before it is created.
         invoice = Invoice.objects.create(
             billing_office=office,
             family=family,
@@ -91,35 +98,29 @@ def build(line_count: int) -> int:
             period_end=dt.date(2026, 11, 30),
             issue_date=dt.date(2026, 12, 1),
             due_date=dt.date(2026, 12, 31),
+            total=sum((row[4] for row in rows), Decimal("0.00")),
             family_name="Martin",
             addressee="Famille Martin",
             address=family.postal_address,
             family_quotient=Decimal("620"),
             quotient_year=2025,
         )
-        lines = []
-        for n in range(line_count):
-            day = dt.date(2026, 11, 1 + n % 30)
-            quantity = Decimal(1 + n % 4)
-            unit_price = Decimal("3.20") + Decimal(n % 5) / 10
-            lines.append(
-                InvoiceLine(
-                    invoice=invoice,
-                    kind=InvoiceLine.Kind.BOOKED,
-                    child_name=children[n % 3],
-                    activity_name=activities[n % 4],
-                    period_start=day,
-                    period_end=day,
-                    quantity=quantity,
-                    unit_price=unit_price,
-                    amount=quantity * unit_price,
-                    basis="QF 620 → tranche 2",
-                    position=n,
-                )
+        InvoiceLine.objects.bulk_create(
+            InvoiceLine(
+                invoice=invoice,
+                kind=InvoiceLine.Kind.BOOKED,
+                child_name=children[n % 3],
+                activity_name=activities[n % 4],
+                period_start=day,
+                period_end=day,
+                quantity=quantity,
+                unit_price=unit_price,
+                amount=line_amount,
+                basis="QF 620 → tranche 2",
+                position=n,
             )
-        InvoiceLine.objects.bulk_create(lines)
-        invoice.total = sum((line.amount for line in lines), Decimal("0.00"))
-        invoice.save(update_fields=["total"])
+            for n, day, quantity, unit_price, line_amount in rows
+        )
     return invoice.pk
 
 
