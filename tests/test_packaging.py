@@ -252,7 +252,7 @@ def test_installing_the_package_pulls_no_linter_and_bounds_every_dependency(whee
     production = by_extra[None]
     assert not LINTERS & set(production) and not LINTERS & set(by_extra["test"])
     assert LINTERS <= set(by_extra["dev"])
-    assert "reportlab" not in production  # until billing uses it
+    assert "reportlab" in production  # the PDFs of the billing (pdf/)
     assert str(production["wagtail"].specifier) in {">=7.4,<9", "<9,>=7.4"}
     unbounded = [
         str(requirement)
