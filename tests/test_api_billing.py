@@ -397,7 +397,7 @@ def test_the_invoice_pdf(client, session, november):
     assert response["Content-Type"] == "application/pdf"
     assert f'filename="{november.number}.pdf"' in response["Content-Disposition"]
     text = PdfReader(io.BytesIO(response.content)).pages[0].extract_text()
-    assert november.number in text and "48.00" in text
+    assert november.number in text and "48,00" in text  # amounts written the French way
     assert asked_for_pdf.status_code == 200 and asked_for_pdf.content[:5] == b"%PDF-"
 
 
@@ -427,7 +427,7 @@ def test_the_attestation_of_a_past_year(client, family, lea, office, paid_in_202
     assert response["Content-Type"] == "application/pdf"
     assert f'filename="attestation-2025-{office.code}.pdf"' in response["Content-Disposition"]
     text = PdfReader(io.BytesIO(response.content)).pages[0].extract_text()
-    assert "2025" in text and "32.00" in text and "Léa" in text
+    assert "2025" in text and "32,00" in text and "Léa" in text
 
 
 @pytest.mark.parametrize("year", [2026, 2027])

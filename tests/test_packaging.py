@@ -37,6 +37,10 @@ REQUIRED_IN_WHEEL = [
     f"{PACKAGE}/migrations/0001_initial.py",
     FRENCH_PO,
     FRENCH_PO.replace(".po", ".mo"),
+    # The fonts the PDFs embed, and their licence.
+    f"{PACKAGE}/pdf/fonts/DejaVuSans.ttf",
+    f"{PACKAGE}/pdf/fonts/DejaVuSans-Bold.ttf",
+    f"{PACKAGE}/pdf/fonts/LICENSE-DejaVu.txt",
 ]
 # A string of the package's own catalogue (the app's name), not one Django or Wagtail translate.
 TRANSLATED_MSGID = "Family portal"
@@ -248,7 +252,7 @@ def test_installing_the_package_pulls_no_linter_and_bounds_every_dependency(whee
     production = by_extra[None]
     assert not LINTERS & set(production) and not LINTERS & set(by_extra["test"])
     assert LINTERS <= set(by_extra["dev"])
-    assert "reportlab" not in production  # until billing uses it
+    assert "reportlab" in production  # the PDFs of the billing (pdf/)
     assert str(production["wagtail"].specifier) in {">=7.4,<9", "<9,>=7.4"}
     unbounded = [
         str(requirement)

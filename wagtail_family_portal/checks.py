@@ -138,6 +138,39 @@ def check_base_template(app_configs=None, **kwargs):
     ]
 
 
+@register()
+def check_pdf_renderers(app_configs=None, **kwargs):
+    """``WAGTAIL_FAMILY_PORTAL_INVOICE_RENDERER`` and ``…_ATTESTATION_RENDERER`` name classes
+    that exist and extend the portal's renderers: found now rather than by the worker that
+    stores a run's invoices."""
+    from . import conf
+    from .pdf.attestation import AttestationRenderer
+    from .pdf.invoice import InvoiceRenderer
+
+    errors = []
+    for name, read, parent in (
+        ("INVOICE_RENDERER", conf.invoice_renderer, InvoiceRenderer),
+        ("ATTESTATION_RENDERER", conf.attestation_renderer, AttestationRenderer),
+    ):
+        expected = f"{parent.__module__}.{parent.__qualname__}"
+        try:
+            renderer = read()
+        except ImportError as error:
+            problem = f"cannot be imported: {error}"
+        else:
+            if isinstance(renderer, type) and issubclass(renderer, parent):
+                continue
+            problem = f"is not a subclass of {expected}"
+        errors.append(
+            Error(
+                f"{conf.setting_name(name)} {problem}.",
+                hint=f"Name a subclass of {expected} by its dotted path (docs/billing.md).",
+                id="wagtail_family_portal.E020",
+            )
+        )
+    return errors
+
+
 @register(Tags.database)
 def check_portal_sites(app_configs=None, databases=None, **kwargs):
     """A site holding a portal page must have the hostname families reach it at: the links of

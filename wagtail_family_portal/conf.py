@@ -14,8 +14,14 @@ setting                                   default
                                           ``None`` switches it off
 ``BASE_TEMPLATE``                         ``"wagtail_family_portal/layout.html"`` (the page
                                           frame the portal's pages extend)
+``ATTESTATION_RENDERER``                  ``"wagtail_family_portal.pdf.attestation.``
+                                          ``AttestationRenderer"``: the class (dotted path)
+                                          that draws the yearly attestation's PDF
 ``CSP``                                   ``{}``: directives replacing the portal's own;
                                           ``None`` switches the policy off
+``INVOICE_RENDERER``                      ``"wagtail_family_portal.pdf.invoice.``
+                                          ``InvoiceRenderer"``: the class (dotted path) that
+                                          draws invoices and credit notes (docs/billing.md)
 ``LOGIN_LIMITS``                          ``{"account": 10, "ip": 100}`` failed logins per
                                           cool-off (one account from one IP; one IP)
 ``MAX_PHOTO_BYTES``                       5 MB (largest child photo accepted)
@@ -32,6 +38,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.utils.module_loading import import_string
 
 PREFIX = "WAGTAIL_FAMILY_PORTAL_"
 
@@ -44,6 +51,8 @@ DEFAULT_THROTTLE_RATES = {
     "anon": "60/minute",
 }
 DEFAULT_BASE_TEMPLATE = "wagtail_family_portal/layout.html"
+DEFAULT_INVOICE_RENDERER = "wagtail_family_portal.pdf.invoice.InvoiceRenderer"
+DEFAULT_ATTESTATION_RENDERER = "wagtail_family_portal.pdf.attestation.AttestationRenderer"
 DEFAULT_LOGIN_LIMITS = {"account": 10, "ip": 100}
 DEFAULT_MAX_PHOTO_BYTES = 5 * 1024 * 1024
 DEFAULT_SUBSCRIPTION_ATTEMPTS_RETENTION = dt.timedelta(days=365)
@@ -82,6 +91,17 @@ def base_template() -> str:
 def csp_overrides() -> dict | None:
     """Directives replacing the portal's own Content-Security-Policy; None switches it off."""
     return get("CSP", {})
+
+
+def invoice_renderer() -> type:
+    """The class that draws invoices and credit notes: a subclass of
+    ``pdf.invoice.InvoiceRenderer`` named by its dotted path."""
+    return import_string(get("INVOICE_RENDERER") or DEFAULT_INVOICE_RENDERER)
+
+
+def attestation_renderer() -> type:
+    """The class that draws the yearly attestation (``pdf.attestation.AttestationRenderer``)."""
+    return import_string(get("ATTESTATION_RENDERER") or DEFAULT_ATTESTATION_RENDERER)
 
 
 def login_limits() -> dict[str, int]:

@@ -119,6 +119,15 @@ def send_digests(site_id):
     return {"slot": run.slot.isoformat(), "sent": run.sent, "failed": len(run.failed)}
 
 
+def invoices_issued(invoice_ids):
+    """After a run is issued: each invoice's PDF stored, then the "invoice available" e-mail to
+    the family's accounts, once per invoice (``services.billing.notices``)."""
+    from .services.billing import notices
+
+    outcome = notices.invoices_issued(invoice_ids)
+    return {"stored": outcome.stored, "sent": outcome.sent}
+
+
 def purge_subscription_attempts():
     """The nightly purge of the subscriber-code attempts older than their retention."""
     from .services.subscriptions import purge_attempts

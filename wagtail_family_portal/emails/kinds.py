@@ -153,9 +153,44 @@ PAYMENT_REMINDER = EmailKind(
     },
 )
 
+INVOICE_AVAILABLE = EmailKind(
+    key="invoice_available",
+    label=_("New invoice available"),
+    subject=_("Your invoice {{ number }} is available"),
+    intro=_(
+        "Hello {{ full_name }},\n\n"
+        "The invoice {{ number }} of the {{ family_name }} family for {{ period }}, of "
+        "{{ amount }} €, is available in your citizen space. {{ summary }}"
+    ),
+    common_text=_(
+        "You can see it, download it and pay it online in your citizen space, in the menu "
+        "Mes factures."
+    ),
+    button_label=_("See my invoice"),
+    placeholders=COMMON_PLACEHOLDERS
+    + ("family_name", "number", "amount", "balance", "due_date", "period", "summary"),
+    descriptions={
+        "family_name": _("name of the family"),
+        "number": _("number of the invoice"),
+        "amount": _("amount of the invoice, e.g. 42,50"),
+        "balance": _("what is still to be paid, e.g. 12,50"),
+        "due_date": _("due date of the invoice"),
+        "period": _("period the invoice bills"),
+        "summary": _("the sentence saying how and when to pay (or the direct debit's date)"),
+    },
+)
+
 KINDS: dict[str, EmailKind] = {
     kind.key: kind
-    for kind in (ACTIVATION, ALREADY_REGISTERED, PASSWORD_RESET, RECEIPT, DIGEST, PAYMENT_REMINDER)
+    for kind in (
+        ACTIVATION,
+        ALREADY_REGISTERED,
+        PASSWORD_RESET,
+        RECEIPT,
+        DIGEST,
+        PAYMENT_REMINDER,
+        INVOICE_AVAILABLE,
+    )
 }
 
 # Sample values for the admin's preview and "send me a test".
@@ -179,6 +214,7 @@ SAMPLE_VALUES = {
     "due_date": "31/12/2026",
     "days_overdue": 10,
     "office": "Régie enfance-restauration",
+    "period": "01/12 – 31/12/2026",
 }
 
 

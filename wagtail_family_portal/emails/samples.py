@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext, ngettext
 
-from .kinds import DIGEST, KINDS, RECEIPT, SAMPLE_VALUES
+from .kinds import DIGEST, INVOICE_AVAILABLE, KINDS, RECEIPT, SAMPLE_VALUES
 from .rendering import EmailRenderer, Table, days_headers
 
 
@@ -28,6 +28,11 @@ def sample_values(kind_key: str) -> dict:
             "%(count)d of your requests have been processed:",
             count,
         ) % {"count": count}
+    elif kind_key == INVOICE_AVAILABLE.key:
+        values["summary"] = gettext("%(amount)s is to be paid by %(date)s.") % {
+            "amount": f"{SAMPLE_VALUES['amount']}\xa0€",
+            "date": SAMPLE_VALUES["due_date"],
+        }
     return values
 
 

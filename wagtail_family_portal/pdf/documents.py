@@ -1,46 +1,19 @@
-"""The invoice and the yearly attestation, as PDF bytes."""
+"""The entry points: the invoice and the yearly attestation, as PDF bytes.
 
-import io
+Pages, API, admin and tasks do not call these directly: they go through
+``services.billing.documents`` (``invoice_pdf`` serves the stored file of an issued invoice).
+Each builds the renderer class the settings name (``conf.invoice_renderer()``,
+``conf.attestation_renderer()``), so that a town's subclass draws every document.
+"""
 
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import getSampleStyleSheet
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Table
-
-
-def _render(story) -> bytes:
-    buffer = io.BytesIO()
-    SimpleDocTemplate(buffer, pagesize=A4).build(story)
-    return buffer.getvalue()
+from .. import conf
 
 
 def render_invoice(invoice) -> bytes:
-    styles = getSampleStyleSheet()
-    rows = [
-        [
-            line.child_name,
-            line.activity_name,
-            str(line.quantity),
-            str(line.unit_price),
-            str(line.amount),
-        ]
-        for line in invoice.lines.all()
-    ]
-    return _render(
-        [
-            Paragraph(f"Facture {invoice.number}", styles["Title"]),
-            Paragraph(invoice.addressee, styles["Normal"]),
-            Table(rows or [[""]]),
-            Paragraph(f"Total {invoice.total} €", styles["Normal"]),
-        ]
-    )
+    """``invoice`` (an invoice, a credit note or a draft, marked as such) as PDF bytes."""
+    return conf.invoice_renderer()(invoice).render()
 
 
 def render_attestation(attestation) -> bytes:
-    styles = getSampleStyleSheet()
-    rows = [[child, str(amount)] for child, amount in attestation.per_child]
-    return _render(
-        [
-            Paragraph(f"Attestation {attestation.year}", styles["Title"]),
-            Table(rows or [[""]]),
-        ]
-    )
+    """An ``attestations.Attestation`` (what a family paid a régie in a year) as PDF bytes."""
+    return conf.attestation_renderer()(attestation).render()

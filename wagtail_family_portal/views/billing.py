@@ -30,10 +30,10 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from .. import clock, pdf
+from .. import clock
 from ..models import BillingOffice, Family, Invoice, OnlinePayment, Payment, PaymentAllocation
 from ..models.billing import ZERO
-from ..services.billing import BillingError, attestations, online
+from ..services.billing import BillingError, attestations, documents, online
 from .base import FamilyPages, portal_view
 
 TO_PAY = "a-payer"
@@ -208,7 +208,7 @@ def pdf_response(content: bytes, filename: str) -> HttpResponse:
 def invoice_pdf(request, pages: FamilyPages, invoice_id):
     """The invoice as PDF, to download."""
     invoice = _invoice(pages, invoice_id, account_invoices(pages).select_related("billing_office"))
-    return pdf_response(pdf.render_invoice(invoice), f"facture-{invoice.number}.pdf")
+    return pdf_response(documents.invoice_pdf(invoice), f"facture-{invoice.number}.pdf")
 
 
 @portal_view(family=True)
@@ -227,9 +227,9 @@ def attestation(request, pages: FamilyPages, office_id, year):
     )
     if office is None:
         raise Http404
-    figures = attestations.for_family(pages.family, office, year)
     return pdf_response(
-        pdf.render_attestation(figures), f"attestation-{year}-{office.code.lower()}.pdf"
+        documents.attestation_pdf(pages.family, office, year),
+        f"attestation-{year}-{office.code.lower()}.pdf",
     )
 
 

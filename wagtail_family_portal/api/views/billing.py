@@ -17,9 +17,9 @@ from rest_framework import negotiation
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
-from ... import clock, pdf
+from ... import clock
 from ...models import BillingOffice, Invoice, InvoiceLine
-from ...services.billing import attestations
+from ...services.billing import attestations, documents
 from ..base import FamilyPortalAPIView, FamilyPortalGenericAPIView
 from ..exceptions import NOT_FOUND
 from ..openapi import extend_schema
@@ -157,7 +157,7 @@ class InvoicePDFView(InvoiceScopedMixin, PDFView):
         invoice = self.account_invoice(
             id, Invoice.objects.select_related("billing_office__municipality")
         )
-        return pdf_response(pdf.render_invoice(invoice), f"{invoice.number}.pdf")
+        return pdf_response(documents.invoice_pdf(invoice), f"{invoice.number}.pdf")
 
 
 class AttestationPDFView(AccountScopedMixin, PDFView):
@@ -202,9 +202,8 @@ class AttestationPDFView(AccountScopedMixin, PDFView):
         if year not in attestations.available_years(today):
             raise ValidationError({"detail": NO_SUCH_YEAR % {"year": year}})
         office = self.family_office(family, query.validated_data.get("office"))
-        attestation = attestations.for_family(family, office, year)
         return pdf_response(
-            pdf.render_attestation(attestation), f"attestation-{year}-{office.code}.pdf"
+            documents.attestation_pdf(family, office, year), f"attestation-{year}-{office.code}.pdf"
         )
 
     def family_office(self, family, office_id) -> BillingOffice:
