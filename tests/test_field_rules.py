@@ -36,6 +36,8 @@ NEVER_SHOWN = {
         "calendar_token",
         "created_at",
         "updated_at",
+        # Set by agents for billing; a family reads it on its invoices ("hors commune").
+        "lives_outside",
     },
     "guardian": {"id", "family"},
     "child": {"id", "family", "colour"},

@@ -234,6 +234,8 @@ class FamilyViewSet(MunicipalityScopedViewSet):
             [
                 FieldRowPanel([FieldPanel("family_quotient"), FieldPanel("quotient_year")]),
                 FieldPanel("caf_number"),
+                # Billing: a grid may charge families living outside the town more.
+                FieldPanel("lives_outside"),
             ],
             heading=_("Tax data"),
         ),
