@@ -140,7 +140,8 @@ def justify_absences(activity: Activity, date: dt.date, justified: dict, *, agen
     wanted = {child_id: bool(value) for child_id, value in _child_ids(justified).items()}
     with transaction.atomic():
         rows = list(
-            ChildDay.objects.select_for_update()
+            # ``of``: JUSTIFIABLE joins the line (an outer join PostgreSQL cannot lock).
+            ChildDay.objects.select_for_update(of=("self",))
             .filter(activity=activity, date=date, child_id__in=wanted)
             .filter(JUSTIFIABLE)
             .order_by("pk")
