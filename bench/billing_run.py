@@ -155,7 +155,7 @@ def child(args) -> None:
         office = build(args.families)
         if args.traced:
             tracemalloc.start()
-            run = draft(office)
+            draft(office)
             peak = tracemalloc.get_traced_memory()[1]
             tracemalloc.stop()
             Path(args.result).write_text(json.dumps({"peak": peak}))
