@@ -16,6 +16,8 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 MEDIA_ROOT = "/tmp/wagtail-family-portal-test-media"
 Q_CLUSTER = {**Q_CLUSTER, "sync": True}  # noqa: F405
+# The tests pay through the test backend's local bank (allowed by DEBUG in development only).
+WAGTAIL_FAMILY_PORTAL_TEST_PAYMENTS = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

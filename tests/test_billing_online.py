@@ -219,6 +219,36 @@ def test_a_regie_without_online_payment_is_refused(office, family, parent, invoi
     assert refused.value.code == "no_online_payment"
 
 
+def test_the_test_backend_takes_nothing_where_test_payments_are_not_allowed(
+    settings, client, portal_page, office, family, parent, invoices
+):
+    """A production site (DEBUG off, no setting) with a régie left on the test backend: no
+    payment starts, a forged "paid" notification records nothing, the test bank is a 404."""
+    online_payment, _url = start(family, invoices, parent)
+    bank = {"transaction_id": online_payment.transaction_id}
+    assert client.get("/espace-famille/banque-test/", bank).status_code == 200
+    del settings.WAGTAIL_FAMILY_PORTAL_TEST_PAYMENTS
+    settings.DEBUG = False
+    with pytest.raises(BillingError) as refused:
+        start(family, invoices, parent)
+    assert refused.value.code == "not_configured"
+    handled = online.handle_answer(
+        dummy_answer(online_payment), source=online.Source.NOTIFICATION, office=office
+    )
+    assert handled.outcome == online.Outcome.UNREADABLE  # logged, and nothing recorded
+    assert not Payment.objects.exists()
+    assert client.get("/espace-famille/banque-test/", bank).status_code == 404
+    settings.DEBUG = True
+    assert online.start_payment(
+        family=family,
+        invoice_ids=[invoices[0].pk],
+        user=parent,
+        return_url=RETURN,
+        notify_url=NOTIFY,
+        test_bank_url=BANK,
+    )
+
+
 # A backend that signs its answers: Systempay with a test secret.
 
 SECRET = "1122334455667788"

@@ -29,6 +29,9 @@ setting                                   default
 ``PRIVATE_STORAGE``                       ``None``: an alias of ``STORAGES`` for private files
 ``SUBSCRIPTION_ATTEMPTS_RETENTION``       one year (a ``timedelta`` or a number of days)
 ``SUBSCRIPTION_LIMITS``                   ``{"account": 5, "ip": 20}`` wrong codes per hour
+``TEST_PAYMENTS``                         ``DEBUG``: whether a régie on the test backend
+                                          ("dummy", no money moves) may take payments
+                                          through the local test bank
 ``TIME_ZONE``                             ``"Europe/Paris"``: the portal's clock (deadlines,
                                           "today", the digests' times; ``clock.py``)
 ========================================  ================================================
@@ -134,6 +137,14 @@ def subscription_attempts_retention() -> dt.timedelta:
 def subscription_limits() -> dict[str, int]:
     """Wrong subscriber codes allowed per hour, per account and per IP address."""
     return {**DEFAULT_SUBSCRIPTION_LIMITS, **get("SUBSCRIPTION_LIMITS", {})}
+
+
+def test_payments() -> bool:
+    """Whether the test payment backend works: in development (``DEBUG``) unless set. In
+    production a régie left on it takes no payment, rather than marking invoices paid for
+    whoever clicks."""
+    allowed = get("TEST_PAYMENTS")
+    return settings.DEBUG if allowed is None else bool(allowed)
 
 
 def time_zone() -> ZoneInfo:

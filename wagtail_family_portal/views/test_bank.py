@@ -7,7 +7,8 @@ two buttons. "Pay" hands the service's server-to-server notification (signed, as
 backend's ``response()`` reads it) to ``online.handle_answer`` — what the notification
 address does — then sends the family back to the return address given when the payment
 started; "Cancel" does the same with a refusal. No money moves, and only transactions of a
-dummy régie are shown: any other is a 404.
+dummy régie are shown: any other is a 404, and so is every one when the site does not allow
+test payments (``conf.test_payments()``: ``DEBUG`` by default).
 """
 
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -16,6 +17,7 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods
 
+from .. import conf
 from ..models import BillingOffice, OnlinePayment
 from ..services.billing import online
 from .base import portal_view
@@ -23,6 +25,8 @@ from .base import portal_view
 
 def _transaction(transaction_id) -> tuple[OnlinePayment, str]:
     """The dummy transaction and its return address (from the request the régie made)."""
+    if not conf.test_payments():
+        raise Http404
     found = (
         OnlinePayment.objects.filter(
             transaction_id=str(transaction_id or ""),

@@ -30,7 +30,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ... import clock
+from ... import clock, conf
 from ...models import BillingOffice, Invoice, OnlinePayment, OnlinePaymentEvent
 from ...models.billing import ZERO, money
 from . import payments
@@ -127,6 +127,13 @@ def _backend(office: BillingOffice, **extra) -> eopayment.Payment:
             _("%(office)s does not take payments online.") % {"office": office.name},
             "no_online_payment",
         )
+    if office.payment_backend == BillingOffice.PaymentBackend.DUMMY and not conf.test_payments():
+        logger.error(
+            "Régie %s is on the test payment backend, which this site does not allow "
+            "(WAGTAIL_FAMILY_PORTAL_TEST_PAYMENTS).",
+            office.pk,
+        )
+        raise BillingError(_not_configured(office), "not_configured")
     try:
         return eopayment.Payment(office.payment_backend, backend_options(office, **extra))
     except BillingError:
