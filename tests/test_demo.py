@@ -484,11 +484,11 @@ def test_the_readme_tells_the_demo_as_it_is():
 
     assert "make demo PORT=8001" in readme
     assert "printed by the cluster, in the same terminal" in readme
-    for feature in ("Mes demandes", "Receipts and decision digests", "attendance sheet"):
+    for feature in ("Mes demandes", "Receipts and decision digests", "attendance sheet", "Billing"):
         assert feature in features
-    for existing in ("Mes demandes", "receipt", "digest"):
+    for existing in ("Mes demandes", "receipt", "digest", "billing"):
         assert existing not in planned
-    for future in ("billing", "supporting documents", "nursery", "campaigns"):
+    for future in ("supporting documents", "nursery", "campaigns"):
         assert future in planned
 
 
