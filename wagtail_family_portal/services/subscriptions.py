@@ -228,29 +228,6 @@ def purge_attempts(*, now=None, dry_run: bool = False) -> int:
 def sync_purge_schedule(now=None):
     """Create the nightly django-q2 schedule of ``purge_attempts``, or put it right; running it
     again changes nothing. Answers a ``notifications.ScheduleSync`` naming the schedule."""
-    from django_q.models import Schedule
+    from .notifications import sync_daily_schedule
 
-    from .notifications import ScheduleSync, next_at
-
-    result = ScheduleSync()
-    wanted = {"func": PURGE_TASK, "schedule_type": Schedule.DAILY, "repeats": -1}
-    with transaction.atomic():
-        schedule = Schedule.objects.select_for_update().filter(name=PURGE_SCHEDULE).first()
-        if schedule is None:
-            Schedule.objects.create(
-                name=PURGE_SCHEDULE,
-                next_run=next_at(PURGE_TIME, now or timezone.now(), conf.time_zone()),
-                **wanted,
-            )
-            result.created.append(PURGE_SCHEDULE)
-        elif schedule.next_run is None or any(
-            getattr(schedule, name) != value for name, value in wanted.items()
-        ):
-            for name, value in wanted.items():
-                setattr(schedule, name, value)
-            schedule.next_run = next_at(PURGE_TIME, now or timezone.now(), conf.time_zone())
-            schedule.save()
-            result.updated.append(PURGE_SCHEDULE)
-        else:
-            result.unchanged.append(PURGE_SCHEDULE)
-    return result
+    return sync_daily_schedule(PURGE_SCHEDULE, PURGE_TASK, PURGE_TIME, now)

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.urls import NoReverseMatch
 from django.utils import formats, timezone, translation
 
-from ... import clock, conf
+from ... import clock
 from ...emails import kinds
 from ...emails.rendering import EmailRenderer, account_values, email_address
 from ...models import BillingOffice, FamilyPortalPage, Invoice, Subscription
@@ -144,29 +144,6 @@ def send_reminders(today: dt.date | None = None) -> dict:
 def sync_reminder_schedule(now=None):
     """Create the daily django-q2 schedule of the reminders, or put it right; running it again
     changes nothing. Answers a ``notifications.ScheduleSync`` naming the schedule."""
-    from django_q.models import Schedule
+    from ..notifications import sync_daily_schedule
 
-    from ..notifications import ScheduleSync, next_at
-
-    result = ScheduleSync()
-    wanted = {"func": REMINDER_TASK, "schedule_type": Schedule.DAILY, "repeats": -1}
-    with transaction.atomic():
-        schedule = Schedule.objects.select_for_update().filter(name=REMINDER_SCHEDULE).first()
-        if schedule is None:
-            Schedule.objects.create(
-                name=REMINDER_SCHEDULE,
-                next_run=next_at(REMINDER_TIME, now or timezone.now(), conf.time_zone()),
-                **wanted,
-            )
-            result.created.append(REMINDER_SCHEDULE)
-        elif schedule.next_run is None or any(
-            getattr(schedule, name) != value for name, value in wanted.items()
-        ):
-            for name, value in wanted.items():
-                setattr(schedule, name, value)
-            schedule.next_run = next_at(REMINDER_TIME, now or timezone.now(), conf.time_zone())
-            schedule.save()
-            result.updated.append(REMINDER_SCHEDULE)
-        else:
-            result.unchanged.append(REMINDER_SCHEDULE)
-    return result
+    return sync_daily_schedule(REMINDER_SCHEDULE, REMINDER_TASK, REMINDER_TIME, now)

@@ -32,7 +32,14 @@ from .digests import (
 )
 from .outbox import record_decisions, record_request_decision
 from .receipts import receipt_email, request_received
-from .schedules import SCHEDULE_PREFIX, ScheduleSync, next_at, sync_schedules, wanted_schedules
+from .schedules import (
+    SCHEDULE_PREFIX,
+    ScheduleSync,
+    next_at,
+    sync_daily_schedule,
+    sync_schedules,
+    wanted_schedules,
+)
 
 __all__ = [
     "BATCH_SIZE",
@@ -45,6 +52,7 @@ __all__ = [
     "decision_label",
     "latest_slot",
     "next_at",
+    "sync_daily_schedule",
     "previous_slot",
     "receipt_email",
     "record_decisions",

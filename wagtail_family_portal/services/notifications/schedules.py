@@ -108,3 +108,31 @@ def sync_schedules(now=None) -> ScheduleSync:
             schedule.delete()
             result.deleted.append(name)
     return result
+
+
+def sync_daily_schedule(name: str, func: str, at: dt.time, now=None) -> ScheduleSync:
+    """Create the daily django-q2 schedule ``name`` running ``func`` at ``at`` (the portal's
+    time), or put it right; running it again changes nothing. The nightly purge of the
+    subscriber-code attempts and the payment reminders use it."""
+    from django_q.models import Schedule
+
+    result = ScheduleSync()
+    wanted = {"func": func, "schedule_type": Schedule.DAILY, "repeats": -1}
+    with transaction.atomic():
+        schedule = Schedule.objects.select_for_update().filter(name=name).first()
+        if schedule is None:
+            Schedule.objects.create(
+                name=name, next_run=next_at(at, now or timezone.now(), conf.time_zone()), **wanted
+            )
+            result.created.append(name)
+        elif schedule.next_run is None or any(
+            getattr(schedule, key) != value for key, value in wanted.items()
+        ):
+            for key, value in wanted.items():
+                setattr(schedule, key, value)
+            schedule.next_run = next_at(at, now or timezone.now(), conf.time_zone())
+            schedule.save()
+            result.updated.append(name)
+        else:
+            result.unchanged.append(name)
+    return result
