@@ -9,7 +9,6 @@ is the permission of making a credit note, which ``services.billing.runs.credit_
 import django_filters
 from django import forms
 from django.contrib.admin.utils import quote
-from django.db.models import F, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import path, reverse
@@ -74,25 +73,6 @@ def period_label(obj) -> str:
 # The list
 
 
-def status_filter(status: str, day) -> Q:
-    """The invoices whose ``status_on(day)`` is ``status``, as a query (the same order of
-    tests as ``Invoice.status_on``)."""
-    issued = Q(state=Invoice.State.ISSUED)
-    invoice = issued & Q(kind=Invoice.Kind.INVOICE)
-    unpaid = invoice & Q(paid_amount__lt=F("total"))
-    late = Q(due_date__lt=day)
-    queries = {
-        Status.DRAFT: Q(state=Invoice.State.DRAFT),
-        Status.CANCELLED: Q(state=Invoice.State.CANCELLED),
-        Status.CREDIT_NOTE: issued & Q(kind=Invoice.Kind.CREDIT_NOTE),
-        Status.PAID: invoice & Q(paid_amount__gte=F("total")),
-        Status.OVERDUE: unpaid & late,
-        Status.PARTIALLY_PAID: unpaid & ~late & Q(paid_amount__gt=0),
-        Status.TO_PAY: unpaid & ~late & Q(paid_amount__lte=0),
-    }
-    return queries[status]
-
-
 class InvoiceFilterSet(WagtailFilterSet):
     status = django_filters.ChoiceFilter(
         label=pgettext_lazy("family portal", "status"),
@@ -113,7 +93,7 @@ class InvoiceFilterSet(WagtailFilterSet):
         fields = ["status", "billing_office", "run", "family", "kind"]
 
     def filter_status(self, queryset, name, value):
-        return queryset.filter(status_filter(value, clock.today())) if value else queryset
+        return queryset.filter(Invoice.status_query(value, clock.today())) if value else queryset
 
 
 class InvoiceIndexView(ScopedIndexView):

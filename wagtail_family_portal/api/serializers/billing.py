@@ -10,7 +10,7 @@ The list reads its invoices in a constant number of queries (:func:`invoice_quer
 régie with the invoice, every payment of the page in one prefetch.
 """
 
-from django.db.models import F, Prefetch, Q
+from django.db.models import Prefetch, Q
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -58,21 +58,11 @@ def invoice_queryset(queryset):
 
 
 def status_filter(statuses, today) -> Q:
-    """The invoices whose ``Invoice.status_on(today)`` is one of ``statuses``, as a query (the
-    same rule, in SQL, so that the list filters before it paginates)."""
-    invoices = Q(kind=Invoice.Kind.INVOICE, state=Invoice.State.ISSUED)
-    unpaid = invoices & Q(paid_amount__lt=F("total"))
-    late = Q(due_date__isnull=False, due_date__lt=today)
-    conditions = {
-        Status.PAID: invoices & Q(paid_amount__gte=F("total")),
-        Status.OVERDUE: unpaid & late,
-        Status.PARTIALLY_PAID: unpaid & ~late & Q(paid_amount__gt=0),
-        Status.TO_PAY: unpaid & ~late & Q(paid_amount__lte=0),
-        Status.CREDIT_NOTE: Q(kind=Invoice.Kind.CREDIT_NOTE, state=Invoice.State.ISSUED),
-    }
+    """The invoices whose ``Invoice.status_on(today)`` is one of ``statuses``, as a query
+    (``Invoice.status_query``), so that the list filters before it paginates."""
     query = Q(pk__in=[])
     for status in statuses:
-        query |= conditions[status]
+        query |= Invoice.status_query(status, today)
     return query
 
 
